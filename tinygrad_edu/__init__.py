@@ -1,0 +1,80 @@
+"""tinygrad_edu: a small, fast, honest autograd framework on NumPy.
+
+Layers (lower never import higher): ``tensor`` + ``autograd`` (the engine) -> ``ops`` ->
+``nn`` / ``optim`` -> ``data`` -> tools (``gradcheck``, graph pictures) -> ``examples/``.
+"""
+
+from . import ops
+from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import (
+                       arange,
+                       eye,
+                       full,
+                       full_like,
+                       ones,
+                       ones_like,
+                       rand,
+                       rand_like,
+                       randn,
+                       randn_like,
+                       zeros,
+                       zeros_like,
+)
+from .ops import (
+                       abs,
+                       add,
+                       argmax,
+                       argmin,
+                       astype,
+                       broadcast_to,
+                       cat,
+                       clip,
+                       concatenate,
+                       div,
+                       eq,
+                       exp,
+                       expand,
+                       flatten,
+                       ge,
+                       gt,
+                       le,
+                       leaky_relu,
+                       log,
+                       log_softmax,
+                       logsumexp,
+                       lt,
+                       matmul,
+                       max,
+                       maximum,
+                       mean,
+                       min,
+                       minimum,
+                       mul,
+                       ne,
+                       neg,
+                       permute,
+                       pow,
+                       relu,
+                       reshape,
+                       sigmoid,
+                       softmax,
+                       softplus,
+                       sqrt,
+                       squeeze,
+                       stack,
+                       std,
+                       sub,
+                       sum,
+                       swapaxes,
+                       tanh,
+                       transpose,
+                       unsqueeze,
+                       var,
+                       where,
+)
+from .random import default_generator, manual_seed
+from .tensor import Tensor, get_default_dtype, set_default_dtype, tensor
+
+clamp = clip
+
+__version__ = "0.1.0"

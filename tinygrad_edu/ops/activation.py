@@ -1,0 +1,75 @@
+"""Activation functions, each stable for any input magnitude."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+
+# the largest x with exp(x) finite, per float dtype
+_EXP_MAX = {np.dtype(t): float(np.log(np.finfo(t).max)) for t in (np.float16, np.float32,
+                                                                     np.float64)}
+
+
+class Sigmoid(Function):
+    """out = 1 / (1 + e^-a);  da = g * out * (1 - out).
+
+    e^-a is capped where it would overflow: below that point sigmoid is smaller than the
+    dtype's tiniest normal number, so the result is still right, with no overflow warning.
+    The backward uses only ``out``: no NaN at large |a|.
+    """
+
+    def forward(self, a):
+        e = np.negative(a)
+        if e.dtype.kind == "f":
+            np.minimum(e, _EXP_MAX[e.dtype], out=e)
+        else:
+            e = e.astype(np.float64)
+        np.exp(e, out=e)
+        e += 1
+        return np.reciprocal(e, out=e)
+
+    def backward(self, g, out, a):
+        return (g * (out * (1 - out)),)
+
+
+class Tanh(Function):
+    """out = tanh a;  da = g * (1 - out^2)."""
+
+    def forward(self, a):
+        return np.tanh(a)
+
+    def backward(self, g, out, a):
+        return (g * (1 - out * out),)
+
+
+class Relu(Function):
+    """out = max(a, 0);  da = g where a > 0, else 0."""
+
+    def forward(self, a):
+        return np.maximum(a, 0)
+
+    def backward(self, g, out, a):
+        return (g * (self.inputs[0] > 0),)
+
+
+class LeakyRelu(Function):
+    """out = a if a > 0 else slope * a;  da = g * (1 or slope)."""
+
+    def forward(self, a, negative_slope=0.01):
+        self.slope = negative_slope
+        return np.where(a > 0, a, a * negative_slope)
+
+    def backward(self, g, out, a):
+        x = self.inputs[0]
+        return (g * np.where(x > 0, 1, self.slope).astype(x.dtype),)
+
+
+class Softplus(Function):
+    """out = ln(1 + e^a) (computed as logaddexp(0, a));  da = g * sigmoid(a)."""
+
+    def forward(self, a):
+        return np.logaddexp(0, a)
+
+    def backward(self, g, out, a):
+        return (g * Sigmoid.call(a),)

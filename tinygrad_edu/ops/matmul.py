@@ -1,0 +1,33 @@
+"""Matrix product with NumPy's ``matmul`` semantics (1-D, 2-D and batched, via BLAS)."""
+
+from __future__ import annotations
+
+from ..autograd import Function
+
+
+class Matmul(Function):
+    """out = a @ b.
+
+    For 2-D and batched operands: da = g @ b^T, db = a^T @ g (batch dimensions that were
+    broadcast are summed by the engine).  A 1-D operand is treated as a row (left) or a
+    column (right) vector and its gradient reshaped back.
+    """
+
+    def forward(self, a, b):
+        return a @ b
+
+    def backward(self, g, out, a, b):
+        na, nb = self.inputs[0].ndim, self.inputs[1].ndim
+        if na == 1 and nb == 1:                       # dot product: scalar out
+            return g * b, g * a
+        if na == 1:                                   # (k,) @ (..., k, n) -> (..., n)
+            g = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+            a = a.reshape((1, a.shape[0]))
+        elif nb == 1:                                 # (..., m, k) @ (k,) -> (..., m)
+            g = g.reshape(g.shape + (1,))
+            b = b.reshape((b.shape[0], 1))
+        ga = g @ b.swapaxes(-1, -2) if self.needs_grad(0) else None
+        gb = a.swapaxes(-1, -2) @ g if self.needs_grad(1) else None
+        if nb == 1 and gb is not None:                # (..., k, 1) -> (..., k)
+            gb = gb.reshape(gb.shape[:-1])
+        return ga, gb

@@ -1,0 +1,113 @@
+"""Ops that move data without arithmetic: reshape, permute, broadcast, index, join, cast."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+
+
+class Reshape(Function):
+    """out = a viewed with a new shape;  da = g reshaped back."""
+
+    def forward(self, a, shape):
+        return a.reshape(shape)
+
+    def backward(self, g, out, a):
+        return (g.reshape(self.inputs[0].shape),)
+
+
+class Permute(Function):
+    """out = a with its axes reordered;  da = g with the inverse order."""
+
+    def forward(self, a, axes):
+        self.axes = axes
+        return a.transpose(axes)
+
+    def backward(self, g, out, a):
+        return (Permute.call(g, axes=tuple(np.argsort(self.axes))),)
+
+
+class BroadcastTo(Function):
+    """out = a broadcast to ``shape`` (a read-only view);  da = g summed back (by the engine)."""
+
+    def forward(self, a, shape):
+        return np.broadcast_to(a, shape)
+
+    def backward(self, g, out, a):
+        return (g,)
+
+
+def _is_basic(index) -> bool:
+    """True for indices made only of ints, slices, None and Ellipsis (no repeated elements)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, int | slice | type(None) | type(Ellipsis)) for i in items)
+
+
+class GetItem(Function):
+    """out = a[index];  da = zeros with g added at ``index`` (repeated indices accumulate)."""
+
+    def forward(self, a, index):
+        self.index = index
+        return a[index]
+
+    def backward(self, g, out, a):
+        return (ScatterAdd.call(g, shape=self.inputs[0].shape, index=self.index),)
+
+
+class ScatterAdd(Function):
+    """out = zeros(shape) with g added at ``index``;  dg = (upstream)[index].
+
+    The backward of `GetItem`, recorded as an op of its own so that it can be differentiated
+    again.  Integer-array indices go through ``np.add.at`` so repeats add up.
+    """
+
+    def forward(self, g, shape, index):
+        self.index = index
+        out = np.zeros(shape, dtype=g.dtype)
+        if _is_basic(index) or (isinstance(index, np.ndarray) and index.dtype == bool):
+            out[index] = g
+        else:
+            np.add.at(out, index, g)
+        return out
+
+    def backward(self, gg, out, g):
+        return (gg[self.index],)
+
+
+class Cat(Function):
+    """out = the inputs joined along ``axis``;  each input gets its slice of g."""
+
+    def forward(self, *arrays, axis=0):
+        out = np.concatenate(arrays, axis=axis)
+        self.axis = axis % out.ndim
+        self.bounds = np.cumsum([0] + [x.shape[self.axis] for x in arrays])
+        return out
+
+    def backward(self, g, out, *inputs):
+        lead = (slice(None),) * self.axis
+        return tuple(g[(*lead, slice(lo, hi))]
+                     for lo, hi in zip(self.bounds[:-1], self.bounds[1:]))
+
+
+class Stack(Function):
+    """out = the inputs stacked along a new ``axis``;  input i gets g[..., i, ...]."""
+
+    def forward(self, *arrays, axis=0):
+        out = np.stack(arrays, axis=axis)
+        self.axis = axis % out.ndim
+        return out
+
+    def backward(self, g, out, *inputs):
+        lead = (slice(None),) * self.axis
+        return tuple(g[(*lead, i)] for i in range(len(inputs)))
+
+
+class Cast(Function):
+    """out = a converted to ``dtype``;  da = g (the engine casts it back to a's dtype)."""
+
+    def forward(self, a, dtype):
+        return a.astype(dtype)
+
+    def backward(self, g, out, a):
+        return (g,)

@@ -1,0 +1,251 @@
+"""The `Tensor`: an ndarray plus what reverse-mode differentiation needs.
+
+A tensor holds
+
+* ``data``          -- the NumPy array (always an ``np.ndarray``, possibly 0-d);
+* ``requires_grad`` -- whether gradients flow to it;
+* ``grad``          -- after ``backward()``, a ``Tensor`` of the same shape (leaves only,
+  or tensors that called ``retain_grad()``);
+* ``grad_fn``       -- the `Function` node that produced it (``None`` for leaves).
+
+This module knows nothing about particular ops: arithmetic, reductions and so on are
+`Function` subclasses in ``tinygrad_edu.ops`` and are attached to `Tensor` as methods and
+operators there (``tinygrad_edu/ops/__init__.py`` holds that table).  The backward pass is
+in ``tinygrad_edu/autograd.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+ArrayLike = Any  # anything np.asarray accepts
+
+_default_dtype: np.dtype = np.dtype(np.float32)
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the float dtype used for tensors built from Python floats (PyTorch default: float32)."""
+    global _default_dtype
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"set_default_dtype: expected a floating dtype, got {dt}")
+    _default_dtype = dt
+
+
+def get_default_dtype() -> np.dtype:
+    """The float dtype of tensors built from Python floats."""
+    return _default_dtype
+
+
+def _to_array(data: ArrayLike, dtype: Any) -> np.ndarray:
+    """Convert user data to an ndarray with PyTorch's dtype rules.
+
+    Python floats (and lists of them) get the default dtype, Python ints become int64 and
+    bools stay bool; NumPy arrays keep their dtype unless ``dtype`` is given.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.array(data, dtype=dtype)
+    if isinstance(data, np.ndarray | np.generic):
+        return np.array(data)
+    arr = np.array(data)
+    if arr.dtype.kind == "f":
+        return arr.astype(_default_dtype, copy=False)
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64, copy=False)
+    if arr.dtype.kind == "b":
+        return arr
+    raise TypeError(
+        f"Tensor: cannot build a tensor from {type(data).__name__} "
+        f"(NumPy dtype {arr.dtype}); expected numbers, nested lists of numbers or an ndarray"
+    )
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    ``Tensor(data, requires_grad=False, dtype=None)``: ``data`` is a Python scalar, a nested
+    list or an ndarray.  Only floating-point tensors may require gradients.
+    """
+
+    __slots__ = ("__weakref__", "_ctx", "_hooks", "_retains_grad", "data", "grad",
+                 "name", "requires_grad")
+    __array_ufunc__ = None  # make `ndarray * Tensor` call Tensor.__rmul__
+
+    def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None,
+                 name: str | None = None) -> None:
+        self.data = _to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self._ctx = None
+        self._hooks: list[Callable] | None = None
+        self._retains_grad = False
+        self.name = name
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ------------------------------------------------------------------ basic properties
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    @property
+    def grad_fn(self):
+        """The `Function` node that created this tensor, or ``None`` for a leaf."""
+        return self._ctx
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (PyTorch's definition)."""
+        return self._ctx is None
+
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared, not copied), like ``torch.Tensor.numpy``."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "numpy(): can't call numpy() on a tensor that requires grad; "
+                "use tensor.detach().numpy()")
+        return self.data
+
+    def item(self) -> float | int | bool:
+        """The single value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item(): only one-element tensors can be converted to Python scalars, "
+                f"got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.data)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extra = f", dtype={self.dtype}"
+        if self._ctx is not None:
+            extra += f", grad_fn=<{type(self._ctx).__name__}Backward>"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        if self.name:
+            extra += f", name={self.name!r}"
+        return f"Tensor({body}{extra})"
+
+    # ------------------------------------------------------------------ graph controls
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place (leaves only); returns ``self``."""
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(
+                f"requires_grad: only floating point tensors can require gradients, "
+                f"got dtype {self.dtype} (shape {self.shape}); convert with .float() or "
+                f".double() first")
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError(
+                "requires_grad_(False): only leaf tensors can change requires_grad; "
+                "use detach() for a non-leaf")
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing ``data`` with this tensor, cut off from the graph."""
+        return _wrap(self.data)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad(): can't retain_grad on a tensor that "
+                               "has requires_grad=False")
+        if self._ctx is not None:
+            self._retains_grad = True
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+        """Call ``hook(grad)`` when this tensor's gradient is computed.
+
+        The hook may return a replacement gradient (same shape).  Returns a function that
+        removes the hook.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook(): cannot register a hook on a tensor that "
+                               "doesn't require gradient")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        hooks = self._hooks
+
+        def remove() -> None:
+            if hook in hooks:
+                hooks.remove(hook)
+        return remove
+
+    def backward(self, gradient: Tensor | ArrayLike | None = None,
+                 retain_graph: bool = False, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see `autograd.backward`)."""
+        from .autograd import backward
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place (outside the graph); returns ``self``."""
+        self.data[...] = 0
+        return self
+
+
+def _wrap(data: np.ndarray) -> Tensor:
+    """Fast constructor for the engine and ops: ``data`` is already a valid ndarray."""
+    t = Tensor.__new__(Tensor)
+    t.data = data
+    t.grad = None
+    t._ctx = None
+    t._hooks = None
+    t._retains_grad = False
+    t.name = None
+    t.requires_grad = False
+    return t
+
+
+def tensor(data: ArrayLike, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``torch.tensor``-style constructor."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def as_tensor_args(values: Sequence[Any]) -> list[Tensor]:
+    """Tensors pass through; anything else becomes a constant tensor."""
+    return [v if isinstance(v, Tensor) else Tensor(v) for v in values]
