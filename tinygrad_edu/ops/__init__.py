@@ -75,7 +75,7 @@ def pow(a: Operand, b: Operand) -> Tensor:
 
 
 def matmul(a: Operand, b: Operand) -> Tensor:
-    """a @ b with NumPy semantics: (k,)@(k,) -> (), (m,k)@(k,n) -> (m,n), batched (...,m,k)@(...,k,n)."""
+    """a @ b, NumPy semantics: (k,)@(k,) -> (); (m,k)@(k,n) -> (m,n); batched (...,m,k)@(...,k,n)."""
     return Matmul.apply(a, b)
 
 

@@ -21,10 +21,10 @@ class Matmul(Function):
         if na == 1 and nb == 1:                       # dot product: scalar out
             return g * b, g * a
         if na == 1:                                   # (k,) @ (..., k, n) -> (..., n)
-            g = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+            g = g.reshape((*g.shape[:-1], 1, g.shape[-1]))
             a = a.reshape((1, a.shape[0]))
         elif nb == 1:                                 # (..., m, k) @ (k,) -> (..., m)
-            g = g.reshape(g.shape + (1,))
+            g = g.reshape((*g.shape, 1))
             b = b.reshape((b.shape[0], 1))
         ga = g @ b.swapaxes(-1, -2) if self.needs_grad(0) else None
         gb = a.swapaxes(-1, -2) @ g if self.needs_grad(1) else None
