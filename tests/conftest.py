@@ -1,0 +1,22 @@
+"""Shared test configuration: Hypothesis profiles and the float64 default for gradient checks.
+
+Profiles (choose with the environment variable HYPOTHESIS_PROFILE):
+
+* ``ci`` (default): a fixed example budget and derandomized search, so CI is fast and a
+  failure reproduces exactly on any machine;
+* ``dev``: random search with a moderate budget (failures print a reproduce blob);
+* ``thorough``: many more examples, for a local run before a release.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+_common = dict(deadline=None, print_blob=True,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("ci", max_examples=30, derandomize=True, **_common)
+settings.register_profile("dev", max_examples=60, **_common)
+settings.register_profile("thorough", max_examples=600, **_common)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
