@@ -13,22 +13,29 @@ An op is a subclass of `Function` with two methods side by side::
 * ``forward`` receives the ``.data`` of tensor arguments (other arguments as given) and
   may store non-differentiable facts on ``self`` (an axis, a shape).
 * ``backward`` receives the upstream gradient ``g``, the op's output ``out`` and the
-  inputs.  Normally these are ndarrays; under ``create_graph=True`` they are Tensors, so
-  the same formula is itself recorded and can be differentiated again.  Formulas are
-  therefore written with operators and methods that ndarrays and Tensors share
-  (``+ - * / @ ** .sum .reshape .swapaxes`` and indexing), or with ``Op.call(...)``, which
-  runs another op on either.  Constants (masks, indices) are computed from
-  ``self.inputs``, which always holds ndarrays.
+  inputs.  Normally these are ndarrays; under ``create_graph=True`` they are Tensors
+  connected to the graph, so the same formula is itself recorded and can be
+  differentiated again.  Formulas are therefore written with operators and methods that
+  ndarrays and Tensors share (``+ - * / @ ** .sum .reshape .swapaxes`` and indexing), or
+  with ``Op.call(...)``, which runs another op on either.  Constants (masks, indices) are
+  computed from ``self.inputs`` / ``self.out``, which always hold ndarrays.
+* Memory: an op keeps only what its backward reads.  ``saves_inputs`` and
+  ``saves_output`` (class attributes, both True by default) say which; what is not
+  saved arrives as ``None``.  `Mul`-like ops that need only some inputs override
+  ``save_inputs``.
 * ``backward`` returns a tuple with one entry per ``forward`` argument (``None`` where
   there is no gradient).  It may return a gradient in the *broadcast* shape; the engine
   sums it back to each input's shape and dtype, in one place (`_reduce_to`).
 
-The engine
-----------
-`backward` sorts the graph topologically without recursion, walks it once from the
-output, frees each intermediate gradient as soon as it has been passed on, and
+The graph and the engine
+------------------------
+As in PyTorch the graph is made of nodes, not tensors: a node is the `Function` that made
+a tensor (``tensor.grad_fn``), or a leaf tensor that requires grad.  Each node's ``next``
+holds the nodes of its inputs, so an intermediate tensor's data is kept alive only if some
+backward needs it.  `backward` sorts the nodes topologically without recursion, walks them
+once from the output, frees each gradient as soon as it has been passed on, and
 accumulates into the leaves' ``.grad``.  Unless ``retain_graph=True``, each node's saved
-inputs are released as it is used, and a second backward through it raises.
+arrays are released as it is used, and a second backward through it raises.
 """
 
 from __future__ import annotations
@@ -93,11 +100,22 @@ class enable_grad(contextlib.ContextDecorator):
 
 
 # --------------------------------------------------------------------------- Function
+Node = Any  # a Function, or a leaf Tensor that requires grad
+
+
 class Function:
     """Base class of every differentiable op; see the module docstring for the contract."""
 
-    parents: tuple | None      # the arguments as given (Tensors and constants)
-    inputs: tuple | None       # their ndarrays (constants as given)
+    saves_inputs = True
+    saves_output = True
+
+    next: tuple | None     # per argument: its node, or None (constant / no grad needed)
+    inputs: tuple | None   # per argument: its saved ndarray (or constant), or None
+    out: Any               # the saved output ndarray, or None
+    out_shape: tuple[int, ...]
+    out_dtype: np.dtype
+    hooks: list | None = None       # hooks registered on the output tensor
+    retained: Tensor | None = None  # the output tensor, if it called retain_grad()
 
     def forward(self, *args: Any) -> np.ndarray:
         raise NotImplementedError
@@ -105,19 +123,28 @@ class Function:
     def backward(self, g: Any, out: Any, *inputs: Any) -> tuple:
         raise NotImplementedError
 
+    def save_inputs(self, arrays: list) -> tuple:
+        """What to keep of the inputs for backward (default: per ``saves_inputs``)."""
+        return tuple(arrays) if self.saves_inputs else (None,) * len(arrays)
+
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run ``forward`` on the arguments' data and record the op if any input needs grad."""
         ctx = cls.__new__(cls)
         requires = False
         arrays = []
+        nodes = []
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
                 if a.requires_grad:
                     requires = True
+                    nodes.append(a._ctx or a)
+                else:
+                    nodes.append(None)
             else:
                 arrays.append(a)
+                nodes.append(None)
         try:
             out = ctx.forward(*arrays, **kwargs)
         except (ValueError, TypeError, IndexError) as e:
@@ -126,8 +153,11 @@ class Function:
             out = np.asarray(out)
         t = _wrap(out)
         if requires and _grad_enabled:
-            ctx.parents = args
-            ctx.inputs = arrays
+            ctx.next = tuple(nodes)
+            ctx.inputs = ctx.save_inputs(arrays)
+            ctx.out = out if cls.saves_output else None
+            ctx.out_shape = out.shape
+            ctx.out_dtype = out.dtype
             t._ctx = ctx
             t.requires_grad = True
             if _anomaly_mode:
@@ -148,15 +178,37 @@ class Function:
 
     def needs_grad(self, i: int) -> bool:
         """Whether input ``i`` wants a gradient (lets ``backward`` skip costly work)."""
-        p = self.parents[i]
-        return isinstance(p, Tensor) and p.requires_grad
+        return self.next[i] is not None
 
     @property
     def name(self) -> str:
         return type(self).__name__.lower()
 
+    @property
+    def next_functions(self) -> tuple:
+        """The input nodes (PyTorch's name): Functions, leaf Tensors, or None."""
+        if self.next is None:
+            raise RuntimeError(f"{self!r}: the graph was freed by backward()")
+        return self.next
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__}Backward>"
+
+    def _saved_tensors(self) -> tuple[Tensor | None, list]:
+        """``out`` and the inputs as Tensors attached to the graph (for ``create_graph``)."""
+        out = None
+        if self.out is not None:
+            out = _wrap(self.out)
+            out._ctx, out.requires_grad = self, True
+        inputs = []
+        for a, node in zip(self.inputs, self.next):
+            if node is None or a is None or isinstance(node, Tensor):
+                inputs.append(node if isinstance(node, Tensor) else a)
+            else:
+                t = _wrap(a)
+                t._ctx, t.requires_grad = node, True
+                inputs.append(t)
+        return out, inputs
 
 
 def _describe(a: Any) -> str:
@@ -190,6 +242,13 @@ def set_anomaly_hooks(enabled: bool,
 
 
 # --------------------------------------------------------------------------- the engine
+def _node_meta(node: Node) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype of the tensor a node stands for."""
+    if isinstance(node, Tensor):
+        return node.data.shape, node.data.dtype
+    return node.out_shape, node.out_dtype
+
+
 def _reduce_to(g: Any, shape: tuple[int, ...], op: Function) -> Any:
     """Sum a broadcast gradient back to ``shape`` (the inverse of NumPy broadcasting)."""
     gshape = g.shape
@@ -209,48 +268,47 @@ def _reduce_to(g: Any, shape: tuple[int, ...], op: Function) -> Any:
     return g.reshape(shape)
 
 
-def _toposort(roots: Iterable[Tensor]) -> list[Tensor]:
-    """Tensors that need grad reachable from ``roots``, inputs before the ops that use them.
+class _Done:
+    """Stack marker: all inputs of ``node`` are already in the order."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
+def _toposort(roots: Iterable[Node]) -> list[Node]:
+    """Nodes reachable from ``roots``, each after the nodes of its inputs.
 
     Iterative depth-first search: no recursion limit, linear in the graph size.
     """
-    order: list[Tensor] = []
+    order: list[Node] = []
     seen: set[int] = set()
     for root in roots:
         stack: list[Any] = [root]
         while stack:
-            t = stack.pop()
-            if t.__class__ is _Done:
-                order.append(t.tensor)
+            n = stack.pop()
+            if n.__class__ is _Done:
+                order.append(n.node)
                 continue
-            if id(t) in seen:
+            if id(n) in seen:
                 continue
-            seen.add(id(t))
-            ctx = t._ctx
-            if ctx is None:
-                order.append(t)
+            seen.add(id(n))
+            if isinstance(n, Tensor):
+                order.append(n)
                 continue
-            parents = ctx.parents
-            if parents is None:
+            nxt = n.next
+            if nxt is None:
                 raise RuntimeError(
                     f"Trying to backward through the graph a second time (through "
-                    f"{type(ctx).__name__}, output shape {t.shape}): its saved values were "
+                    f"{type(n).__name__}, output shape {n.out_shape}): its saved values were "
                     f"freed by the first backward. Pass retain_graph=True to the first "
                     f"backward() if you need to backward twice.")
-            stack.append(_Done(t))
-            for p in parents:
-                if isinstance(p, Tensor) and p.requires_grad and id(p) not in seen:
+            stack.append(_Done(n))
+            for p in nxt:
+                if p is not None and id(p) not in seen:
                     stack.append(p)
     return order
-
-
-class _Done:
-    """Stack marker: all inputs of ``tensor`` are already in the order."""
-
-    __slots__ = ("tensor",)
-
-    def __init__(self, tensor: Tensor) -> None:
-        self.tensor = tensor
 
 
 def _as_grad(t: Tensor, gradient: Any) -> np.ndarray | Tensor:
@@ -274,73 +332,81 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
          create_graph: bool, capture: dict[int, int] | None = None) -> list[Any] | None:
     """The backward pass.
 
-    Without ``capture`` the leaves' ``.grad`` accumulate.  With ``capture`` (id of tensor
-    -> position) the gradients of those tensors are returned instead and no ``.grad`` is
+    Without ``capture`` the leaves' ``.grad`` accumulate.  With ``capture`` (id of node ->
+    position) the gradients reaching those nodes are returned instead and no ``.grad`` is
     touched (functional `grad`).
     """
-    order = _toposort(roots)
     grads: dict[int, Any] = {}
+    nodes = []
     for r, g in zip(roots, root_grads):
         if create_graph and not isinstance(g, Tensor):
             g = _wrap(g)
         elif not create_graph and isinstance(g, Tensor):
             g = g.data
-        k = id(r)
+        node = r._ctx or r
+        nodes.append(node)
+        k = id(node)
         grads[k] = g if k not in grads else grads[k] + g
+    order = _toposort(nodes)
     captured: list[Any] | None = None if capture is None else [None] * len(capture)
 
     prev_mode = set_grad_enabled(create_graph)
     try:
-        for t in reversed(order):
-            g = grads.pop(id(t), None)
+        for node in reversed(order):
+            g = grads.pop(id(node), None)
             if g is None:
                 continue
-            if t._hooks is not None:
-                g = _run_hooks(t, g, create_graph)
-            ctx = t._ctx
+            leaf = isinstance(node, Tensor)
+            hooks = node._hooks if leaf else node.hooks
+            if hooks:
+                g = _run_hooks(hooks, node_meta=_node_meta(node), g=g, create_graph=create_graph)
             if capture is not None:
-                pos = capture.get(id(t))
+                pos = capture.get(id(node))
                 if pos is not None:
                     captured[pos] = g
-            elif ctx is None or t._retains_grad:
-                _accumulate(t, g, create_graph)
-            if ctx is None:
+            elif leaf:
+                _accumulate(node, g, create_graph)
+            elif node.retained is not None:
+                _accumulate(node.retained, g, create_graph)
+            if leaf:
                 continue
             if create_graph:
-                in_grads = ctx.backward(g, t, *ctx.parents)
+                out, inputs = node._saved_tensors()
+                in_grads = node.backward(g, out, *inputs)
             else:
-                in_grads = ctx.backward(g, t.data, *ctx.inputs)
+                in_grads = node.backward(g, node.out, *node.inputs)
             if _anomaly_mode:
-                _anomaly_check(ctx, in_grads)
-            for p, pg in zip(ctx.parents, in_grads):
-                if pg is None or not isinstance(p, Tensor) or not p.requires_grad:
+                _anomaly_check(node, in_grads)
+            for p, pg in zip(node.next, in_grads):
+                if p is None or pg is None:
                     continue
-                pdata = p.data
-                if pg.shape != pdata.shape:
-                    pg = _reduce_to(pg, pdata.shape, ctx)
-                if pg.dtype != pdata.dtype:
-                    pg = pg.astype(pdata.dtype)
+                shape, dtype = _node_meta(p)
+                if pg.shape != shape:
+                    pg = _reduce_to(pg, shape, node)
+                if pg.dtype != dtype:
+                    pg = pg.astype(dtype)
                 k = id(p)
                 prev = grads.get(k)
                 grads[k] = pg if prev is None else prev + pg
             if not retain_graph:
-                ctx.parents = ctx.inputs = None
+                node.next = node.inputs = node.out = None
     finally:
         prev_mode.__exit__()
     return captured
 
 
-def _run_hooks(t: Tensor, g: Any, create_graph: bool) -> Any:
-    for hook in list(t._hooks):
+def _run_hooks(hooks: list, node_meta: tuple, g: Any, create_graph: bool) -> Any:
+    shape = node_meta[0]
+    for hook in list(hooks):
         res = hook(g if create_graph else _wrap(g))
         if res is not None:
-            res_data = res if create_graph else (res.data if isinstance(res, Tensor)
-                                                 else np.asarray(res))
-            if res_data.shape != t.shape:
+            if not create_graph:
+                res = res.data if isinstance(res, Tensor) else np.asarray(res)
+            if res.shape != shape:
                 raise RuntimeError(
-                    f"hook returned a gradient of shape {res_data.shape} for a tensor of "
-                    f"shape {t.shape}")
-            g = res_data
+                    f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
+                    f"{res.shape} for a tensor of shape {shape}")
+            g = res
     return g
 
 
@@ -399,7 +465,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     if retain_graph is None:
         retain_graph = create_graph
     roots_g = [_as_grad(y, g) for y, g in zip(outputs, grad_outputs)]
-    capture = {id(x): i for i, x in enumerate(inputs)}
+    capture = {id(x._ctx or x): i for i, x in enumerate(inputs)}
     if len(capture) != len(inputs):
         raise ValueError("grad: the same tensor appears twice in inputs")
     found = _run(outputs, roots_g, retain_graph, create_graph, capture)

@@ -16,7 +16,7 @@ in ``tinygrad_edu/autograd.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -72,8 +72,7 @@ class Tensor:
     list or an ndarray.  Only floating-point tensors may require gradients.
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_hooks", "_retains_grad", "data", "grad",
-                 "name", "requires_grad")
+    __slots__ = ("__weakref__", "_ctx", "_hooks", "data", "grad", "name", "requires_grad")
     __array_ufunc__ = None  # make `ndarray * Tensor` call Tensor.__rmul__
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None,
@@ -82,7 +81,6 @@ class Tensor:
         self.grad: Tensor | None = None
         self._ctx = None
         self._hooks: list[Callable] | None = None
-        self._retains_grad = False
         self.name = name
         self.requires_grad = False
         if requires_grad:
@@ -195,7 +193,7 @@ class Tensor:
             raise RuntimeError("retain_grad(): can't retain_grad on a tensor that "
                                "has requires_grad=False")
         if self._ctx is not None:
-            self._retains_grad = True
+            self._ctx.retained = self
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
         """Call ``hook(grad)`` when this tensor's gradient is computed.
@@ -206,10 +204,15 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("register_hook(): cannot register a hook on a tensor that "
                                "doesn't require gradient")
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
-        hooks = self._hooks
+        owner = self if self._ctx is None else self._ctx  # leaf, or the node that made it
+        hooks = owner._hooks if owner is self else owner.hooks
+        if hooks is None:
+            hooks = []
+            if owner is self:
+                self._hooks = hooks
+            else:
+                owner.hooks = hooks
+        hooks.append(hook)
 
         def remove() -> None:
             if hook in hooks:
@@ -235,7 +238,6 @@ def _wrap(data: np.ndarray) -> Tensor:
     t.grad = None
     t._ctx = None
     t._hooks = None
-    t._retains_grad = False
     t.name = None
     t.requires_grad = False
     return t
@@ -244,8 +246,3 @@ def _wrap(data: np.ndarray) -> Tensor:
 def tensor(data: ArrayLike, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """``torch.tensor``-style constructor."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
-
-
-def as_tensor_args(values: Sequence[Any]) -> list[Tensor]:
-    """Tensors pass through; anything else becomes a constant tensor."""
-    return [v if isinstance(v, Tensor) else Tensor(v) for v in values]

@@ -19,6 +19,8 @@ class Sigmoid(Function):
     The backward uses only ``out``: no NaN at large |a|.
     """
 
+    saves_inputs = False
+
     def forward(self, a):
         e = np.negative(a)
         if e.dtype.kind == "f":
@@ -36,6 +38,8 @@ class Sigmoid(Function):
 class Tanh(Function):
     """out = tanh a;  da = g * (1 - out^2)."""
 
+    saves_inputs = False
+
     def forward(self, a):
         return np.tanh(a)
 
@@ -44,17 +48,21 @@ class Tanh(Function):
 
 
 class Relu(Function):
-    """out = max(a, 0);  da = g where a > 0, else 0."""
+    """out = max(a, 0);  da = g where a > 0 (equivalently out > 0), else 0."""
+
+    saves_inputs = False
 
     def forward(self, a):
         return np.maximum(a, 0)
 
     def backward(self, g, out, a):
-        return (g * (self.inputs[0] > 0),)
+        return (g * (self.out > 0),)
 
 
 class LeakyRelu(Function):
     """out = a if a > 0 else slope * a;  da = g * (1 or slope)."""
+
+    saves_output = False
 
     def forward(self, a, negative_slope=0.01):
         self.slope = negative_slope
@@ -67,6 +75,8 @@ class LeakyRelu(Function):
 
 class Softplus(Function):
     """out = ln(1 + e^a) (computed as logaddexp(0, a));  da = g * sigmoid(a)."""
+
+    saves_output = False
 
     def forward(self, a):
         return np.logaddexp(0, a)

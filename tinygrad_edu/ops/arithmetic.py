@@ -14,6 +14,8 @@ from .unary import Log
 class Add(Function):
     """out = a + b;  da = g, db = g."""
 
+    saves_inputs = saves_output = False
+
     def forward(self, a, b):
         return a + b
 
@@ -24,6 +26,8 @@ class Add(Function):
 class Sub(Function):
     """out = a - b;  da = g, db = -g."""
 
+    saves_inputs = saves_output = False
+
     def forward(self, a, b):
         return a - b
 
@@ -33,6 +37,14 @@ class Sub(Function):
 
 class Mul(Function):
     """out = a * b;  da = g * b, db = g * a."""
+
+    saves_output = False
+
+    def save_inputs(self, arrays):
+        """Each input is needed only for the other's gradient."""
+        a, b = arrays
+        return (a if self.next[1] is not None else None,
+                b if self.next[0] is not None else None)
 
     def forward(self, a, b):
         return a * b
@@ -45,6 +57,9 @@ class Mul(Function):
 class Div(Function):
     """out = a / b;  da = g / b, db = -g * a / b^2 = -(g / b) * out."""
 
+    def save_inputs(self, arrays):
+        return None, arrays[1]
+
     def forward(self, a, b):
         return a / b
 
@@ -55,6 +70,8 @@ class Div(Function):
 
 class Neg(Function):
     """out = -a;  da = -g."""
+
+    saves_inputs = saves_output = False
 
     def forward(self, a):
         return -a

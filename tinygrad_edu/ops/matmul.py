@@ -13,21 +13,33 @@ class Matmul(Function):
     column (right) vector and its gradient reshaped back.
     """
 
+    saves_output = False
+
+    def save_inputs(self, arrays):
+        """Each operand is needed only for the other's gradient."""
+        a, b = arrays
+        return (a if self.next[1] is not None else None,
+                b if self.next[0] is not None else None)
+
     def forward(self, a, b):
+        self.ndims = (a.ndim, b.ndim)
         return a @ b
 
     def backward(self, g, out, a, b):
-        na, nb = self.inputs[0].ndim, self.inputs[1].ndim
+        na, nb = self.ndims
+        need_a, need_b = self.needs_grad(0), self.needs_grad(1)
         if na == 1 and nb == 1:                       # dot product: scalar out
-            return g * b, g * a
+            return (g * b if need_a else None), (g * a if need_b else None)
         if na == 1:                                   # (k,) @ (..., k, n) -> (..., n)
             g = g.reshape((*g.shape[:-1], 1, g.shape[-1]))
-            a = a.reshape((1, a.shape[0]))
+            if need_b:
+                a = a.reshape((1, a.shape[0]))
         elif nb == 1:                                 # (..., m, k) @ (k,) -> (..., m)
             g = g.reshape((*g.shape, 1))
-            b = b.reshape((b.shape[0], 1))
-        ga = g @ b.swapaxes(-1, -2) if self.needs_grad(0) else None
-        gb = a.swapaxes(-1, -2) @ g if self.needs_grad(1) else None
-        if nb == 1 and gb is not None:                # (..., k, 1) -> (..., k)
+            if need_a:
+                b = b.reshape((b.shape[0], 1))
+        ga = g @ b.swapaxes(-1, -2) if need_a else None
+        gb = a.swapaxes(-1, -2) @ g if need_b else None
+        if nb == 1 and need_b:                        # (..., k, 1) -> (..., k)
             gb = gb.reshape(gb.shape[:-1])
         return ga, gb

@@ -30,18 +30,21 @@ def _upstream(g, shape, axis, keepdims):
 class Sum(Function):
     """out = sum of a over axis;  da = g broadcast back to a's shape."""
 
+    saves_inputs = saves_output = False
+
     def forward(self, a, axis=None, keepdims=False):
-        self.axis, self.keepdims = axis, keepdims
+        self.axis, self.keepdims, self.in_shape = axis, keepdims, a.shape
         return a.sum(axis=axis, keepdims=keepdims)
 
     def backward(self, g, out, a):
-        shape = self.inputs[0].shape
+        shape = self.in_shape
         return (BroadcastTo.call(_upstream(g, shape, self.axis, self.keepdims), shape=shape),)
 
 
 class Max(Function):
     """out = max of a over axis;  da = g shared equally among the maximal entries."""
 
+    saves_output = False
     reduce = staticmethod(np.max)
 
     def forward(self, a, axis=None, keepdims=False):

@@ -10,6 +10,8 @@ from ..autograd import Function
 class Maximum(Function):
     """out = max(a, b) elementwise;  g goes to the larger input, split in half on ties."""
 
+    saves_output = False
+
     pick = staticmethod(np.maximum)
     wins = staticmethod(np.greater)
 
@@ -38,6 +40,8 @@ class Minimum(Maximum):
 class Clip(Function):
     """out = a limited to [lo, hi] (either may be None);  da = g where lo <= a <= hi."""
 
+    saves_output = False
+
     def forward(self, a, lo=None, hi=None):
         self.lo, self.hi = lo, hi
         return np.clip(a, lo, hi)
@@ -54,6 +58,8 @@ class Clip(Function):
 
 class Where(Function):
     """out = a where cond else b;  da = g where cond, db = g elsewhere."""
+
+    saves_inputs = saves_output = False
 
     def forward(self, cond, a, b):
         self.cond = np.asarray(cond, dtype=bool)

@@ -10,15 +10,20 @@ from ..autograd import Function
 class Reshape(Function):
     """out = a viewed with a new shape;  da = g reshaped back."""
 
+    saves_inputs = saves_output = False
+
     def forward(self, a, shape):
+        self.in_shape = a.shape
         return a.reshape(shape)
 
     def backward(self, g, out, a):
-        return (g.reshape(self.inputs[0].shape),)
+        return (g.reshape(self.in_shape),)
 
 
 class Permute(Function):
     """out = a with its axes reordered;  da = g with the inverse order."""
+
+    saves_inputs = saves_output = False
 
     def forward(self, a, axes):
         self.axes = axes
@@ -30,6 +35,8 @@ class Permute(Function):
 
 class BroadcastTo(Function):
     """out = a broadcast to ``shape`` (a read-only view);  da = g summed back (by the engine)."""
+
+    saves_inputs = saves_output = False
 
     def forward(self, a, shape):
         return np.broadcast_to(a, shape)
@@ -47,12 +54,14 @@ def _is_basic(index) -> bool:
 class GetItem(Function):
     """out = a[index];  da = zeros with g added at ``index`` (repeated indices accumulate)."""
 
+    saves_inputs = saves_output = False
+
     def forward(self, a, index):
-        self.index = index
+        self.index, self.in_shape = index, a.shape
         return a[index]
 
     def backward(self, g, out, a):
-        return (ScatterAdd.call(g, shape=self.inputs[0].shape, index=self.index),)
+        return (ScatterAdd.call(g, shape=self.in_shape, index=self.index),)
 
 
 class ScatterAdd(Function):
@@ -61,6 +70,8 @@ class ScatterAdd(Function):
     The backward of `GetItem`, recorded as an op of its own so that it can be differentiated
     again.  Integer-array indices go through ``np.add.at`` so repeats add up.
     """
+
+    saves_inputs = saves_output = False
 
     def forward(self, g, shape, index):
         self.index = index
@@ -78,6 +89,8 @@ class ScatterAdd(Function):
 class Cat(Function):
     """out = the inputs joined along ``axis``;  each input gets its slice of g."""
 
+    saves_inputs = saves_output = False
+
     def forward(self, *arrays, axis=0):
         out = np.concatenate(arrays, axis=axis)
         self.axis = axis % out.ndim
@@ -93,6 +106,8 @@ class Cat(Function):
 class Stack(Function):
     """out = the inputs stacked along a new ``axis``;  input i gets g[..., i, ...]."""
 
+    saves_inputs = saves_output = False
+
     def forward(self, *arrays, axis=0):
         out = np.stack(arrays, axis=axis)
         self.axis = axis % out.ndim
@@ -105,6 +120,8 @@ class Stack(Function):
 
 class Cast(Function):
     """out = a converted to ``dtype``;  da = g (the engine casts it back to a's dtype)."""
+
+    saves_inputs = saves_output = False
 
     def forward(self, a, dtype):
         return a.astype(dtype)

@@ -18,6 +18,8 @@ def _shifted(a, axis):
 class Softmax(Function):
     """out_i = e^{a_i} / sum_j e^{a_j};  da = out * (g - sum(g * out))."""
 
+    saves_inputs = False
+
     def forward(self, a, axis=-1):
         self.axis = axis
         e = np.exp(_shifted(a, axis))
@@ -30,6 +32,8 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """out_i = a_i - log sum_j e^{a_j};  da = g - softmax(a) * sum(g)."""
+
+    saves_inputs = False
 
     def forward(self, a, axis=-1):
         self.axis = axis
@@ -52,6 +56,6 @@ class LogSumExp(Function):
 
     def backward(self, g, out, a):
         if not self.keepdims and self.axis is not None:
-            kshape = keepdims_shape(self.inputs[0].shape, self.axis)
+            kshape = keepdims_shape(self.inputs[0].shape, self.axis)  # a is saved
             g, out = g.reshape(kshape), out.reshape(kshape)
         return (g * Exp.call(a - out),)

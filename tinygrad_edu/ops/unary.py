@@ -10,6 +10,8 @@ from ..autograd import Function
 class Exp(Function):
     """out = e^a;  da = g * out."""
 
+    saves_inputs = False
+
     def forward(self, a):
         return np.exp(a)
 
@@ -19,6 +21,8 @@ class Exp(Function):
 
 class Log(Function):
     """out = ln a;  da = g / a."""
+
+    saves_output = False
 
     def forward(self, a):
         return np.log(a)
@@ -30,6 +34,8 @@ class Log(Function):
 class Sqrt(Function):
     """out = sqrt(a);  da = g / (2 out)."""
 
+    saves_inputs = False
+
     def forward(self, a):
         return np.sqrt(a)
 
@@ -39,6 +45,8 @@ class Sqrt(Function):
 
 class Abs(Function):
     """out = |a|;  da = g * sign(a)  (0 at a == 0, like PyTorch)."""
+
+    saves_output = False
 
     def forward(self, a):
         return np.abs(a)
