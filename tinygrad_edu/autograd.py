@@ -48,6 +48,8 @@ import numpy as np
 
 from .tensor import Tensor, _wrap
 
+_new_tensor = Tensor.__new__
+
 # --------------------------------------------------------------------------- grad mode
 _grad_enabled = True
 
@@ -151,7 +153,10 @@ class Function:
             raise type(e)(_op_error(cls, arrays, kwargs, e)) from e
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        t = _wrap(out)
+        t = _new_tensor(Tensor)
+        t.data = out
+        t.grad = t._ctx = t._hooks = t.name = None
+        t.requires_grad = False
         if requires and _grad_enabled:
             ctx.next = tuple(nodes)
             ctx.inputs = ctx.save_inputs(arrays)
@@ -242,13 +247,6 @@ def set_anomaly_hooks(enabled: bool,
 
 
 # --------------------------------------------------------------------------- the engine
-def _node_meta(node: Node) -> tuple[tuple[int, ...], np.dtype]:
-    """Shape and dtype of the tensor a node stands for."""
-    if isinstance(node, Tensor):
-        return node.data.shape, node.data.dtype
-    return node.out_shape, node.out_dtype
-
-
 def _reduce_to(g: Any, shape: tuple[int, ...], op: Function) -> Any:
     """Sum a broadcast gradient back to ``shape`` (the inverse of NumPy broadcasting)."""
     gshape = g.shape
@@ -268,47 +266,34 @@ def _reduce_to(g: Any, shape: tuple[int, ...], op: Function) -> Any:
     return g.reshape(shape)
 
 
-class _Done:
-    """Stack marker: all inputs of ``node`` are already in the order."""
+def _count_consumers(roots: Iterable[Node]) -> dict[int, int]:
+    """For every node reachable from ``roots``: how many recorded uses it has.
 
-    __slots__ = ("node",)
-
-    def __init__(self, node: Node) -> None:
-        self.node = node
-
-
-def _toposort(roots: Iterable[Node]) -> list[Node]:
-    """Nodes reachable from ``roots``, each after the nodes of its inputs.
-
-    Iterative depth-first search: no recursion limit, linear in the graph size.
+    One iterative pass (no recursion limit, linear in the graph size).  The backward pass
+    runs a node once all of its uses have sent their gradient, i.e. in topological order.
     """
-    order: list[Node] = []
-    seen: set[int] = set()
-    for root in roots:
-        stack: list[Any] = [root]
-        while stack:
-            n = stack.pop()
-            if n.__class__ is _Done:
-                order.append(n.node)
-                continue
-            if id(n) in seen:
-                continue
-            seen.add(id(n))
-            if isinstance(n, Tensor):
-                order.append(n)
-                continue
-            nxt = n.next
-            if nxt is None:
-                raise RuntimeError(
-                    f"Trying to backward through the graph a second time (through "
-                    f"{type(n).__name__}, output shape {n.out_shape}): its saved values were "
-                    f"freed by the first backward. Pass retain_graph=True to the first "
-                    f"backward() if you need to backward twice.")
-            stack.append(_Done(n))
-            for p in nxt:
-                if p is not None and id(p) not in seen:
+    deps: dict[int, int] = {}
+    stack = list(roots)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Tensor):
+            continue
+        nxt = n.next
+        if nxt is None:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time (through "
+                f"{type(n).__name__}, output shape {n.out_shape}): its saved values were "
+                f"freed by the first backward. Pass retain_graph=True to the first "
+                f"backward() if you need to backward twice.")
+        for p in nxt:
+            if p is not None:
+                k = id(p)
+                if k in deps:
+                    deps[k] += 1
+                else:
+                    deps[k] = 1
                     stack.append(p)
-    return order
+    return deps
 
 
 def _as_grad(t: Tensor, gradient: Any) -> np.ndarray | Tensor:
@@ -344,22 +329,26 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
         elif not create_graph and isinstance(g, Tensor):
             g = g.data
         node = r._ctx or r
-        nodes.append(node)
         k = id(node)
+        if k not in grads:
+            nodes.append(node)
         grads[k] = g if k not in grads else grads[k] + g
-    order = _toposort(nodes)
+    deps = _count_consumers(nodes)
+    ready = [n for n in nodes if id(n) not in deps]
     captured: list[Any] | None = None if capture is None else [None] * len(capture)
 
     prev_mode = set_grad_enabled(create_graph)
     try:
-        for node in reversed(order):
+        while ready:
+            node = ready.pop()
             g = grads.pop(id(node), None)
-            if g is None:
+            if g is None:  # reached by no gradient (e.g. a use multiplied by a constant 0)
+                _release(node, ready, deps, retain_graph)
                 continue
             leaf = isinstance(node, Tensor)
             hooks = node._hooks if leaf else node.hooks
             if hooks:
-                g = _run_hooks(hooks, node_meta=_node_meta(node), g=g, create_graph=create_graph)
+                g = _run_hooks(hooks, node.out_shape, g, create_graph)
             if capture is not None:
                 pos = capture.get(id(node))
                 if pos is not None:
@@ -378,16 +367,21 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
             if _anomaly_mode:
                 _anomaly_check(node, in_grads)
             for p, pg in zip(node.next, in_grads):
-                if p is None or pg is None:
+                if p is None:
                     continue
-                shape, dtype = _node_meta(p)
-                if pg.shape != shape:
-                    pg = _reduce_to(pg, shape, node)
-                if pg.dtype != dtype:
-                    pg = pg.astype(dtype)
                 k = id(p)
-                prev = grads.get(k)
-                grads[k] = pg if prev is None else prev + pg
+                if pg is not None:
+                    if pg.shape != p.out_shape:
+                        pg = _reduce_to(pg, p.out_shape, node)
+                    if pg.dtype is not p.out_dtype and pg.dtype != p.out_dtype:
+                        pg = pg.astype(p.out_dtype)
+                    prev = grads.get(k)
+                    grads[k] = pg if prev is None else prev + pg
+                left = deps[k] - 1
+                if left:
+                    deps[k] = left
+                else:
+                    ready.append(p)
             if not retain_graph:
                 node.next = node.inputs = node.out = None
     finally:
@@ -395,8 +389,21 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
     return captured
 
 
-def _run_hooks(hooks: list, node_meta: tuple, g: Any, create_graph: bool) -> Any:
-    shape = node_meta[0]
+def _release(node: Node, ready: list, deps: dict[int, int], retain_graph: bool) -> None:
+    """A node that got no gradient still counts as done for the nodes it uses."""
+    if isinstance(node, Tensor):
+        return
+    for p in node.next:
+        if p is not None:
+            k = id(p)
+            deps[k] -= 1
+            if not deps[k]:
+                ready.append(p)
+    if not retain_graph:
+        node.next = node.inputs = node.out = None
+
+
+def _run_hooks(hooks: list, shape: tuple[int, ...], g: Any, create_graph: bool) -> Any:
     for hook in list(hooks):
         res = hook(g if create_graph else _wrap(g))
         if res is not None:

@@ -115,6 +115,16 @@ class Tensor:
         return len(self.data)
 
     @property
+    def out_shape(self) -> tuple[int, ...]:
+        """The shape a gradient for this tensor has (the engine's name, shared with Function)."""
+        return self.data.shape
+
+    @property
+    def out_dtype(self) -> np.dtype:
+        """The dtype a gradient for this tensor has (the engine's name, shared with Function)."""
+        return self.data.dtype
+
+    @property
     def grad_fn(self):
         """The `Function` node that created this tensor, or ``None`` for a leaf."""
         return self._ctx
