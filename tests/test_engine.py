@@ -1,0 +1,306 @@
+"""The backward engine: graph shapes, accumulation, graph lifetime, grad mode, functional grad."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinygrad_edu as tg
+from tinygrad_edu.autograd import Function
+
+
+def f64(*values, requires_grad=True):
+    return tg.Tensor(np.array(values, dtype=np.float64), requires_grad=requires_grad)
+
+
+# ----------------------------------------------------------------------------- graph shapes
+def test_diamond_reused_intermediate():
+    x = f64(2.0)
+    h = x * x                      # reused three times
+    y = h + h * 3 + h.exp()
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, [4 * 2 * 2 + 2 * 2 * np.exp(4.0)])
+
+
+def test_wide_diamond_sums_every_path():
+    x = f64(1.5)
+    branches = [x * float(k) for k in range(1, 2001)]
+    total = tg.stack(branches).sum()
+    total.backward()
+    np.testing.assert_allclose(x.grad.data, [sum(range(1, 2001))])
+
+
+def test_deep_chain_has_no_recursion_limit():
+    x = f64(0.5)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.00001
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, [1.00001 ** 100_000], rtol=1e-9)
+
+
+def test_same_tensor_as_both_inputs():
+    x = f64(3.0)
+    (x * x).backward()
+    np.testing.assert_allclose(x.grad.data, [6.0])
+
+
+def test_unused_branch_and_constant_inputs_get_nothing():
+    x, unused = f64(1.0, 2.0), f64(5.0)
+    c = tg.Tensor(np.array([3.0, 4.0]))          # does not require grad
+    _ = unused * 2                                # recorded but not part of the loss
+    (x * c).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [3.0, 4.0])
+    assert unused.grad is None and c.grad is None
+
+
+def test_backward_on_leaf_itself():
+    x = f64(1.0, 2.0)
+    x.backward(np.array([3.0, 4.0]))
+    np.testing.assert_allclose(x.grad.data, [3.0, 4.0])
+
+
+# ----------------------------------------------------------------------------- accumulation
+def test_gradients_accumulate_across_backward_calls():
+    x = f64(1.0, 2.0)
+    (x * x).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [2 + 3, 4 + 3])
+
+
+def test_two_retained_backwards_give_exactly_twice():
+    """micrograd's known bug: a second backward must add exactly the same gradient again."""
+    x = f64(0.3, -1.2, 2.0)
+    y = ((x * x).exp() + x.sigmoid() * x).sum()
+    y.backward(retain_graph=True)
+    once = x.grad.data.copy()
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, 2 * once)
+
+
+def test_leaf_grads_do_not_share_memory():
+    x, y = f64(1.0), f64(2.0)
+    (x + y).backward()
+    x.grad.data[...] = 100.0
+    assert y.grad.data[0] == 1.0
+
+
+def test_intermediates_keep_no_grad_unless_retained():
+    x = f64(1.0, 2.0)
+    h = x * 2
+    r = h * 3
+    r.retain_grad()
+    (r * r).sum().backward()
+    assert h.grad is None
+    np.testing.assert_allclose(r.grad.data, 2 * r.data)
+    assert not r.is_leaf and x.is_leaf
+
+
+# ----------------------------------------------------------------------------- graph lifetime
+def test_second_backward_through_freed_graph_raises():
+    x = f64(1.0)
+    y = (x.exp() * 2).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
+        y.backward()
+
+
+def test_graph_does_not_keep_unneeded_intermediates_alive():
+    """Ops whose backward needs no saved data must not keep their inputs' arrays."""
+    x = tg.Tensor(np.ones(1000), requires_grad=True)
+    h = x + 1.0
+    ref = weakref.ref(h.data.base if h.data.base is not None else h.data)
+    y = (h * 2.0).sum()        # Mul by a constant saves neither operand
+    del h
+    gc.collect()
+    assert ref() is None
+    y.backward()
+    np.testing.assert_allclose(x.grad.data, 2.0)
+
+
+def test_backward_frees_saved_arrays():
+    x = tg.Tensor(np.ones(10), requires_grad=True)
+    y = x.exp()
+    node = y.grad_fn
+    y.sum().backward()
+    assert node.out is None and node.inputs is None
+
+
+# ----------------------------------------------------------------------------- grad mode
+def test_no_grad_context_and_decorator():
+    x = f64(1.0)
+    with tg.no_grad():
+        y = x * 2
+    assert not y.requires_grad and y.grad_fn is None
+
+    @tg.no_grad()
+    def double(t):
+        return t * 2
+
+    assert not double(x).requires_grad
+    assert (x * 2).requires_grad and tg.is_grad_enabled()
+
+
+def test_enable_grad_inside_no_grad_and_set_grad_enabled():
+    x = f64(1.0)
+    with tg.no_grad():
+        with tg.enable_grad():
+            assert (x * 2).requires_grad
+        assert not (x * 2).requires_grad
+    with tg.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert tg.is_grad_enabled()
+
+
+def test_detach_shares_data_and_cuts_the_graph():
+    x = f64(1.0, 2.0)
+    d = (x * 2).detach()
+    assert not d.requires_grad and d.is_leaf
+    (x * d).sum().backward()
+    np.testing.assert_allclose(x.grad.data, d.data)
+
+
+def test_requires_grad_rules():
+    with pytest.raises(TypeError, match="floating point"):
+        tg.Tensor([1, 2, 3], requires_grad=True)
+    labels = tg.Tensor(np.array([0, 2, 1]))
+    assert labels.dtype == np.int64
+    y = f64(1.0) * 2
+    with pytest.raises(RuntimeError, match="leaf"):
+        y.requires_grad_(False)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        tg.Tensor([1.0]).backward()
+
+
+def test_non_scalar_backward_needs_gradient_of_matching_shape():
+    x = f64(1.0, 2.0)
+    with pytest.raises(RuntimeError, match=r"scalar outputs.*\(2,\)"):
+        (x * 2).backward()
+    with pytest.raises(RuntimeError, match=r"\(3,\).*\(2,\)"):
+        (x * 2).backward(np.ones(3))
+
+
+# ----------------------------------------------------------------------------- functional grad
+def test_grad_leaves_dot_grad_untouched():
+    x, w = f64(1.0, 2.0), f64(3.0, 4.0)
+    (gx,) = tg.grad((x * w).sum(), x)
+    np.testing.assert_allclose(gx.data, w.data)
+    assert x.grad is None and w.grad is None
+
+
+def test_grad_allow_unused():
+    x, z = f64(1.0), f64(2.0)
+    with pytest.raises(RuntimeError, match="not used"):
+        tg.grad((x * 2).sum(), [x, z])
+    gx, gz = tg.grad((x * 2).sum(), [x, z], allow_unused=True)
+    assert gz is None and gx.item() == 2.0
+
+
+def test_grad_with_respect_to_intermediate():
+    x = f64(1.0, 2.0)
+    h = x * 3
+    y = (h * h).sum()
+    (gh,) = tg.grad(y, h)
+    np.testing.assert_allclose(gh.data, 2 * h.data)
+
+
+def test_hessian_vector_product_by_double_backward():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((4, 4))
+    a = a @ a.T
+    x = tg.Tensor(rng.standard_normal(4), requires_grad=True)
+    v = rng.standard_normal(4)
+    f = (x @ tg.Tensor(a) @ x) * 0.5 + x.exp().sum()     # Hessian = A + diag(e^x)
+    (g,) = tg.grad(f, x, create_graph=True)
+    (hv,) = tg.grad((g * tg.Tensor(v)).sum(), x)
+    np.testing.assert_allclose(hv.data, a @ v + np.exp(x.data) * v, rtol=1e-12)
+
+
+def test_third_derivative():
+    x = f64(0.7)
+    y = x.tanh()
+    (d1,) = tg.grad(y, x, create_graph=True)
+    (d2,) = tg.grad(d1, x, create_graph=True)
+    (d3,) = tg.grad(d2, x)
+    t = np.tanh(0.7)
+    np.testing.assert_allclose(d3.data, [-2 * (1 - t * t) * (1 - 3 * t * t)], rtol=1e-12)
+
+
+def test_create_graph_backward_gives_differentiable_grad():
+    x = f64(2.0)
+    (x ** 3).backward(create_graph=True)
+    assert x.grad.requires_grad
+    (g2,) = tg.grad(x.grad, x)
+    np.testing.assert_allclose(g2.data, [12.0])
+
+
+# ----------------------------------------------------------------------------- hooks
+def test_hooks_see_and_replace_gradients():
+    x = f64(1.0, 2.0)
+    seen = []
+    h = x * 2
+    h.register_hook(lambda g: seen.append(g.data.copy()))
+    remove = x.register_hook(lambda g: g * 10)
+    (h * h).sum().backward()
+    np.testing.assert_allclose(seen[0], 2 * h.data)
+    np.testing.assert_allclose(x.grad.data, 10 * 2 * 2 * h.data)
+    remove()
+    x.grad = None
+    (x * 1.0).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [1.0, 1.0])
+
+
+def test_hook_returning_wrong_shape_is_an_error():
+    x = f64(1.0, 2.0)
+    x.register_hook(lambda g: np.ones(3))
+    with pytest.raises(RuntimeError, match="hook"):
+        (x * 2).sum().backward()
+
+
+# ----------------------------------------------------------------------------- dtypes and errors
+@given(st.sampled_from([np.float32, np.float64]))
+def test_gradient_dtype_matches_input(dtype):
+    x = tg.Tensor(np.array([1.0, 2.0], dtype=dtype), requires_grad=True)
+    w = tg.Tensor(np.array([0.5, 0.25], dtype=np.float64), requires_grad=True)
+    (x * w).sum().backward()           # output is float64 when either input is
+    assert x.grad.dtype == dtype and w.grad.dtype == np.float64
+
+
+def test_python_scalars_keep_float32():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    assert x.dtype == np.float32
+    y = (x * 2.0 + 1) / 3.0 - 0.5
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_op_shape_error_names_op_and_shapes():
+    with pytest.raises(ValueError, match=r"add.*\(2, 3\).*\(4,\)"):
+        tg.ones(2, 3) + tg.ones(4)
+    with pytest.raises(ValueError, match=r"matmul.*\(2, 3\).*\(4, 5\)"):
+        tg.ones(2, 3) @ tg.ones(4, 5)
+
+
+def test_op_returning_wrong_gradient_shape_is_caught():
+    class BadSum(Function):
+        def forward(self, a):
+            return a.sum()
+
+        def backward(self, g, out, a):
+            return (np.ones(a.shape[0] + 1),)
+
+    x = tg.Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"badsum.*\(4,\).*\(3,\).*bug in the op"):
+        BadSum.apply(x).backward()
+
+
+def test_repr_shows_data_dtype_and_grad_fn():
+    x = f64(1.0, 2.0)
+    assert "dtype=float64" in repr(x) and "requires_grad=True" in repr(x)
+    assert "grad_fn=<MulBackward>" in repr(x * 2)
