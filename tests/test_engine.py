@@ -106,7 +106,7 @@ def test_second_backward_through_freed_graph_raises():
     x = f64(1.0)
     y = (x.exp() * 2).sum()
     y.backward()
-    with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
+    with pytest.raises(RuntimeError, match=r"second time.*retain_graph=True"):
         y.backward()
 
 

@@ -78,3 +78,5 @@ from .tensor import Tensor, get_default_dtype, set_default_dtype, tensor
 clamp = clip
 
 __version__ = "0.1.0"
+
+from .tools.gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
