@@ -48,7 +48,7 @@ import numpy as np
 
 from .tensor import Tensor, _wrap
 
-_new_tensor = Tensor.__new__
+_new_tensor = object.__new__  # a Tensor without running __init__ (ops' outputs are valid)
 
 # --------------------------------------------------------------------------- grad mode
 _grad_enabled = True
@@ -132,7 +132,7 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run ``forward`` on the arguments' data and record the op if any input needs grad."""
-        ctx = cls.__new__(cls)
+        ctx = cls()  # Functions have no __init__: the cheapest way to make one
         requires = False
         arrays = []
         nodes = []
@@ -155,8 +155,6 @@ class Function:
             out = np.asarray(out)
         t = _new_tensor(Tensor)
         t.data = out
-        t.grad = t._ctx = t._hooks = t.name = None
-        t.requires_grad = False
         if requires and _grad_enabled:
             ctx.next = tuple(nodes)
             ctx.inputs = ctx.save_inputs(arrays)
@@ -179,7 +177,7 @@ class Function:
         for a in args:
             if isinstance(a, Tensor):
                 return cls.apply(*args, **kwargs)
-        return cls.__new__(cls).forward(*args, **kwargs)
+        return cls().forward(*args, **kwargs)
 
     def needs_grad(self, i: int) -> bool:
         """Whether input ``i`` wants a gradient (lets ``backward`` skip costly work)."""

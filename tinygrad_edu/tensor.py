@@ -72,17 +72,20 @@ class Tensor:
     list or an ndarray.  Only floating-point tensors may require gradients.
     """
 
-    __slots__ = ("__weakref__", "_ctx", "_hooks", "data", "grad", "name", "requires_grad")
     __array_ufunc__ = None  # make `ndarray * Tensor` call Tensor.__rmul__
+
+    # Defaults as class attributes: an op's output only needs ``data`` set (hot path).
+    grad: Tensor | None = None
+    requires_grad: bool = False
+    name: str | None = None
+    _ctx = None                      # the Function that made this tensor (None for leaves)
+    _hooks: list[Callable] | None = None
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
         self.data = _to_array(data, dtype)
-        self.grad: Tensor | None = None
-        self._ctx = None
-        self._hooks: list[Callable] | None = None
-        self.name = name
-        self.requires_grad = False
+        if name is not None:
+            self.name = name
         if requires_grad:
             self.requires_grad_(True)
 
@@ -245,11 +248,6 @@ def _wrap(data: np.ndarray) -> Tensor:
     """Fast constructor for the engine and ops: ``data`` is already a valid ndarray."""
     t = Tensor.__new__(Tensor)
     t.data = data
-    t.grad = None
-    t._ctx = None
-    t._hooks = None
-    t.name = None
-    t.requires_grad = False
     return t
 
 

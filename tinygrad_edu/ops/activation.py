@@ -14,8 +14,10 @@ _EXP_MAX = {np.dtype(t): float(np.log(np.finfo(t).max)) for t in (np.float16, np
 class Sigmoid(Function):
     """out = 1 / (1 + e^-a);  da = g * out * (1 - out).
 
-    e^-a is capped where it would overflow: below that point sigmoid is smaller than the
-    dtype's tiniest normal number, so the result is still right, with no overflow warning.
+    e^-a is capped at the dtype's largest finite exponential, so there is no overflow
+    warning: for a below -709.78 (float64) / -88.72 (float32) the result is that cap's
+    sigmoid, 1.2e-308 / 2.9e-39, instead of something even closer to 0.  For
+    log-probabilities use the logits-based losses (log-sum-exp), not log(sigmoid(a)).
     The backward uses only ``out``: no NaN at large |a|.
     """
 
