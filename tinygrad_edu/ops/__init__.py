@@ -75,7 +75,7 @@ def pow(a: Operand, b: Operand) -> Tensor:
 
 
 def matmul(a: Operand, b: Operand) -> Tensor:
-    """a @ b, NumPy semantics: (k,)@(k,) -> (); (m,k)@(k,n) -> (m,n); batched (...,m,k)@(...,k,n)."""
+    """a @ b (NumPy rules): (k,)@(k,) -> (); (m,k)@(k,n) -> (m,n); (...,m,k)@(...,k,n)."""
     return Matmul.apply(a, b)
 
 
