@@ -1,0 +1,1 @@
+"""Tests of ``tinygrad_edu.reference``: the articles' hand-derived gradients."""
