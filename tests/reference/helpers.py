@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 EPS = 1e-6  # central-difference step
 RTOL, ATOL = 1e-6, 1e-8  # hand-derived gradient vs central differences
 AUTOGRAD_RTOL, AUTOGRAD_ATOL = 1e-10, 1e-13  # hand-derived vs the framework: rounding only
+LITERAL_RTOL = 1e-10  # stable cost vs the article's literal expression, off saturation
 
 
 def central_differences(f: Callable[[], float], arrays: Sequence[np.ndarray],
@@ -52,6 +53,15 @@ def randomize(arrays: Sequence[np.ndarray], rng: np.random.Generator) -> None:
 def assume_off_kinks(zs: Sequence[np.ndarray], margin: float = 1e-4) -> None:
     """Skip examples with a ReLU input within ``margin`` of 0, where relu is not differentiable."""
     assume(all(np.min(np.abs(z)) > margin for z in zs))
+
+
+def assume_unsaturated(probs: np.ndarray, margin: float = 1e-4) -> None:
+    """Skip examples with an output probability within ``margin`` of 0 or 1.
+
+    There the articles' literal log(h), log(1 - h) lose digits (or become -inf), so they are
+    compared with the stable costs only away from it.
+    """
+    assume(np.all((probs > margin) & (probs < 1 - margin)))
 
 
 def one_hot(labels: np.ndarray, n_classes: int) -> np.ndarray:
