@@ -1,0 +1,287 @@
+"""Where data files come from: data folders, the file registry, verified downloads.
+
+Every file is named by its path relative to a *data root*, e.g. ``"semeion/semeion.data"``
+or ``"mnist/t10k-images-idx3-ubyte.gz"``; a data root is laid out like this::
+
+    semeion/semeion.data
+    mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz
+    ng_digits_5000/{images,labels}.gz   (or ng_digits_5000/ex4data1.mat)
+    catvnoncat/{train,test}_catvnoncat.h5
+
+The data root is, in this order:
+
+1. the ``data_dir`` argument of a loader, if given;
+2. the environment variable ``TINYGRAD_EDU_DATA``, if set and not empty;
+3. a per-user cache folder: ``$XDG_CACHE_HOME/tinygrad_edu``, else ``~/.cache/tinygrad_edu``.
+
+A loader called with ``download=True`` fetches a missing file with `urllib` from the public
+URLs in `REGISTRY` (tried in order), checks its size and sha256 (md5 as well where it is
+published), lets the loader check its format, and only then writes it into the data root
+through a temporary file in the same folder and an atomic rename.  On any failure nothing
+is written.  Files already on disk are not re-hashed on every load (use `verify_file`).
+
+The ``mirror`` argument of a loader, else the environment variable ``TINYGRAD_EDU_MIRROR``,
+replaces every public URL by ``<mirror>/<file name>`` (same layout as a data root, e.g.
+``http://127.0.0.1:8000/semeion/semeion.data``); the tests use it with a local server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import tempfile
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from tinygrad_edu.data.errors import ChecksumError, DataFileNotFoundError, DownloadError
+
+ENV_DATA = "TINYGRAD_EDU_DATA"
+ENV_MIRROR = "TINYGRAD_EDU_MIRROR"
+TIMEOUT_SECONDS = 60.0
+MAX_UNKNOWN_SIZE = 64 * 2**20  # cap on a download whose size is not in the registry
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One data file: its name under a data root, public URLs and known checksums.
+
+    ``size`` (bytes), ``sha256`` and ``md5`` are ``None`` when unknown; a file with no
+    checksum at all can only be checked by its format (the loader does that).
+    """
+
+    name: str
+    urls: tuple[str, ...]
+    size: int | None
+    sha256: str | None
+    md5: str | None = None
+    note: str = ""
+
+
+_MNIST_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+)
+_NG_URL = "https://raw.githubusercontent.com/LivioLanzo/image_classification_raw_data/master/"
+_CAT_URLS = (
+    "https://raw.githubusercontent.com/Hiren2002/Logistic-Regression/"
+    "a6139a838a0e624f4ab923377df0c5d3386fdf1f/datasets/",
+    "https://raw.githubusercontent.com/ramakris/coursera-deeplearning/"
+    "c79617ebb9ff38e765e821f80352adee93f19357/neuralnetworks/week4/datasets/",
+)
+
+
+def _mnist(file: str, size: int, sha256: str, md5: str) -> RemoteFile:
+    return RemoteFile(f"mnist/{file}", tuple(m + file for m in _MNIST_MIRRORS), size, sha256, md5)
+
+
+def _cat(file: str, size: int, sha256: str, md5: str) -> RemoteFile:
+    return RemoteFile(f"catvnoncat/{file}", tuple(u + file for u in _CAT_URLS), size, sha256, md5)
+
+
+REGISTRY: dict[str, RemoteFile] = {
+    f.name: f
+    for f in (
+        RemoteFile(
+            "semeion/semeion.data",
+            ("https://archive.ics.uci.edu/ml/machine-learning-databases/semeion/semeion.data",),
+            2_889_702,
+            "f43228ae3da5ea6a3c95069d53450b86166770e3b719dcc333182128fe08d4b1",
+            "cb545d371d2ce14ec121470795a77432",
+        ),
+        _mnist("train-images-idx3-ubyte.gz", 9_912_422,
+               # published by TensorFlow Datasets; md5 as published by torchvision
+               "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+               "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+        _mnist("train-labels-idx1-ubyte.gz", 28_881,
+               "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+               "d53e105ee54ea40749a09fcbcd1e9432"),
+        _mnist("t10k-images-idx3-ubyte.gz", 1_648_877,
+               "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+               "9fb629c4189551a2d022fa330f9573f3"),
+        _mnist("t10k-labels-idx1-ubyte.gz", 4_542,
+               "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+               "ec29112dd5afa0611ce80d1b7f02629c"),
+        RemoteFile(
+            "ng_digits_5000/labels.gz",
+            (_NG_URL + "labels.gz",),
+            4_971,
+            "66d48aaac01da28b857a9e0934694a35fc5984aca9718e2ec160699bbba9e7ab",
+            "8da65f7ac5d4999f9cd3f2074ddb4342",
+        ),
+        RemoteFile(
+            "ng_digits_5000/images.gz",
+            (_NG_URL + "images.gz",),
+            None,
+            None,
+            note="No checksum of this file is known, so a download is verified by its format "
+            "only (gzip text, one line of 400 numbers per line of labels.gz). Alternatives: "
+            "Coursera's ex4data1.mat in the same folder, or mnist_20x20_standin().",
+        ),
+        RemoteFile(
+            "ng_digits_5000/ex4data1.mat",
+            (),
+            None,
+            None,
+            note="Coursera Machine Learning exercise 4 data (MAT v5: X 5000x400, y 5000x1 "
+            "with 10 for digit 0); it has no canonical public URL, so copy it by hand.",
+        ),
+        _cat("train_catvnoncat.h5", 2_572_022,
+             "fbe56ab67c3ae28d564e3a644189117976d6b31af0a3ce9bb17dbf22908af242",
+             "7ae153172cf0e4872f49a801f0c76c3d"),
+        _cat("test_catvnoncat.h5", 616_958,
+             "6a9d39ce52fa85953c5834695b8534a30ed8cfd54971fb2f080b5a24d002b951",
+             "7214e326ef4178b6a71af105ddaf3dbd"),
+    )
+}
+
+
+def cache_dir() -> Path:
+    """The per-user cache folder: ``$XDG_CACHE_HOME/tinygrad_edu`` or ``~/.cache/tinygrad_edu``."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "tinygrad_edu"
+
+
+def data_root(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The data root: ``data_dir``, else ``$TINYGRAD_EDU_DATA``, else `cache_dir()`."""
+    if data_dir is not None:
+        return Path(data_dir)
+    env = os.environ.get(ENV_DATA)
+    return Path(env) if env else cache_dir()
+
+
+def _entry(name: str) -> RemoteFile:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown data file {name!r}; known files: {sorted(REGISTRY)}") from None
+
+
+def file_path(name: str, data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Where the registered file ``name`` is (or would be) under the data root."""
+    return data_root(data_dir) / _entry(name).name
+
+
+def _how_to_get(entry: RemoteFile, path: Path) -> str:
+    where = (
+        f"Download it from {' or '.join(entry.urls)} and put it at {path}" if entry.urls
+        else f"No public download URL is registered for it: copy it to {path}"
+    )
+    return (
+        f"{where} (or set {ENV_DATA} to a folder that holds {entry.name})."
+        f"{' ' + entry.note if entry.note else ''}"
+    )
+
+
+def verify_bytes(name: str, data: bytes, source: str) -> None:
+    """Check ``data`` against the registered size and checksums of ``name``.
+
+    Raises `ChecksumError` naming ``source`` and every mismatch; checks nothing that is
+    not known (a file with no size and no checksum always passes).
+    """
+    entry = _entry(name)
+    problems = []
+    if entry.size is not None and len(data) != entry.size:
+        problems.append(f"size is {len(data)} bytes, expected {entry.size}")
+    for algorithm in ("sha256", "md5"):
+        expected = getattr(entry, algorithm)
+        if expected is not None:
+            found = hashlib.new(algorithm, data).hexdigest()
+            if found != expected:
+                problems.append(f"{algorithm} is {found}, expected {expected}")
+    if problems:
+        raise ChecksumError(f"{source} is not the expected {entry.name}: " + "; ".join(problems))
+
+
+def verify_file(name: str, data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Check the file ``name`` on disk against the registry; return its path.
+
+    Raises `DataFileNotFoundError` if it is missing, `ChecksumError` on a mismatch.
+    """
+    path = file_path(name, data_dir)
+    if not path.is_file():
+        raise DataFileNotFoundError(f"{path} not found. {_how_to_get(_entry(name), path)}")
+    verify_bytes(name, path.read_bytes(), str(path))
+    return path
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
+
+    Readers see either no file or the complete file; on failure the temporary file is
+    removed and ``path`` is left as it was.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _http_get(url: str, limit: int) -> bytes:
+    request = urllib.request.Request(url, headers={"User-Agent": "tinygrad_edu"})
+    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+        data = response.read(limit + 1)
+    if len(data) > limit:
+        raise ChecksumError(f"{url} sent more than {limit} bytes, expected at most {limit}")
+    return data
+
+
+def _fetch(entry: RemoteFile, path: Path, mirror: str | None) -> tuple[bytes, str]:
+    """Download ``entry`` from the first URL that gives the right bytes: (data, url)."""
+    mirror = mirror if mirror is not None else os.environ.get(ENV_MIRROR) or None
+    urls = (mirror.rstrip("/") + "/" + entry.name,) if mirror else entry.urls
+    failures = []
+    for url in urls:
+        try:
+            data = _http_get(url, entry.size if entry.size is not None else MAX_UNKNOWN_SIZE)
+            verify_bytes(entry.name, data, url)
+            return data, url
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            failures.append(f"  {url}: {exc}")
+    tried = "\n".join(failures) if failures else "  (no URL is registered for it)"
+    raise DownloadError(
+        f"could not download {entry.name} to {path}; tried:\n{tried}\n{_how_to_get(entry, path)}"
+    )
+
+
+def read_data_file(
+    name: str,
+    parse: Callable[[bytes, str], T],
+    data_dir: str | os.PathLike[str] | None = None,
+    download: bool = False,
+    mirror: str | None = None,
+) -> T:
+    """Return ``parse(contents, source)`` for the registered file ``name``.
+
+    ``source`` names the file in error messages.  If the file is not under the data root
+    it is downloaded when ``download`` is true (checked against the registry, then parsed,
+    and written atomically only if both succeed); otherwise `DataFileNotFoundError`.
+    """
+    entry = _entry(name)
+    root = data_root(data_dir)
+    path = root / entry.name
+    if path.is_file():
+        return parse(path.read_bytes(), str(path))
+    if not download:
+        hint = " Or pass download=True." if entry.urls else ""
+        raise DataFileNotFoundError(
+            f"{path} not found (data root {root}). {_how_to_get(entry, path)}{hint}"
+        )
+    data, url = _fetch(entry, path, mirror)
+    result = parse(data, f"{path} (downloaded from {url})")
+    atomic_write(path, data)
+    return result
