@@ -8,6 +8,7 @@ from hypothesis import given, settings
 
 from tinygrad_edu.reference import catvnoncat_004 as ref
 
+from .cases import catvnoncat_004_case, catvnoncat_004_pre_activations
 from .helpers import (
     LITERAL_RTOL,
     assert_close_all,
@@ -16,29 +17,8 @@ from .helpers import (
     batch_sizes,
     central_differences,
     layer_sizes,
-    randomize,
     seeds,
 )
-
-
-def make_case(sizes, m, seed):
-    """Random {"W1", "b1", ...}, X (n_0, m) and binary Y (n_L, m)."""
-    rng = np.random.default_rng(seed)
-    params = ref.init_params(rng, sizes)
-    randomize(list(params.values()), rng)
-    X = rng.standard_normal((sizes[0], m))
-    Y = rng.integers(0, 2, (sizes[-1], m)).astype(np.float64)
-    return params, X, Y
-
-
-def pre_activations(params, X):
-    """[Z_1, ..., Z_L], written out again: ReLU between layers."""
-    n_layers = len(params) // 2
-    zs, A = [], X
-    for l in range(1, n_layers + 1):
-        zs.append(params[f"W{l}"] @ A + params[f"b{l}"])
-        A = np.maximum(zs[-1], 0)
-    return zs
 
 
 def test_init_params_article_scheme():
@@ -52,8 +32,8 @@ def test_init_params_article_scheme():
 @settings(deadline=None)
 @given(layer_sizes(), batch_sizes, seeds)
 def test_forward_and_cost_are_the_articles(sizes, m, seed):
-    params, X, Y = make_case(sizes, m, seed)
-    AL = 1 / (1 + np.exp(-pre_activations(params, X)[-1]))
+    params, X, Y = catvnoncat_004_case(sizes, m, seed)
+    AL = 1 / (1 + np.exp(-catvnoncat_004_pre_activations(params, X)[-1]))
     np.testing.assert_allclose(ref.forward(params, X), AL, rtol=1e-13)
     assume_unsaturated(AL)
     literal = -np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL)) / m
@@ -63,8 +43,8 @@ def test_forward_and_cost_are_the_articles(sizes, m, seed):
 @settings(deadline=None)
 @given(layer_sizes(), batch_sizes, seeds)
 def test_backprop_matches_central_differences(sizes, m, seed):
-    params, X, Y = make_case(sizes, m, seed)
-    assume_off_kinks(pre_activations(params, X)[:-1])
+    params, X, Y = catvnoncat_004_case(sizes, m, seed)
+    assume_off_kinks(catvnoncat_004_pre_activations(params, X)[:-1])
     expected = central_differences(lambda: ref.cost(params, X, Y), list(params.values()))
     grads = ref.backprop(params, X, Y)
     assert list(grads) == list(params)
@@ -75,7 +55,7 @@ def test_backprop_matches_central_differences(sizes, m, seed):
 @given(layer_sizes(), batch_sizes, seeds)
 def test_articles_dA_route_to_the_output_error_is_A_minus_Y(sizes, m, seed):
     """dA_L = -(Y/A_L - (1-Y)/(1-A_L)), times g(Z_L)(1 - g(Z_L)), is A_L - Y off saturation."""
-    params, X, Y = make_case(sizes, m, seed)
+    params, X, Y = catvnoncat_004_case(sizes, m, seed)
     AL = ref.forward(params, X)
     assume_unsaturated(AL)
     dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
@@ -99,7 +79,7 @@ def test_articles_dA_route_breaks_where_the_output_saturates():
 @settings(deadline=None)
 @given(layer_sizes(), seeds)
 def test_linear_round_trip_is_exact(sizes, seed):
-    params, X, _ = make_case(sizes, 3, seed)
+    params, X, _ = catvnoncat_004_case(sizes, 3, seed)
     layers = ref.to_linear(params)
     back = ref.from_linear(layers)
     assert list(back) == list(params)

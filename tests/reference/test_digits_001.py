@@ -8,6 +8,7 @@ from hypothesis import given, settings
 
 from tinygrad_edu.reference import digits_001 as ref
 
+from .cases import digits_001_case, flat_pairs
 from .helpers import (
     LITERAL_RTOL,
     assert_close_all,
@@ -16,21 +17,8 @@ from .helpers import (
     central_differences,
     layer_sizes,
     one_hot,
-    randomize,
     seeds,
 )
-
-flat = lambda pairs: [a for pair in pairs for a in pair]  # noqa: E731
-
-
-def make_case(sizes, n, seed):
-    """Random [(W (in, out), b (1, out))], X (n, n_0) and one-hot Y (n, n_L)."""
-    rng = np.random.default_rng(seed)
-    params = ref.init_params(rng, sizes)
-    randomize(flat(params), rng)
-    X = rng.standard_normal((n, sizes[0]))
-    Y = one_hot(rng.integers(0, sizes[-1], n), sizes[-1])
-    return params, X, Y
 
 
 def test_init_params_article_scheme():
@@ -43,7 +31,7 @@ def test_init_params_article_scheme():
 @settings(deadline=None)
 @given(layer_sizes(min_out=2), batch_sizes, seeds)
 def test_cost_is_the_articles_loss_for_one_hot_labels(sizes, n, seed):
-    params, X, Y = make_case(sizes, n, seed)
+    params, X, Y = digits_001_case(sizes, n, seed)
     probs = ref.forward(params, X)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-14)
     assume_unsaturated(probs[Y == 1])
@@ -55,26 +43,27 @@ def test_cost_is_the_articles_loss_for_one_hot_labels(sizes, n, seed):
 @settings(deadline=None)
 @given(layer_sizes(min_out=2), batch_sizes, seeds)
 def test_backprop_matches_central_differences(sizes, n, seed):
-    params, X, Y = make_case(sizes, n, seed)
-    expected = central_differences(lambda: ref.cost(params, X, Y), flat(params))
-    assert_close_all(flat(ref.backprop(params, X, Y)), expected)
+    params, X, Y = digits_001_case(sizes, n, seed)
+    expected = central_differences(lambda: ref.cost(params, X, Y), flat_pairs(params))
+    assert_close_all(flat_pairs(ref.backprop(params, X, Y)), expected)
 
 
 @settings(deadline=None)
 @given(layer_sizes(min_out=2), batch_sizes, seeds)
 def test_article_gradient_is_n_times_the_gradient_of_its_mean_loss(sizes, n, seed):
-    params, X, Y = make_case(sizes, n, seed)
-    article, correct = flat(ref.backprop_article(params, X, Y)), flat(ref.backprop(params, X, Y))
+    params, X, Y = digits_001_case(sizes, n, seed)
+    article = flat_pairs(ref.backprop_article(params, X, Y))
+    correct = flat_pairs(ref.backprop(params, X, Y))
     assert_close_all(article, [n * g for g in correct], rtol=1e-12, atol=1e-15)
     # one sample at a time, as the article trains, the two are the same
-    assert_close_all(flat(ref.backprop_article(params, X[:1], Y[:1])),
-                     flat(ref.backprop(params, X[:1], Y[:1])), rtol=1e-14, atol=0)
+    assert_close_all(flat_pairs(ref.backprop_article(params, X[:1], Y[:1])),
+                     flat_pairs(ref.backprop(params, X[:1], Y[:1])), rtol=1e-14, atol=0)
 
 
 @settings(deadline=None)
 @given(layer_sizes(min_out=2), batch_sizes, seeds)
 def test_article_loss_drops_a_sample_whose_target_probability_underflows(sizes, n, seed):
-    params, X, Y = make_case(sizes, n + 1, seed)
+    params, X, Y = digits_001_case(sizes, n + 1, seed)
     W, b = params[-1]
     W[:, 0] = 0.0
     b[0, 0] = -1e4  # class 0's logit is ~10^4 below the others: P[:, 0] == 0.0
@@ -90,10 +79,11 @@ def test_article_loss_drops_a_sample_whose_target_probability_underflows(sizes, 
 @settings(deadline=None)
 @given(layer_sizes(), seeds)
 def test_linear_round_trip_is_exact(sizes, seed):
-    params, X, _ = make_case(sizes, 3, seed)
+    params, X, _ = digits_001_case(sizes, 3, seed)
     layers = ref.to_linear(params)
-    assert_close_all(flat(ref.from_linear(layers)), flat(params), rtol=0, atol=0)
-    assert_close_all(flat(ref.to_linear(ref.from_linear(layers))), flat(layers), rtol=0, atol=0)
+    assert_close_all(flat_pairs(ref.from_linear(layers)), flat_pairs(params), rtol=0, atol=0)
+    assert_close_all(flat_pairs(ref.to_linear(ref.from_linear(layers))), flat_pairs(layers),
+                     rtol=0, atol=0)
     a = X
     for weight, bias in layers[:-1]:
         a = 1 / (1 + np.exp(-(a @ weight.T + bias)))

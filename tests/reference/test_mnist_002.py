@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from tinygrad_edu.reference import mnist_002 as ref
 
+from .cases import flat_pairs, mnist_002_arrays, mnist_002_case, mnist_002_pre_activations
 from .helpers import (
     LITERAL_RTOL,
     assert_close_all,
@@ -18,30 +19,8 @@ from .helpers import (
     central_differences,
     layer_sizes,
     one_hot,
-    randomize,
     seeds,
 )
-
-flat = lambda params: [*params[0], *params[1]]  # noqa: E731
-
-
-def make_case(sizes, n, seed):
-    """Random (weights, biases), X (n_0, n) and one-hot columns Y (n_L, n)."""
-    rng = np.random.default_rng(seed)
-    params = ref.init_params(rng, sizes)
-    randomize(flat(params), rng)
-    X = rng.standard_normal((sizes[0], n))
-    Y = one_hot(rng.integers(0, sizes[-1], n), sizes[-1]).T
-    return params, X, Y
-
-
-def pre_activations(params, X):
-    """[z_1, ..., z_L], written out again: z = W @ relu(z_prev) + b."""
-    zs, a = [], X
-    for W, b in zip(*params):
-        zs.append(W @ a + b)
-        a = np.maximum(zs[-1], 0)
-    return zs
 
 
 def test_init_params_article_scheme():
@@ -54,8 +33,8 @@ def test_init_params_article_scheme():
 @settings(deadline=None)
 @given(layer_sizes(min_out=2), batch_sizes, seeds)
 def test_forward_and_cost_are_the_articles(sizes, n, seed):
-    params, X, Y = make_case(sizes, n, seed)
-    out = np.maximum(pre_activations(params, X)[-1], 0)
+    params, X, Y = mnist_002_case(sizes, n, seed)
+    out = np.maximum(mnist_002_pre_activations(params, X)[-1], 0)
     probs = np.exp(out) / np.sum(np.exp(out), axis=0)  # the article's softmax, per column
     np.testing.assert_allclose(ref.forward(params, X), probs, rtol=1e-12)
     assume_unsaturated(probs[Y == 1])
@@ -66,17 +45,17 @@ def test_forward_and_cost_are_the_articles(sizes, n, seed):
 @settings(deadline=None)
 @given(layer_sizes(min_out=2), batch_sizes, seeds)
 def test_backprop_matches_central_differences(sizes, n, seed):
-    params, X, Y = make_case(sizes, n, seed)
-    assume_off_kinks(pre_activations(params, X))
-    expected = central_differences(lambda: ref.cost(params, X, Y), flat(params))
-    assert_close_all(flat(ref.backprop(params, X, Y)), expected)
+    params, X, Y = mnist_002_case(sizes, n, seed)
+    assume_off_kinks(mnist_002_pre_activations(params, X))
+    expected = central_differences(lambda: ref.cost(params, X, Y), mnist_002_arrays(params))
+    assert_close_all(mnist_002_arrays(ref.backprop(params, X, Y)), expected)
 
 
 @settings(deadline=None)
 @given(layer_sizes(min_out=2), seeds)
 def test_output_relu_zeroes_the_rows_with_nonpositive_logits_even_the_target(sizes, seed):
-    params, X, _ = make_case(sizes, 1, seed)
-    z_out = pre_activations(params, X)[-1][:, 0]
+    params, X, _ = mnist_002_case(sizes, 1, seed)
+    z_out = mnist_002_pre_activations(params, X)[-1][:, 0]
     assume(np.any(z_out < 0) and np.any(z_out > 0))
     target = int(np.argmin(z_out))  # the target class has z <= 0 ...
     Y = one_hot(np.array([target]), sizes[-1]).T
@@ -106,13 +85,14 @@ def test_article_relu_prime_is_wrong_away_from_zero(z):
 @settings(deadline=None)
 @given(layer_sizes(), seeds)
 def test_linear_round_trip_is_exact(sizes, seed):
-    params, X, _ = make_case(sizes, 3, seed)
+    params, X, _ = mnist_002_case(sizes, 3, seed)
     layers = ref.to_linear(params)
-    assert_close_all(flat(ref.from_linear(layers)), flat(params), rtol=0, atol=0)
-    relinked = ref.to_linear(ref.from_linear(layers))
-    assert_close_all([a for pair in relinked for a in pair], [a for pair in layers for a in pair],
+    assert_close_all(mnist_002_arrays(ref.from_linear(layers)), mnist_002_arrays(params),
+                     rtol=0, atol=0)
+    assert_close_all(flat_pairs(ref.to_linear(ref.from_linear(layers))), flat_pairs(layers),
                      rtol=0, atol=0)
     x = X.T  # row samples for the Linear layout
     for weight, bias in layers:
         x = np.maximum(x @ weight.T + bias, 0)
-    np.testing.assert_allclose(x.T, np.maximum(pre_activations(params, X)[-1], 0), rtol=1e-13)
+    z_out = mnist_002_pre_activations(params, X)[-1]
+    np.testing.assert_allclose(x.T, np.maximum(z_out, 0), rtol=1e-13)

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 
 from tinygrad_edu.reference import ng_003 as ref
 
+from .cases import ng_003_bias_rows, ng_003_case
 from .helpers import (
     LITERAL_RTOL,
     assert_close_all,
@@ -19,21 +20,6 @@ from .helpers import (
     layer_sizes,
     seeds,
 )
-
-
-def make_case(sizes, m, seed):
-    """Random flat theta, X (m, n_0) and binary Y (m, n_L)."""
-    rng = np.random.default_rng(seed)
-    theta = ref.init_params(rng, sizes)  # N(0, 1) already, bias rows included
-    X = rng.standard_normal((m, sizes[0]))
-    Y = rng.integers(0, 2, (m, sizes[-1])).astype(np.float64)
-    return theta, X, Y
-
-
-def bias_rows(sizes):
-    """A flat 0/1 mask of the row-0 (bias) entries of every theta_l."""
-    return ref.flatten([np.vstack([np.ones((1, c)), np.zeros((r - 1, c))])
-                        for r, c in ref.layer_shapes(sizes)])
 
 
 def test_layout_and_init():
@@ -50,7 +36,7 @@ def test_layout_and_init():
 @settings(deadline=None)
 @given(layer_sizes(), batch_sizes, seeds, lambdas)
 def test_costs_are_the_articles_formulas(sizes, m, seed, lambd):
-    theta, X, Y = make_case(sizes, m, seed)
+    theta, X, Y = ng_003_case(sizes, m, seed)
     layer = X
     for t in ref.unflatten(theta, sizes):  # the article's forward pass, written out again
         layer = 1 / (1 + np.exp(-(np.hstack([np.ones((m, 1)), layer]) @ t)))
@@ -69,7 +55,7 @@ def test_costs_are_the_articles_formulas(sizes, m, seed, lambd):
 @settings(deadline=None)
 @given(layer_sizes(), batch_sizes, seeds, lambdas_or_zero)
 def test_backprop_matches_central_differences(sizes, m, seed, lambd):
-    theta, X, Y = make_case(sizes, m, seed)
+    theta, X, Y = ng_003_case(sizes, m, seed)
     (expected,) = central_differences(lambda: ref.cost(theta, sizes, X, Y, lambd), [theta])
     assert_close_all([ref.backprop(theta, sizes, X, Y, lambd)], [expected])
 
@@ -77,7 +63,7 @@ def test_backprop_matches_central_differences(sizes, m, seed, lambd):
 @settings(deadline=None)
 @given(layer_sizes(), batch_sizes, seeds, lambdas)
 def test_gradient_of_the_coded_cost_is_backprop_with_lambda_one(sizes, m, seed, lambd):
-    theta, X, Y = make_case(sizes, m, seed)
+    theta, X, Y = ng_003_case(sizes, m, seed)
     (expected,) = central_differences(lambda: ref.cost_article(theta, sizes, X, Y, lambd),
                                       [theta])
     assert_close_all([ref.backprop(theta, sizes, X, Y, 1.0)], [expected])
@@ -86,10 +72,10 @@ def test_gradient_of_the_coded_cost_is_backprop_with_lambda_one(sizes, m, seed, 
 @settings(deadline=None)
 @given(layer_sizes(), batch_sizes, seeds, lambdas)
 def test_coded_gradient_regularises_exactly_the_bias_rows_too(sizes, m, seed, lambd):
-    theta, X, Y = make_case(sizes, m, seed)
+    theta, X, Y = ng_003_case(sizes, m, seed)
     article = ref.backprop_article(theta, sizes, X, Y, lambd)
     correct = ref.backprop(theta, sizes, X, Y, lambd)
-    bias = bias_rows(sizes) == 1
+    bias = ng_003_bias_rows(sizes) == 1
     np.testing.assert_allclose(article[bias] - correct[bias], lambd / m * theta[bias],
                                rtol=1e-9, atol=0)
     np.testing.assert_array_equal(article[~bias], correct[~bias])
@@ -101,11 +87,11 @@ def test_coded_gradient_regularises_exactly_the_bias_rows_too(sizes, m, seed, la
 @given(layer_sizes(), batch_sizes, seeds, lambdas)
 def test_coded_jac_is_not_the_gradient_of_the_coded_fun(sizes, m, seed, lambd):
     """TNC gets fun = cost_article and jac = backprop_article: off by a known amount."""
-    theta, X, Y = make_case(sizes, m, seed)
+    theta, X, Y = ng_003_case(sizes, m, seed)
     (fun_gradient,) = central_differences(
         lambda: ref.cost_article(theta, sizes, X, Y, lambd), [theta])
     jac = ref.backprop_article(theta, sizes, X, Y, lambd)
-    bias = bias_rows(sizes)
+    bias = ng_003_bias_rows(sizes)
     offset = np.where(bias == 1, lambd / m * theta, (lambd - 1) / m * theta)
     assert_close_all([jac - offset], [fun_gradient])
 
@@ -113,7 +99,7 @@ def test_coded_jac_is_not_the_gradient_of_the_coded_fun(sizes, m, seed, lambd):
 @settings(deadline=None)
 @given(layer_sizes(), seeds)
 def test_linear_round_trip_is_exact(sizes, seed):
-    theta, X, _ = make_case(sizes, 3, seed)
+    theta, X, _ = ng_003_case(sizes, 3, seed)
     layers = ref.to_linear(theta, sizes)
     np.testing.assert_array_equal(ref.from_linear(layers), theta)
     for (w1, b1), (w2, b2) in zip(ref.to_linear(ref.from_linear(layers), sizes), layers):

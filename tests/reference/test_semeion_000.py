@@ -7,6 +7,7 @@ from hypothesis import given, settings
 
 from tinygrad_edu.reference import semeion_000 as ref
 
+from .cases import semeion_000_case
 from .helpers import (
     LITERAL_RTOL,
     assert_close_all,
@@ -16,19 +17,8 @@ from .helpers import (
     lambdas,
     lambdas_or_zero,
     layer_sizes,
-    randomize,
     seeds,
 )
-
-
-def make_case(sizes, m, seed):
-    """Random thetas in the article's layout, X (m, n_0) and binary Y (m, n_L)."""
-    rng = np.random.default_rng(seed)
-    thetas = ref.init_params(rng, sizes)
-    randomize(thetas, rng)
-    X = rng.standard_normal((m, sizes[0]))
-    Y = rng.integers(0, 2, (m, sizes[-1])).astype(np.float64)
-    return thetas, X, Y
 
 
 def test_init_params_article_scheme():
@@ -40,7 +30,7 @@ def test_init_params_article_scheme():
 @settings(deadline=None)
 @given(layer_sizes(), batch_sizes, seeds, lambdas)
 def test_cost_is_the_articles_formula(sizes, m, seed, lambd):
-    thetas, X, Y = make_case(sizes, m, seed)
+    thetas, X, Y = semeion_000_case(sizes, m, seed)
     a = X
     for theta in thetas:  # the article's loop, written out again
         a = 1 / (1 + np.exp(-np.hstack([np.ones((m, 1)), a]) @ theta.T))
@@ -54,7 +44,7 @@ def test_cost_is_the_articles_formula(sizes, m, seed, lambd):
 @settings(deadline=None)
 @given(layer_sizes(), batch_sizes, seeds, lambdas_or_zero)
 def test_backprop_matches_central_differences(sizes, m, seed, lambd):
-    thetas, X, Y = make_case(sizes, m, seed)
+    thetas, X, Y = semeion_000_case(sizes, m, seed)
     expected = central_differences(lambda: ref.cost(thetas, X, Y, lambd), thetas)
     assert_close_all(ref.backprop(thetas, X, Y, lambd), expected)
 
@@ -63,7 +53,7 @@ def test_backprop_matches_central_differences(sizes, m, seed, lambd):
 @given(layer_sizes(min_weights=2), batch_sizes, seeds, lambdas)
 def test_prose_rule_is_off_by_exactly_the_misplaced_penalty(sizes, m, seed, lambd):
     """Text: (1/m)Delta for the output layer, (1/m)Delta + (lambda/m)theta for hidden ones."""
-    thetas, X, Y = make_case(sizes, m, seed)
+    thetas, X, Y = semeion_000_case(sizes, m, seed)
     prose = ref.backprop_prose(thetas, X, Y, lambd)
     correct = ref.backprop(thetas, X, Y, lambd)
     hidden, out = slice(None, -1), -1
@@ -82,7 +72,7 @@ def test_prose_rule_is_off_by_exactly_the_misplaced_penalty(sizes, m, seed, lamb
 @settings(deadline=None)
 @given(layer_sizes(), seeds)
 def test_linear_round_trip_is_exact(sizes, seed):
-    thetas, X, _ = make_case(sizes, 3, seed)
+    thetas, X, _ = semeion_000_case(sizes, 3, seed)
     layers = ref.to_linear(thetas)
     assert_close_all(ref.from_linear(layers), thetas, rtol=0, atol=0)
     assert_close_all([a for layer in ref.to_linear(ref.from_linear(layers)) for a in layer],
