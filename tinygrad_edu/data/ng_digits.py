@@ -52,7 +52,7 @@ def _parse_mat(raw: bytes, source: str) -> tuple[np.ndarray, np.ndarray]:
     sio = require("scipy.io", "scipy", "reading ex4data1.mat")
     try:
         mat = sio.loadmat(io.BytesIO(raw))
-    except (ValueError, TypeError, OSError) as exc:
+    except (sio.matlab.MatReadError, NotImplementedError, ValueError, TypeError, OSError) as exc:
         raise DataFormatError(f"{source}: not a readable MAT file ({exc}); expected "
                               "Coursera's ex4data1.mat (MAT v5)") from None
     if "X" not in mat or "y" not in mat:
