@@ -29,11 +29,11 @@ Backprop (the article's; correct for this network)
     This matches central differences of `cost` (away from the kinks z = 0).
 
 Mistakes and quirks
-    1. The output ReLU kills gradients: wherever z_L[k, i] <= 0 the whole of row k of the
-       output gradient for sample i is exactly 0, *even when k is the target class* (so the
-       network gets no push to raise the target's score).  This is the true gradient of the
-       network as built, not a derivative error; a usual classifier puts softmax straight on
-       z_L.  Shown in ``tests/reference/test_mnist_002.py``.
+    1. The output ReLU kills gradients: wherever z_L[k, i] <= 0, delta_L[k, i] = 0, so
+       sample i adds exactly nothing to row k of d weights[-1] or to d biases[-1][k],
+       *even when k is its target class* (no push to raise the target's score).  This is
+       the true gradient of the network as built, not a derivative error; a usual classifier
+       puts softmax straight on z_L.  Shown in ``tests/reference/test_mnist_002.py``.
     2. ``relU_prime`` in the code listing returns ``z * (z <= 0)`` (`relu_prime_article`):
        z where z <= 0 and 0 where z > 0, instead of [z > 0].  It is wrong at every z != 0,
        but unused: the backprop writes ``(z > 0)`` inline.  A later snippet has it right.
