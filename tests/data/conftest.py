@@ -46,7 +46,8 @@ def server(tmp_path):
     root.mkdir()
     httpd = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01},
+                              daemon=True)
     thread.start()
     httpd.root = root
     httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"

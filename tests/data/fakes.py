@@ -26,14 +26,14 @@ def idx_gz(array: np.ndarray, magic: int | None = None) -> bytes:
     array = np.asarray(array, dtype=np.uint8)
     magic = 0x0800 | array.ndim if magic is None else magic
     header = struct.pack(f">I{array.ndim}I", magic, *array.shape)
-    return gzip.compress(header + array.tobytes())
+    return gzip.compress(header + array.tobytes(), mtime=0)
 
 
 def text_gz(table: np.ndarray) -> bytes:
     """Gzipped ``np.savetxt`` text, comma-separated ``%.18e`` (the Ng files' format)."""
     buffer = io.BytesIO()
     np.savetxt(buffer, table, fmt="%.18e", delimiter=",")
-    return gzip.compress(buffer.getvalue())
+    return gzip.compress(buffer.getvalue(), mtime=0)
 
 
 def ng_labels_gz(digits: np.ndarray) -> bytes:

@@ -119,7 +119,8 @@ def test_mnist_round_trip(tmp_path):
     (0, idx_gz(np.zeros((2, 28, 28)))[:-10], "truncated or corrupt gzip"),
     (1, b"not gzip at all", "truncated or corrupt gzip"),
     (1, idx_gz(np.array([3, 10])), "a label is 10; expected digits 0-9"),
-])
+], ids=["images-magic", "labels-magic", "dims", "short", "long", "header", "truncated",
+        "not-gzip", "label-range"])
 def test_mnist_format_errors(tmp_path, which, raw, message):
     write_mnist(tmp_path, np.zeros((2, 28, 28)), np.zeros(2))
     path = write(tmp_path, MNIST_TEST[which], raw)
