@@ -73,8 +73,8 @@ def load_ng_digits(data_dir: str | os.PathLike[str] | None = None, download: boo
                    mirror: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Load the Coursera digits as ``(X, y)``.
 
-    * ``X``: (5000, 400) float64 grey values (roughly -0.13 to 1.1); pixels column-major,
-      so ``X[i].reshape(20, 20, order="F")`` is image ``i``.
+    * ``X``: (5000, 400) float64 grey values as stored (not rescaled); pixels
+      column-major, so ``X[i].reshape(20, 20, order="F")`` is image ``i``.
     * ``y``: (5000,) int64 digit labels 0-9 (converted from the files' encodings).
 
     Reads ``ng_digits_5000/ex4data1.mat`` if present (needs SciPy), else ``images.gz`` and
