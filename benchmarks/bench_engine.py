@@ -10,6 +10,7 @@ PyTorch eager when it is installed).
 from __future__ import annotations
 
 import argparse
+import itertools
 
 import _harness  # noqa: F401  (pins BLAS threads before NumPy loads)
 import numpy as np
@@ -62,7 +63,7 @@ def mlp_data(n: int = 1493, sizes=(256, 30, 20, 10), seed: int = 0):
     x = (rng.random((n, sizes[0])) < 0.3).astype(np.float64)
     y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], n)]
     params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         params += [rng.uniform(-1, 1, (fan_out, fan_in)), rng.uniform(-1, 1, fan_out)]
     return x, y, params
 
