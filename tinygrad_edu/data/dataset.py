@@ -17,13 +17,17 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
+from tinygrad_edu.random import default_generator
 from tinygrad_edu.tensor import Tensor
 
 SeedLike: TypeAlias = np.random.Generator | int | None
 
 
 def _rng(generator: SeedLike) -> np.random.Generator:
-    """A Generator as is, an int as a seed, None for fresh OS entropy."""
+    """A Generator as given, one seeded by an int, or (None) the framework's global one,
+    so ``tinygrad_edu.manual_seed`` makes shuffling reproducible as in PyTorch."""
+    if generator is None:
+        return default_generator()
     return generator if isinstance(generator, np.random.Generator) else np.random.default_rng(
         generator)
 
