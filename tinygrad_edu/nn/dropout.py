@@ -1,0 +1,24 @@
+"""`Dropout`: inverted dropout in training mode, the identity in eval mode."""
+
+from __future__ import annotations
+
+from ..tensor import Tensor
+from . import functional as F
+from .module import Module
+
+
+class Dropout(Module):
+    """Zero each element with probability ``p`` and scale the others by 1 / (1 - p) while
+    ``training``; the identity after ``eval()``.  Masks come from the global generator."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout(input, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

@@ -1,0 +1,154 @@
+"""`Optimizer`: parameter groups, per-parameter state, and PyTorch's state-dict layout.
+
+Subclasses implement ``step()``: they update ``p.data`` in place with NumPy, outside the
+graph, reading ``p.grad.data``; parameters whose ``.grad`` is None are skipped.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from ..autograd import enable_grad
+from ..nn.module import reset_grads
+from ..tensor import Tensor, _wrap
+
+ParamGroups = Iterable[Tensor] | Iterable[dict[str, Any]]
+
+
+class Optimizer:
+    """Base class: ``Optimizer(params, defaults)``.
+
+    ``params`` is an iterable of Tensors, or of dicts (parameter groups) each holding
+    ``"params"`` and any options that override ``defaults`` for that group.
+    ``state[p]`` holds each parameter's buffers (ndarrays) and counters.
+    """
+
+    def __init__(self, params: ParamGroups, defaults: dict[str, Any]) -> None:
+        self.defaults = defaults
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            "Tensors or dicts, but got a Tensor")
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group: its ``"params"`` plus options (missing ones from ``defaults``)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")
+        else:
+            params = list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params "
+                                f"is {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        ids = {id(p) for p in params}
+        if len(ids) != len(params):
+            raise ValueError("optimizer contains a parameter group with duplicate parameters")
+        if any(id(p) in ids for g in self.param_groups for p in g["params"]):
+            raise ValueError("some parameters appear in more than one parameter group")
+        group = {**self.defaults, **param_group, "params": params}
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the ``.grad`` of every parameter (to None by default, like PyTorch 2)."""
+        reset_grads((p for g in self.param_groups for p in g["params"]), set_to_none)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update the parameters once; ``closure`` (re-evaluating the loss) is optional."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _eval_closure(closure: Callable[[], Any] | None) -> Any:
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    # ------------------------------------------------------------------ state dict
+    def state_dict(self) -> dict[str, Any]:
+        """``{'state': {index: {name: value}}, 'param_groups': [{options..., 'params':
+        [indices]}]}``, PyTorch's layout: parameters are numbered in group order.
+
+        State arrays come as Tensors sharing memory with the optimizer (as in PyTorch);
+        copy them (or save them) before stepping again if you need a snapshot.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for g in self.param_groups:
+            packed = {k: v for k, v in g.items() if k != "params"}
+            packed["params"] = [index.setdefault(id(p), len(index)) for p in g["params"]]
+            groups.append(packed)
+        state = {index[id(p)]: {k: _wrap(v) if isinstance(v, np.ndarray) else v
+                                for k, v in s.items()}
+                 for p, s in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore options and state saved by `state_dict` (copied; cast to the parameters'
+        dtypes).  The groups must have the same sizes as this optimizer's."""
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
+                             f"this optimizer has {len(self.param_groups)}")
+        id_map: dict[int, Tensor] = {}
+        for g, saved in zip(self.param_groups, saved_groups):
+            if len(saved["params"]) != len(g["params"]):
+                raise ValueError(f"loaded state dict contains a parameter group of "
+                                 f"{len(saved['params'])} parameters that doesn't match the "
+                                 f"size of optimizer's group ({len(g['params'])})")
+            id_map.update(zip(saved["params"], g["params"]))
+        state: dict[Tensor, dict[str, Any]] = {}
+        for k, values in state_dict["state"].items():
+            if int(k) not in id_map:
+                raise ValueError(f"loaded state dict has state for parameter {k}, which is in "
+                                 f"no parameter group")
+            p = id_map[int(k)]
+            state[p] = {name: _load_value(p, name, v) for name, v in values.items()}
+        self.param_groups = [{**copy.deepcopy({k: v for k, v in saved.items() if k != "params"}),
+                              "params": g["params"]}
+                             for g, saved in zip(self.param_groups, saved_groups)]
+        self.state = state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, g in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines.extend(f"    {k}: {v}" for k, v in sorted(g.items()) if k != "params")
+        return "\n".join(lines) + "\n)"
+
+
+def _load_value(p: Tensor, name: str, value: Any) -> Any:
+    """A state entry as this optimizer keeps it: arrays copied in the parameter's dtype
+    (anything with ``__array__``, e.g. a PyTorch tensor, is accepted), ``step`` an int."""
+    if isinstance(value, Tensor):
+        value = value.data
+    elif hasattr(value, "__array__"):
+        value = np.asarray(value)
+    if name == "step":
+        return int(value)
+    if not isinstance(value, np.ndarray):
+        return copy.deepcopy(value)
+    if value.shape != p.shape:
+        raise ValueError(f"optimizer state {name!r} has shape {value.shape} but its parameter "
+                         f"has shape {p.shape}")
+    return np.array(value, dtype=p.dtype if value.dtype.kind == "f" else value.dtype)

@@ -1,0 +1,63 @@
+"""`SGD` with momentum, dampening, Nesterov momentum and L2 weight decay: PyTorch's rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .optimizer import Optimizer, ParamGroups
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, exactly ``torch.optim.SGD``'s update.  Per parameter p
+    with gradient g::
+
+        g = g + weight_decay * p                       (if weight_decay)
+        buf = g on the first step, else momentum * buf + (1 - dampening) * g
+        g = g + momentum * buf if nesterov else buf    (if momentum)
+        p = p - lr * g
+
+    ``state[p]['momentum_buffer']`` holds buf (with momentum only).
+    """
+
+    def __init__(self, params: ParamGroups, lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False) -> None:
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov))
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
+        loss = self._eval_closure(closure)
+        for group in self.param_groups:
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                g = grad.data
+                if weight_decay != 0:
+                    g = g + weight_decay * p.data
+                if momentum != 0:
+                    state = self.state.get(p)
+                    if state is None:
+                        state = self.state[p] = {}
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = np.array(g, dtype=p.data.dtype)
+                    else:
+                        buf *= momentum
+                        buf += g if dampening == 0 else (1 - dampening) * g
+                    g = g + momentum * buf if nesterov else buf
+                p.data -= lr * g
+        return loss
