@@ -1,4 +1,4 @@
-"""Hand-derived NumPy references for the five articles in ``/work/shared/articles``.
+"""Hand-derived NumPy references for the five articles the project rebuilds (000 to 004).
 
 Each module re-derives one article's network in the article's own parameter layout --
 ``init_params``, ``forward``, ``cost``, ``backprop`` (the exact gradient of ``cost``) and
