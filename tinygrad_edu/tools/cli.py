@@ -119,8 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Error of forward and central differences against autograd for eps = "
                     "1e-1 ... 1e-12, float32 and float64: a table and a log-log PNG (the "
                     "V-curve of truncation and round-off). Default target: op tanh.")
-    sweep.set_defaults(kind="op", name="tanh", shape=None, kw=[], seed=0, out=".")
     _add_targets(sweep, sweep_opts, with_dtype=False, required=False)
+    sweep.set_defaults(kind="op", name="tanh", shape=None, kw=[], seed=0, out=".")
 
     graph_opts = argparse.ArgumentParser(add_help=False)
     graph_opts.add_argument("--out", metavar="FILE",

@@ -194,12 +194,22 @@ def op_names() -> list[str]:
                   and not name.startswith("_") and name not in NOT_DIFFERENTIABLE)
 
 
-def _resolve_op(op: str | Callable[..., Tensor]) -> tuple[str, Callable[..., Tensor], OpSpec]:
-    """(display name, callable, spec) for an op name, a "module:attr" path or a callable."""
+def _positional(fn: Callable[..., Any], skip_self: bool = False) -> list[str]:
+    """Names of the positional parameters without a default ([] if there is no signature)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())[int(skip_self):]
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in params
+            if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _resolve_op(op: str | Callable[..., Tensor]
+                ) -> tuple[str, Callable[..., Tensor], OpSpec, list[str]]:
+    """(display name, callable, spec, input names) for an op name, "module:attr" or a callable."""
     if isinstance(op, str) and ":" in op:
         module, _, attr = op.partition(":")
-        obj = getattr(importlib.import_module(module), attr)
-        return _resolve_op(obj)
+        return _resolve_op(getattr(importlib.import_module(module), attr))
     if isinstance(op, str):
         if op in NOT_DIFFERENTIABLE:
             raise ValueError(f"{op} is not differentiable (it returns integers or booleans)")
@@ -208,29 +218,12 @@ def _resolve_op(op: str | Callable[..., Tensor]) -> tuple[str, Callable[..., Ten
                              f"(or give 'module:function' for your own)")
         fn = getattr(ops, op)
         spec = OP_SPECS.get(fn.__name__, OpSpec())
-        return op, fn, spec
+        return op, spec.call or fn, spec, _positional(spec.call or fn)
     if isinstance(op, type) and issubclass(op, Function):
-        n = _arity(op.forward, skip_self=True)
-        return op.__name__, op.apply, OpSpec(((3, 4),) * max(n, 1))
-    return getattr(op, "__name__", repr(op)), op, OpSpec(((3, 4),) * max(_arity(op), 1))
-
-
-def _arity(fn: Callable[..., Any], skip_self: bool = False) -> int:
-    """Number of positional parameters without a default."""
-    params = list(inspect.signature(fn).parameters.values())[int(skip_self):]
-    return sum(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-               for p in params)
-
-
-def _input_names(fn: Callable[..., Any], n: int) -> tuple[str, ...]:
-    """The callable's positional parameter names when there are ``n`` of them, else x0, x1..."""
-    try:
-        params = [p.name for p in inspect.signature(fn).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                  and p.default is p.empty]
-    except (TypeError, ValueError):
-        params = []
-    return tuple(params) if len(params) == n else tuple(f"x{i}" for i in range(n))
+        names = _positional(op.forward, skip_self=True)
+        return op.__name__, op.apply, OpSpec(((3, 4),) * max(len(names), 1)), names
+    names = _positional(op)
+    return getattr(op, "__name__", repr(op)), op, OpSpec(((3, 4),) * max(len(names), 1)), names
 
 
 def _draw(rng: np.random.Generator, shapes: Sequence[Shape],
@@ -255,7 +248,7 @@ def op_target(op: str | Callable[..., Tensor], shapes: Sequence[Sequence[int]] |
     subclass is called through ``apply``).  One shape for a two-input op is used for both.
     ``kwargs`` override the op's default keyword arguments (``axis``, ``min`` ...).
     """
-    name, fn, spec = _resolve_op(op)
+    name, call, spec, arg_names = _resolve_op(op)
     shapes = [tuple(int(n) for n in s) for s in (shapes or spec.shapes)]
     if not spec.variadic and len(spec.shapes) > 1 and len(shapes) == 1:
         shapes = shapes * len(spec.shapes)
@@ -266,7 +259,8 @@ def op_target(op: str | Callable[..., Tensor], shapes: Sequence[Sequence[int]] |
     rng = np.random.default_rng(seed)
     arrays = _draw(rng, shapes, spec.domains, kw)
     inputs = tuple(Tensor(a, dtype=dtype, requires_grad=True) for a in arrays)
-    call = spec.call or fn
+    arg_names = (arg_names[:len(inputs)] if len(arg_names) >= len(inputs)
+                 else [f"x{i}" for i in range(len(inputs))])
 
     def run(*xs: Tensor) -> Tensor:
         return call(*xs, **kw)
@@ -274,8 +268,7 @@ def op_target(op: str | Callable[..., Tensor], shapes: Sequence[Sequence[int]] |
     opts = "".join(f", {k}={v!r}" for k, v in kw.items())
     shown = ", ".join(str(s) for s in shapes)
     return Target(title=f"op {name}", fn=run, inputs=inputs,
-                  names=_input_names(call, len(inputs)) if not spec.variadic
-                  else tuple(f"x{i}" for i in range(len(inputs))),
+                  names=tuple(arg_names),
                   details=f"inputs {shown}{opts}, {np.dtype(dtype).name}, seed {seed}")
 
 
@@ -493,13 +486,12 @@ def second_order(target: Target, seed: int = 0) -> Target:
                      for g, x in zip(gs, wrt))
 
     short = [name.split(" = ")[0] for name in target.names]
+    v_names = ("v",) if len(vs) == 1 else tuple(f"v{o}" for o in range(len(vs)))
     return Target(title=f"{target.title} (second order)", fn=first_derivative,
-                  inputs=(*target.inputs, *vs),
-                  names=(*target.names, *(f"v{o} (upstream gradient of {target.outputs[0]})"
-                                          for o in range(len(vs)))),
+                  inputs=(*target.inputs, *vs), names=(*target.names, *v_names),
                   outputs=tuple(f"grad {s}" for s in short),
-                  details=f"{target.details}\nfirst derivative (x, v) -> v . d{target.outputs[0]}"
-                          f"/dx, recorded with create_graph=True")
+                  details=f"{target.details}\nfirst derivative (x, v) -> v . d {target.outputs[0]}"
+                          f" / dx, recorded with create_graph=True; v random, checked too")
 
 
 # ----------------------------------------------------------------------------- checking
@@ -721,11 +713,12 @@ def save_sweep_png(rows: Sequence[SweepRow], path: str | Path, title: str = "") 
     curves: dict[tuple[str, str], list[SweepRow]] = {}
     for row in rows:
         curves.setdefault((row.dtype, row.method), []).append(row)
+    dtypes = list(dict.fromkeys(dtype for dtype, _ in curves))
     for (dtype, method), curve in curves.items():
         eps = np.array([r.eps for r in curve])
         err = np.array([r.error for r in curve])
         err = np.where(err > 0, err, np.nan)  # an exact 0 has no place on a log axis
-        line, = ax.plot(eps, err, marker="o", markersize=3,
+        line, = ax.plot(eps, err, marker="o", markersize=3, color=f"C{dtypes.index(dtype)}",
                         linestyle="-" if method == "central" else "--",
                         label=f"{dtype} {method}")
         best = next(r for r in curve if r.best)
