@@ -46,28 +46,31 @@ class LinearFunction(Function):
 
 
 class BCEWithLogitsFunction(Function):
-    """Elementwise binary cross-entropy on logits x with targets t (PyTorch's formula).
+    """Elementwise binary cross-entropy on logits x with targets t.
 
-    loss = (1 - t) x + lw * softplus(-x), lw = 1 + (pos_weight - 1) t (lw = 1 without
-    pos_weight), with softplus(-x) = max(-x, 0) + log1p(e^-|x|): finite for any x and exact
-    for hard labels on both sides.  The gradients are the smooth formulas
-    dx = g ((1 - t) - lw sigmoid(-x)),  dt = g (-x + (pos_weight - 1) softplus(-x)),
-    dpos_weight = g t softplus(-x): no kink at x = 0, unlike a composition of relu and abs.
+    loss = max(x, 0) - t x + log1p(e^-|x|)  [+ (pos_weight - 1) t softplus(-x)]: the same
+    as (1 - t) x + lw softplus(-x) with lw = 1 + (pos_weight - 1) t, written so that it is
+    finite for any x and exact for hard labels on both sides (no x - x cancellation).
+    Gradients, smooth everywhere (no kink at x = 0, unlike a composition of relu and abs):
+
+    * dx = g (sigmoid(x) - t) without pos_weight, g ((1 - t) - lw sigmoid(-x)) with it;
+    * dt = g (-x + (pos_weight - 1) softplus(-x));  dpos_weight = g t softplus(-x).
     """
 
     saves_output = False
 
     def forward(self, x, t, pos_weight=None):
-        sp = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)
+        log_term = np.log1p(np.exp(-np.abs(x)))
+        loss = np.maximum(x, 0) - t * x + log_term
         if pos_weight is not None:
-            sp = sp * (1 + (pos_weight - 1) * t)
-        return (1 - t) * x + sp
+            loss += (pos_weight - 1) * t * (np.maximum(-x, 0) + log_term)
+        return loss
 
     def backward(self, g, out, x, t, pos_weight=None):
         gx = gt = gp = None
         if pos_weight is None:
             if self.needs_grad(0):
-                gx = g * ((1 - t) - Sigmoid.call(-x))
+                gx = g * (Sigmoid.call(x) - t)
             if self.needs_grad(1):
                 gt = -(g * x)
             return gx, gt
