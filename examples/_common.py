@@ -1,0 +1,200 @@
+"""Boilerplate shared by the five article examples (not part of the library).
+
+What lives here is what every example needs and no reader needs to study: the command-line
+flags they share, seeding, the ``--seeds N`` loop with its mean ± std summary, loading
+real data or (only with ``--synthetic``) generated data of the same shape, accuracy, and
+the three standard pictures.  The networks, losses, training loops and evaluations are in
+the example files themselves, top to bottom.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import tinygrad_edu as tg
+from tinygrad_edu.tools import plots
+from tinygrad_edu.tools.progress import progress
+
+__all__ = [
+    "accuracy", "base_parser", "int_list", "load_or_synthesize", "logits_of", "mean_std",
+    "progress", "run_seeds", "save_standard_plots", "synthetic_images",
+]
+
+
+# ------------------------------------------------------------------------ command line
+def int_list(text: str) -> tuple[int, ...]:
+    """argparse type for layer sizes: "200,100" -> (200, 100); "" -> () (no hidden layer)."""
+    try:
+        return tuple(int(t) for t in text.split(",") if t.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated layer sizes like 200,100, got {text!r}") from None
+
+
+def base_parser(name: str, doc: str | None, *, epochs: int, lr: float, seed: int = 1,
+                epochs_help: str = "training epochs") -> argparse.ArgumentParser:
+    """The flags every example has; each example adds its article's exercises."""
+    p = argparse.ArgumentParser(
+        prog=f"{name}.py", description=(doc or "").split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--epochs", type=int, default=epochs, help=epochs_help)
+    p.add_argument("--lr", type=float, default=lr, help="learning rate")
+    p.add_argument("--seed", type=int, default=seed,
+                   help="seed of the data split, the initialisation and the shuffling")
+    p.add_argument("--seeds", type=int, default=1,
+                   help="run seeds seed, seed+1, ... and print mean ± std of the metrics")
+    p.add_argument("--data-dir", default=None,
+                   help="data root (default: $TINYGRAD_EDU_DATA, else the cache folder)")
+    p.add_argument("--out", default=str(Path("runs") / name),
+                   help="folder for the PNG plots")
+    p.add_argument("--improved", action="store_true",
+                   help="fix the article's weaknesses (see the module docstring)")
+    p.add_argument("--tiny", action="store_true",
+                   help="a few seconds' run on a small slice of the data (for tests)")
+    p.add_argument("--synthetic", action="store_true",
+                   help="use generated data of the right shape instead of the real files "
+                        "(tests only: the numbers mean nothing)")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNGs")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+# ------------------------------------------------------------------------ data
+def synthetic_images(rng: np.random.Generator, n: int, shape: Sequence[int], n_classes: int,
+                     *, binary: bool = False, scale: float = 1.0,
+                     dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """Generated stand-in data: one random prototype image per class plus noise.
+
+    Returns (images of ``(n, *shape)``, labels 0..n_classes-1 of ``(n,)``); values in
+    [0, 1] (exactly 0/1 when ``binary``) times ``scale``.  Learnable, so a loss falls on
+    it; meaningless as a benchmark.
+    """
+    d = int(np.prod(shape))
+    prototypes = rng.random((n_classes, d))
+    labels = rng.permutation(np.arange(n) % n_classes)
+    x = np.clip(prototypes[labels] + 0.35 * rng.standard_normal((n, d)), 0.0, 1.0)
+    if binary:
+        x = (x > 0.5).astype(float)
+    return (x * scale).astype(dtype).reshape((n, *shape)), labels.astype(np.int64)
+
+
+def load_or_synthesize(args: argparse.Namespace, load_real: Callable[[], Any],
+                       synthesize: Callable[[], Any], what: str) -> Any:
+    """``load_real()``, or -- only with ``--synthetic`` -- ``synthesize()``, saying so.
+
+    Without ``--synthetic`` a missing file raises the loader's own error (which says where
+    it looked and how to get the data): an example never silently trains on fake data.
+    """
+    if args.synthetic:
+        print(f"data: SYNTHETIC stand-in for {what} (generated, right shape; --synthetic was "
+              f"given: the numbers below mean nothing)")
+        return synthesize()
+    return load_real()
+
+
+# ------------------------------------------------------------------------ evaluation
+def logits_of(model: Callable[[tg.Tensor], tg.Tensor], x: np.ndarray,
+              batch_size: int = 2048) -> np.ndarray:
+    """The model's outputs for the rows of ``x`` as one ndarray (no graph recorded,
+    evaluation mode: dropout off)."""
+    was_training = getattr(model, "training", False)
+    if hasattr(model, "eval"):
+        model.eval()
+    with tg.no_grad():
+        out = np.concatenate([model(tg.Tensor(x[i:i + batch_size])).data
+                              for i in range(0, len(x), batch_size)])
+    if was_training:
+        model.train()
+    return out
+
+
+def accuracy(predicted: np.ndarray, labels: np.ndarray) -> float:
+    """Fraction of equal entries."""
+    return float(np.mean(np.asarray(predicted) == np.asarray(labels)))
+
+
+def mean_std(values: Sequence[float], fmt: str = ".3f") -> str:
+    """'m ± s' of the values (population std; 'm' alone for one value)."""
+    v = np.asarray(values, dtype=float)
+    if v.size == 1:
+        return format(float(v[0]), fmt)
+    return f"{format(float(v.mean()), fmt)} ± {format(float(v.std()), fmt)}"
+
+
+# ------------------------------------------------------------------------ pictures
+def save_standard_plots(out: Path, name: str, history: dict[str, list[float]], *,
+                        images: np.ndarray, predicted: np.ndarray, true: np.ndarray,
+                        image_shape: tuple[int, ...] | None = None,
+                        class_names: Sequence[str] | None = None, xlabel: str = "epoch",
+                        cost_ref: tuple[float, str] | None = None,
+                        acc_ref: tuple[float, str] | None = None) -> list[Path]:
+    """cost.png, accuracy.png and predictions.png in ``out``.
+
+    ``history``: "cost" (and optionally "test cost") and any "... accuracy" series.
+    ``cost_ref`` / ``acc_ref``: a (value, label) dashed reference line.
+    """
+    costs = {k: v for k, v in history.items() if "cost" in k}
+    accs = {k: v for k, v in history.items() if "accuracy" in k}
+    paths = [
+        plots.save_curves(out / "cost.png", costs, title=f"{name}: cost", xlabel=xlabel,
+                          ylabel="cost", hline=cost_ref[0] if cost_ref else None,
+                          hline_label=cost_ref[1] if cost_ref else None),
+        plots.save_curves(out / "accuracy.png", accs, title=f"{name}: accuracy",
+                          xlabel=xlabel, ylabel="accuracy",
+                          hline=acc_ref[0] if acc_ref else None,
+                          hline_label=acc_ref[1] if acc_ref else None),
+        plots.save_image_grid(out / "predictions.png", images, predicted, true,
+                              image_shape=image_shape, class_names=class_names,
+                              title=f"{name}: test images"),
+    ]
+    print("plots: " + ", ".join(str(p) for p in paths))
+    return paths
+
+
+# ------------------------------------------------------------------------ seeds
+def run_seeds(train: Callable[[argparse.Namespace], dict], args: argparse.Namespace,
+              metrics: Sequence[str]) -> dict:
+    """Run ``train(args)`` once, or for ``--seeds N`` once per seed (plots in out/seed<k>).
+
+    Returns the run's result dict; with several seeds, ``{"runs": [...], "summary": ...}``
+    where summary maps each metric to "mean ± std" and the table is printed.
+    """
+    if args.seeds <= 1:
+        return train(args)
+    runs = []
+    base_out = Path(args.out)
+    for k in range(args.seeds):
+        seed_args = argparse.Namespace(**{**vars(args), "seed": args.seed + k,
+                                          "out": str(base_out / f"seed{args.seed + k}")})
+        print(f"\n===== seed {seed_args.seed} =====")
+        start = time.perf_counter()
+        result = train(seed_args)
+        result.setdefault("seconds", time.perf_counter() - start)
+        runs.append(result)
+    summary = {m: mean_std([r[m] for r in runs]) for m in metrics if m in runs[0]}
+    print(f"\n===== {args.seeds} seeds ({args.seed}..{args.seed + args.seeds - 1}) =====")
+    width = max(len(m) for m in summary)
+    for m, text in summary.items():
+        per_seed = ", ".join(f"{r[m]:.3f}" for r in runs)
+        print(f"{m:<{width}}  {text}   [{per_seed}]")
+    return {"runs": runs, "summary": summary}
+
+
+def ensure_out(args: argparse.Namespace) -> Path:
+    """The output folder, created."""
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def say(*parts: Any) -> None:
+    """print, flushed (so it interleaves correctly with the progress bar on stderr)."""
+    print(*parts, flush=True)
+    sys.stdout.flush()
