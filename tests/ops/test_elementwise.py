@@ -216,3 +216,9 @@ def test_comparison(name, data, shapes_):
     assert isinstance(out, tg.Tensor)
     assert out.dtype == np.bool_ and not out.requires_grad and out.grad_fn is None
     np.testing.assert_array_equal(out.data, ref(a, b))
+
+
+@pytest.mark.parametrize("name", ["eq", "ne", "lt", "le", "gt", "ge"])
+def test_comparison_methods_have_pytorch_names(name):
+    """x.eq(y), x.lt(y) ... as in PyTorch: the Tensor methods are the public functions."""
+    assert getattr(tg.Tensor, name, None) is getattr(tg, name)

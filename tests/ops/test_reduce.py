@@ -88,11 +88,14 @@ def test_softmax_family(name, data, torch_names):
     check_op(lambda t: fn(t, **kw), [x], data, lambda a: ref(a, axis))
 
 
-@pytest.mark.parametrize("name, fn, ref", [("argmax", tg.argmax, np.argmax),
-                                           ("argmin", tg.argmin, np.argmin)])
+ARG_REDUCTIONS = {"argmax": (tg.argmax, np.argmax), "argmin": (tg.argmin, np.argmin)}
+
+
+@pytest.mark.parametrize("name", list(ARG_REDUCTIONS))
 @given(data=st.data(), keepdims=st.booleans())
-def test_arg_reduction(name, fn, ref, data, keepdims):
+def test_arg_reduction(name, data, keepdims):
     """Not differentiable: int64 positions outside the graph, as NumPy."""
+    fn, ref = ARG_REDUCTIONS[name]
     shape = data.draw(shapes())
     axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1) if shape
                      else st.none())
