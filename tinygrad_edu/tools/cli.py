@@ -265,10 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "graph":
             return _graph(args)
-        target = _target(args)
-        if args.command == "gradgradcheck":
-            target = ex.second_order(target, args.seed)
-        report = ex.check(target, args.eps, args.atol, args.rtol)
+        report = ex.check(_target(args), args.eps, args.atol, args.rtol,
+                          order=2 if args.command == "gradgradcheck" else 1)
         return _print_report(args.command, report, args.strict)
     except (ValueError, TypeError, ImportError, AttributeError) as e:
         print(f"tinygrad-edu: error: {e}", file=sys.stderr)

@@ -624,11 +624,17 @@ def _pattern(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> str:
     return f"other = autograd {'-' if shift < 0 else '+'} {abs(shift):.6g} x parameter"
 
 
-def check(target: Target, eps: float = 1e-6, atol: float = ATOL, rtol: float = RTOL) -> Report:
+def check(target: Target, eps: float = 1e-6, atol: float = ATOL, rtol: float = RTOL,
+          order: int = 1) -> Report:
     """Compare autograd's Jacobian with central and forward differences and each formula.
 
     Rows come grouped by checked input: central, forward, then the formulas in order.
+    ``order=2`` checks the `second_order` target instead (second derivatives, no formulas).
     """
+    if order not in (1, 2):
+        raise ValueError(f"check: order must be 1 or 2, got {order}")
+    if order == 2:
+        target = second_order(target)
     out_shapes = [tuple(y.shape) for y in _float_outputs(target.fn(*target.inputs))]
     ana = analytical_jacobian(target.fn, target.inputs)
     groups: list[list[Row]] = []
@@ -649,16 +655,16 @@ def check_op(op: str | Callable[..., Tensor], shapes: Sequence[Sequence[int]] | 
              seed: int = 0, eps: float = 1e-6, atol: float = ATOL, rtol: float = RTOL,
              order: int = 1) -> Report:
     """`check` of `op_target` (``order=2``: of its `second_order` target)."""
-    target = op_target(op, shapes, dtype=dtype, kwargs=kwargs, seed=seed)
-    return check(second_order(target, seed) if order == 2 else target, eps, atol, rtol)
+    return check(op_target(op, shapes, dtype=dtype, kwargs=kwargs, seed=seed), eps, atol, rtol,
+                 order)
 
 
 def check_article(article: str, sizes: Sequence[int] | None = None, *, batch: int = 5,
                   lambd: float = 0.1, seed: int = 0, eps: float = 1e-6, atol: float = ATOL,
                   rtol: float = RTOL, order: int = 1) -> Report:
     """`check` of `article_target` (``order=2``: of its `second_order` target, no formulas)."""
-    target = article_target(article, sizes, batch=batch, lambd=lambd, seed=seed)
-    return check(second_order(target, seed) if order == 2 else target, eps, atol, rtol)
+    return check(article_target(article, sizes, batch=batch, lambd=lambd, seed=seed), eps,
+                 atol, rtol, order)
 
 
 # ----------------------------------------------------------------------------- eps sweep
