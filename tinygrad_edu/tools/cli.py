@@ -268,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = ex.check(_target(args), args.eps, args.atol, args.rtol,
                           order=2 if args.command == "gradgradcheck" else 1)
         return _print_report(args.command, report, args.strict)
-    except (ValueError, TypeError, ImportError, AttributeError) as e:
+    except (ValueError, TypeError, IndexError, ImportError, AttributeError) as e:
         print(f"tinygrad-edu: error: {e}", file=sys.stderr)
         return 2
 
