@@ -13,18 +13,20 @@ import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import tinygrad_edu as tg
+from tinygrad_edu import nn
 from tinygrad_edu.tools import plots
 from tinygrad_edu.tools.progress import progress
 
 __all__ = [
-    "accuracy", "base_parser", "int_list", "load_or_synthesize", "logits_of", "mean_std",
-    "progress", "run_seeds", "save_standard_plots", "synthetic_images",
+    "accuracy", "base_parser", "int_list", "linear_layers", "load_or_synthesize", "logits_of",
+    "mean_std", "mlp", "progress", "run_seeds", "save_standard_plots", "synthetic_images",
 ]
 
 
@@ -64,6 +66,35 @@ def base_parser(name: str, doc: str | None, *, epochs: int, lr: float, seed: int
     p.add_argument("--no-plots", action="store_true", help="skip the PNGs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+# ------------------------------------------------------------------------ model
+ACTIVATIONS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU"}
+
+
+def mlp(sizes: Sequence[int], activation: str, *, dropout: float = 0.0,
+        output_activation: str | None = None) -> Any:
+    """nn.Sequential: (Linear -> activation [-> Dropout]) per hidden layer, then Linear
+    [-> output_activation].  ``sizes`` = (inputs, *hidden, outputs); activations by name
+    ("sigmoid", "tanh", "relu").  Initialisation is left to the caller (each article has
+    its own)."""
+    def act(name: str) -> Any:
+        return getattr(nn, ACTIVATIONS[name])()
+
+    layers: list[Any] = []
+    for n_in, n_out in pairwise(sizes[:-1]):
+        layers += [nn.Linear(n_in, n_out), act(activation)]
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+    layers.append(nn.Linear(sizes[-2], sizes[-1]))
+    if output_activation:
+        layers.append(act(output_activation))
+    return nn.Sequential(*layers)
+
+
+def linear_layers(model: Any) -> list[Any]:
+    """The nn.Linear layers of a model, in order."""
+    return [m for m in model.modules() if isinstance(m, nn.Linear)]
 
 
 # ------------------------------------------------------------------------ data

@@ -43,7 +43,6 @@ Run:  python examples/digits_001.py            (article)
 from __future__ import annotations
 
 import time
-from itertools import pairwise
 
 import _common as common
 import numpy as np
@@ -53,14 +52,13 @@ from tinygrad_edu import nn, optim
 from tinygrad_edu.data import DataLoader, TensorDataset, load_digits
 
 NAME = "digits_001"
-ACTIVATIONS = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
 
 
 def parse_args(argv=None):
     p = common.base_parser(NAME, __doc__, epochs=10, lr=0.01)
     p.add_argument("--hidden", type=common.int_list, default=(200,),
                    help="hidden layer sizes, e.g. 200 or 200,100")
-    p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="sigmoid")
+    p.add_argument("--activation", choices=sorted(common.ACTIVATIONS), default="sigmoid")
     p.add_argument("--batch-size", type=int, default=1, help="1 = the article's per-sample SGD")
     p.add_argument("--shuffle", action="store_true", help="reshuffle the samples every epoch")
     p.add_argument("--momentum", type=float, default=0.0)
@@ -83,26 +81,21 @@ def parse_args(argv=None):
 
 
 def build_model(sizes, activation, dropout, generator):
-    """Linear -> activation (-> dropout) for each hidden layer, then a Linear to the logits.
+    """Linear -> activation (-> dropout) per hidden layer, then a Linear to the 10 logits,
+    initialised as the article does (randn / sqrt(fan_in), biases 0) or, for ReLU, with He's
+    std sqrt(2 / fan_in).
 
     The softmax is not a layer: ``nn.CrossEntropyLoss`` applies log-softmax to the logits,
     which is the article's softmax + cross-entropy, computed stably.
     """
-    layers = []
-    for n_in, n_out in pairwise(sizes[:-1]):
-        layers += [nn.Linear(n_in, n_out), ACTIVATIONS[activation]()]
-        if dropout:
-            layers.append(nn.Dropout(dropout))
-    layers.append(nn.Linear(sizes[-2], sizes[-1]))
-    model = nn.Sequential(*layers)
-    for layer in model:
-        if isinstance(layer, nn.Linear):
-            if activation == "relu":   # He: std = sqrt(2 / fan_in)
-                nn.init.kaiming_normal_(layer.weight, nonlinearity="relu", generator=generator)
-            else:                      # the article: randn / sqrt(fan_in)
-                nn.init.normal_(layer.weight, 0.0, 1.0 / np.sqrt(layer.in_features),
-                                generator=generator)
-            nn.init.zeros_(layer.bias)
+    model = common.mlp(sizes, activation, dropout=dropout)
+    for layer in common.linear_layers(model):
+        if activation == "relu":
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu", generator=generator)
+        else:
+            nn.init.normal_(layer.weight, 0.0, 1.0 / np.sqrt(layer.in_features),
+                            generator=generator)
+        nn.init.zeros_(layer.bias)
     return model
 
 
