@@ -15,7 +15,7 @@ import numpy as np
 from .. import ops
 from ..random import default_generator
 from ..tensor import Tensor
-from .fused import BCEWithLogitsFunction, LinearFunction
+from .fused import BCEWithLogitsFunction, CrossEntropyFunction, LinearFunction
 
 Target = Tensor | np.ndarray | Any
 
@@ -155,8 +155,10 @@ def binary_cross_entropy(input: Tensor, target: Target, weight: Target | None = 
                          reduction: str = "mean") -> Tensor:
     """-weight (t log p + (1 - t) log(1 - p)) for probabilities p = ``input`` in [0, 1].
 
-    Each log is clamped at -100 as PyTorch does, so p = 0 or 1 gives a finite loss; the
-    gradient is that of the clamped expression (0 where a log is clamped).  For logits use
+    Each log is clamped at -100 as PyTorch does, so p = 0 or 1 gives a finite loss.  The
+    gradient is the derivative of this clamped expression: 0 where a log is clamped, where
+    PyTorch's hand-written backward gives (p - t) / max(p (1 - p), 1e-12) instead (after a
+    sigmoid both vanish, as sigmoid' = p (1 - p) = 0 there).  For logits use
     `binary_cross_entropy_with_logits`, which is exact for any logit.
     """
     t = _same_shape_target("binary_cross_entropy", input, target)
@@ -208,7 +210,7 @@ def cross_entropy(input: Tensor, target: Target, reduction: str = "mean",
     axis = _class_axis(input)
     if label_smoothing:
         q = q * (1 - label_smoothing) + label_smoothing / input.shape[axis]
-    return _reduce(-(ops.log_softmax(input, axis) * q).sum(axis=axis), reduction)
+    return _reduce(CrossEntropyFunction.apply(input, q, axis=axis), reduction)
 
 
 def nll_loss(input: Tensor, target: Target, reduction: str = "mean") -> Tensor:
