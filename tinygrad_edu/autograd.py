@@ -150,7 +150,8 @@ class Function:
         try:
             out = ctx.forward(*arrays, **kwargs)
         except (ValueError, TypeError, IndexError) as e:
-            raise type(e)(_op_error(cls, arrays, kwargs, e)) from e
+            kind = next(k for k in (IndexError, ValueError, TypeError) if isinstance(e, k))
+            raise kind(_op_error(cls, arrays, kwargs, e)) from e
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         t = _new_tensor(Tensor)
@@ -234,14 +235,19 @@ _anomaly_check: Callable[[Function, Any], None] = lambda ctx, grads: None  # noq
 
 def set_anomaly_hooks(enabled: bool,
                       record: Callable[[Function, np.ndarray], None] | None = None,
-                      check: Callable[[Function, Any], None] | None = None) -> None:
-    """Install the forward/backward checks of ``tools.anomaly.detect_anomaly``."""
+                      check: Callable[[Function, Any], None] | None = None) -> tuple:
+    """Install the forward/backward checks of ``tools.anomaly.detect_anomaly``.
+
+    Returns the previous ``(enabled, record, check)`` so the caller can restore them.
+    """
     global _anomaly_mode, _anomaly_record, _anomaly_check
+    previous = (_anomaly_mode, _anomaly_record, _anomaly_check)
     _anomaly_mode = enabled
     if record is not None:
         _anomaly_record = record
     if check is not None:
         _anomaly_check = check
+    return previous
 
 
 # --------------------------------------------------------------------------- the engine

@@ -362,18 +362,18 @@ def astype(x: Tensor, dtype: Any) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- comparisons
-def _compare(ufunc):
+def _compare(ufunc, name: str):
     def compare(a: Operand, b: Operand) -> Tensor:
         """Elementwise comparison: a bool tensor that does not require grad."""
         return _wrap(np.asarray(ufunc(a.data if isinstance(a, Tensor) else a,
                                       b.data if isinstance(b, Tensor) else b)))
-    compare.__name__ = ufunc.__name__
+    compare.__name__ = compare.__qualname__ = name
     return compare
 
 
-eq, ne = _compare(np.equal), _compare(np.not_equal)
-lt, le = _compare(np.less), _compare(np.less_equal)
-gt, ge = _compare(np.greater), _compare(np.greater_equal)
+eq, ne = _compare(np.equal, "eq"), _compare(np.not_equal, "ne")
+lt, le = _compare(np.less, "lt"), _compare(np.less_equal, "le")
+gt, ge = _compare(np.greater, "gt"), _compare(np.greater_equal, "ge")
 
 
 # ----------------------------------------------------------------------------- the table

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..autograd import Function
 
-# the largest x with exp(x) finite, per float dtype
-_EXP_MAX = {np.dtype(t): float(np.log(np.finfo(t).max)) for t in (np.float16, np.float32,
-                                                                     np.float64)}
+
+@functools.cache
+def _exp_max(dtype: np.dtype) -> np.floating:
+    """The largest x of ``dtype`` with exp(x) finite in ``dtype``."""
+    x = np.log(np.finfo(dtype).max, dtype=dtype)
+    with np.errstate(over="ignore"):
+        while not np.isfinite(np.exp(x)):
+            x = np.nextafter(x, dtype.type(0))
+    return x
 
 
 class Sigmoid(Function):
@@ -24,11 +32,9 @@ class Sigmoid(Function):
     saves_inputs = False
 
     def forward(self, a):
-        e = np.negative(a)
-        if e.dtype.kind == "f":
-            np.minimum(e, _EXP_MAX[e.dtype], out=e)
-        else:
-            e = e.astype(np.float64)
+        e = np.empty(a.shape, a.dtype if a.dtype.kind == "f" else np.float64)  # even for 0-d
+        np.negative(a, out=e)
+        np.minimum(e, _exp_max(e.dtype), out=e)
         np.exp(e, out=e)
         e += 1
         return np.reciprocal(e, out=e)

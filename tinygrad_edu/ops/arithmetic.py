@@ -5,6 +5,8 @@ Gradients may come back in the broadcast shape; the engine sums them to each inp
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd import Function
@@ -81,15 +83,28 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """out = a ** b;  da = g * b * a^(b-1),  db = g * out * log(a) (taken as 0 where a == 0)."""
+    """out = a ** b;  da = g * b * a^(b-1),  db = g * out * log(a).
+
+    Where a == 0 the formulas would meet 0 * inf: there da is taken as 0 when b == 0
+    (a^0 is constant) and db as 0 (the limit for b > 0).  Both are done by evaluating
+    the formula at a = 1 in those places (a constant shift: derivatives elsewhere and
+    second derivatives are unchanged).
+    """
 
     def forward(self, a, b):
         return a ** b
 
     def backward(self, g, out, a, b):
-        ga = g * b * a ** (b - 1) if self.needs_grad(0) else None
-        gb = None
+        a_data, b_data = self.inputs
+        zero = np.equal(a_data, 0)
+        ga = gb = None
+        if self.needs_grad(0):
+            fix = zero & np.equal(b_data, 0)
+            ga = g * b * (a + fix if fix.any() else a) ** (b - 1)
         if self.needs_grad(1):
-            zero = np.equal(self.inputs[0], 0)  # d/db 0^b = 0 for b > 0: avoid 0 * log(0)
-            gb = g * out * Log.call(a + zero if zero.any() else a)
+            if isinstance(a, int | float):  # a Python base: keep it weakly typed (float32 stays)
+                log_a = math.log(a) if a != 0 else 0.0
+            else:
+                log_a = Log.call(a + zero if zero.any() else a)
+            gb = g * out * log_a
         return ga, gb

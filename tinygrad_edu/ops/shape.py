@@ -26,7 +26,7 @@ class Permute(Function):
     saves_inputs = saves_output = False
 
     def forward(self, a, axes):
-        self.axes = axes
+        self.axes = tuple(ax % a.ndim for ax in axes) if a.ndim else ()
         return a.transpose(axes)
 
     def backward(self, g, out, a):
