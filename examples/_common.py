@@ -54,6 +54,8 @@ def base_parser(name: str, doc: str | None, *, epochs: int, lr: float, seed: int
                    help="run seeds seed, seed+1, ... and print mean ± std of the metrics")
     p.add_argument("--data-dir", default=None,
                    help="data root (default: $TINYGRAD_EDU_DATA, else the cache folder)")
+    p.add_argument("--download", action="store_true",
+                   help="fetch missing data files (verified) into the data root")
     p.add_argument("--out", default=str(Path("runs") / name),
                    help="folder for the PNG plots")
     p.add_argument("--improved", action="store_true",
@@ -216,6 +218,17 @@ def run_seeds(train: Callable[[argparse.Namespace], dict], args: argparse.Namesp
         per_seed = ", ".join(f"{r[m]:.3f}" for r in runs)
         print(f"{m:<{width}}  {text}   [{per_seed}]")
     return {"runs": runs, "summary": summary}
+
+
+def cli(main: Callable[[], Any]) -> None:
+    """Run ``main()`` as a script: a missing or bad data file ends with the loader's message
+    (which says where it looked and how to get the file) instead of a traceback."""
+    from tinygrad_edu.data import DataError
+    try:
+        main()
+    except DataError as err:
+        sys.exit(f"error: {err}\n(--data-dir DIR or TINYGRAD_EDU_DATA=DIR points to a data "
+                 f"folder; --download fetches the file when it is public)")
 
 
 def ensure_out(args: argparse.Namespace) -> Path:

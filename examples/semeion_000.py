@@ -160,7 +160,7 @@ def train(args):
 
     # ---- data: a seeded shuffle, the last 100 rows as the test set
     X, y = common.load_or_synthesize(
-        args, lambda: load_semeion(data_dir=args.data_dir),
+        args, lambda: load_semeion(data_dir=args.data_dir, download=args.download),
         lambda: common.synthetic_images(rng, 1593, (256,), 10, binary=True), "Semeion")
     if args.tiny:
         X, y = X[:400], y[:400]
@@ -188,8 +188,7 @@ def train(args):
         return logits.sigmoid() if args.output == "sigmoid" else logits.softmax(axis=1)
 
     # ---- training: one gradient step per iteration on the whole training set
-    history = {"train cost": [], "train accuracy (argmax)": [], "test accuracy (argmax)": [],
-               "test exact-match accuracy (article)": []}
+    costs, train_acc, test_acc, test_exact = [], [], [], []
     start = time.perf_counter()
     bar = common.progress(range(args.epochs), desc=NAME, disable=args.quiet, unit="it")
     for it in bar:
@@ -198,39 +197,39 @@ def train(args):
         optimizer.zero_grad()
         cost.backward()
         optimizer.step()
-        history["train cost"].append(cost.item())  # as the article: J before the step
-        history["train accuracy (argmax)"].append(common.accuracy(logits.data.argmax(axis=1), y_train))
+        costs.append(cost.item())  # as the article: J before the step
+        train_acc.append(common.accuracy(logits.data.argmax(axis=1), y_train))
         # the article evaluates the test set after every step
         with tg.no_grad():
             p_test = probabilities(model(x_test)).data
-        history["test accuracy (argmax)"].append(common.accuracy(p_test.argmax(axis=1), y_test))
-        exact = np.all((p_test > 0.5) == (Y_test > 0.5), axis=1)
-        history["test exact-match accuracy (article)"].append(float(exact.mean()))
+        test_acc.append(common.accuracy(p_test.argmax(axis=1), y_test))
+        test_exact.append(float(np.all((p_test > 0.5) == (Y_test > 0.5), axis=1).mean()))
         if it % 10 == 0:
-            bar.set_postfix(cost=history["train cost"][-1],
-                            exact=history["test exact-match accuracy (article)"][-1])
+            bar.set_postfix(cost=costs[-1], exact=test_exact[-1])
     seconds = time.perf_counter() - start
 
     # ---- evaluation: the article's metric, the usual one, and its 5-image check
     with tg.no_grad():
         p_test = probabilities(model(x_test)).data
     five = first_output_over_half(p_test[:5])
-    print(f"cost: {history['train cost'][0]:.4f} -> {history['train cost'][-1]:.4f}")
+    print(f"cost: {costs[0]:.4f} -> {costs[-1]:.4f}")
     print(f"test exact-match accuracy (the article's metric, all 10 outputs right): "
-          f"{history['test exact-match accuracy'][-1]:.3f}")
-    print(f"test argmax accuracy: {history['test accuracy'][-1]:.3f}   train argmax accuracy: "
-          f"{history['train accuracy'][-1]:.3f}   ({seconds:.1f} s)")
+          f"{test_exact[-1]:.3f}")
+    print(f"test argmax accuracy: {test_acc[-1]:.3f}   train argmax accuracy: "
+          f"{train_acc[-1]:.3f}   ({seconds:.1f} s)")
     print(f"the article's check on the first 5 test images: {int((five == y_test[:5]).sum())}/5 "
           f"right (guesses {five.tolist()}, actual {y_test[:5].tolist()})")
 
+    history = {"train cost": costs, "train accuracy (argmax)": train_acc,
+               "test accuracy (argmax)": test_acc,
+               "test exact-match accuracy (the article's)": test_exact}
     if not args.no_plots:
         common.save_standard_plots(out, NAME, history, images=X[-n_test:][:32],
                                    predicted=p_test[:32].argmax(axis=1), true=y_test[:32],
                                    image_shape=(16, 16), xlabel="iteration")
-    return {"test_exact_match": history["test exact-match accuracy (article)"][-1],
-            "test_accuracy": history["test accuracy (argmax)"][-1],
-            "train_accuracy": history["train accuracy (argmax)"][-1],
-            "final_cost": history["train cost"][-1], "seconds": seconds, "history": history}
+    return {"test_exact_match": test_exact[-1], "test_accuracy": test_acc[-1],
+            "train_accuracy": train_acc[-1], "final_cost": costs[-1], "seconds": seconds,
+            "history": history}
 
 
 def main(argv=None):
@@ -240,4 +239,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    common.cli(main)
