@@ -233,6 +233,11 @@ _anomaly_record: Callable[[Function, np.ndarray], None] = lambda ctx, out: None 
 _anomaly_check: Callable[[Function, Any], None] = lambda ctx, grads: None  # noqa: E731
 
 
+def is_anomaly_enabled() -> bool:
+    """Whether ``detect_anomaly`` checks are installed."""
+    return _anomaly_mode
+
+
 def set_anomaly_hooks(enabled: bool,
                       record: Callable[[Function, np.ndarray], None] | None = None,
                       check: Callable[[Function, Any], None] | None = None) -> tuple:

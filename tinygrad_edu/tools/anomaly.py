@@ -27,8 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import autograd
-from ..autograd import Function, set_anomaly_hooks
+from ..autograd import Function, is_anomaly_enabled, set_anomaly_hooks
 from ..tensor import Tensor
 
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -111,17 +110,11 @@ class detect_anomaly(contextlib.ContextDecorator):
         self._saved: list[tuple] = []
 
     def __enter__(self) -> None:
-        self._saved.append((autograd._anomaly_mode, autograd._anomaly_record,
-                            autograd._anomaly_check))
-        if self.check_nan:
-            set_anomaly_hooks(True, _record, _check)
-        else:
-            set_anomaly_hooks(True, _record_only, _no_check)
+        hooks = (_record, _check) if self.check_nan else (_record_only, _no_check)
+        self._saved.append(set_anomaly_hooks(True, *hooks))
 
     def __exit__(self, *exc: object) -> None:
         set_anomaly_hooks(*self._saved.pop())
 
 
-def is_anomaly_enabled() -> bool:
-    """Whether anomaly detection is on."""
-    return autograd._anomaly_mode
+__all__ = ["detect_anomaly", "is_anomaly_enabled"]
