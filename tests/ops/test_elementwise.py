@@ -105,7 +105,7 @@ def test_binary(name, data, shapes_):
 
 
 # ----------------------------------------------------------------------------- constants
-# A constant operand (Python float or int, or a NumPy array) on either side of a tensor;
+# A constant operand (Python float or int, NumPy scalar or array) on either side of a tensor;
 # with the constant on the left Python calls the reflected operator (__radd__ ...), and a
 # NumPy array defers to it too (Tensor sets __array_ufunc__ = None).
 # id -> (operator, domain of the tensor, domain of the constant, Python ints for the constant)
@@ -126,9 +126,12 @@ CONSTANT_RIGHT = {
 
 @st.composite
 def _constant(draw, shape, floats, ints):
-    kind = draw(st.sampled_from(["float", "int", "array"]))
+    """A Python float or int, a NumPy scalar, or a NumPy array (broadcastable with x)."""
+    kind = draw(st.sampled_from(["float", "int", "numpy scalar", "array"]))
     if kind == "array":
         return draw(arrays(shape, floats))
+    if kind == "numpy scalar":
+        return np.float64(draw(floats))
     return draw(floats) if kind == "float" else draw(ints)
 
 
