@@ -92,16 +92,20 @@ BINARY: dict[str, Binary] = {
 }
 
 
-@pytest.mark.parametrize("name", list(BINARY))
-@given(data=st.data(), shapes_=broadcastable_shapes(2))
-def test_binary(name, data, shapes_):
-    op = BINARY[name]
-    sa, sb = shapes_.input_shapes
+@st.composite
+def binary_inputs(draw, op: Binary):
+    """Two arrays of mutually broadcastable shapes in the op's domains."""
+    sa, sb = draw(broadcastable_shapes(2)).input_shapes
     if op.distinct:
-        a, b = data.draw(distinct_arrays(sa, sb))
-    else:
-        a, b = data.draw(arrays(sa, op.a)), data.draw(arrays(sb, op.b))
-    check_op(op.fn, [a, b], data, op.ref)
+        return draw(distinct_arrays(sa, sb))
+    return draw(arrays(sa, op.a)), draw(arrays(sb, op.b))
+
+
+@pytest.mark.parametrize("name", list(BINARY))
+@given(data=st.data())
+def test_binary(name, data):
+    op = BINARY[name]
+    check_op(op.fn, data.draw(binary_inputs(op)), data, op.ref)
 
 
 # ----------------------------------------------------------------------------- constants

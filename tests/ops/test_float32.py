@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 
-from .strategies import arrays, broadcastable_shapes, distinct_arrays, shapes
-from .test_elementwise import BINARY, UNARY
+from .strategies import arrays, shapes
+from .test_elementwise import BINARY, UNARY, binary_inputs
 
 F32 = np.dtype(np.float32)
 
@@ -62,15 +62,10 @@ def test_unary_float32(name, data, shape):
 
 
 @pytest.mark.parametrize("name", list(BINARY))
-@given(data=st.data(), shapes_=broadcastable_shapes(2))
-def test_binary_float32(name, data, shapes_):
+@given(data=st.data())
+def test_binary_float32(name, data):
     op = BINARY[name]
-    sa, sb = shapes_.input_shapes
-    if op.distinct:
-        a, b = data.draw(distinct_arrays(sa, sb))
-    else:
-        a, b = data.draw(arrays(sa, op.a)), data.draw(arrays(sb, op.b))
-    check_float32(op.fn, [a, b])
+    check_float32(op.fn, data.draw(binary_inputs(op)))
 
 
 X = np.array([[0.5, 1.25, 2.0], [0.75, 1.5, 2.5]])      # distinct, positive, no kinks
