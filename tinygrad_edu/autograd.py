@@ -110,6 +110,7 @@ class Function:
 
     saves_inputs = True
     saves_output = True
+    op_name: str | None = None   # the public name, when it is not the class name lowercased
 
     next: tuple | None     # per argument: its node, or None (constant / no grad needed)
     inputs: tuple | None   # per argument: its saved ndarray (or constant), or None
@@ -186,7 +187,7 @@ class Function:
 
     @property
     def name(self) -> str:
-        return type(self).__name__.lower()
+        return _op_name(type(self))
 
     @property
     def next_functions(self) -> tuple:
@@ -221,10 +222,14 @@ def _describe(a: Any) -> str:
     return repr(a)
 
 
+def _op_name(cls: type) -> str:
+    return cls.op_name or cls.__name__.lower()
+
+
 def _op_error(cls: type, arrays: Sequence[Any], kwargs: dict, err: Exception) -> str:
     args = ", ".join(_describe(a) for a in arrays)
     opts = "".join(f", {k}={v!r}" for k, v in kwargs.items())
-    return f"{cls.__name__.lower()}: invalid arguments ({args}{opts}): {err}"
+    return f"{_op_name(cls)}: invalid arguments ({args}{opts}): {err}"
 
 
 # --------------------------------------------------------------------------- anomaly mode

@@ -24,7 +24,7 @@ class Sigmoid(Function):
 
     e^-a is capped at the dtype's largest finite exponential, so there is no overflow
     warning: for a below -709.78 (float64) / -88.72 (float32) the result is that cap's
-    sigmoid, 1.2e-308 / 2.9e-39, instead of something even closer to 0.  For
+    sigmoid, 5.6e-309 / 2.9e-39, instead of something even closer to 0.  For
     log-probabilities use the logits-based losses (log-sum-exp), not log(sigmoid(a)).
     The backward uses only ``out``: no NaN at large |a|.
     """
@@ -69,6 +69,8 @@ class Relu(Function):
 
 class LeakyRelu(Function):
     """out = a if a > 0 else slope * a;  da = g * (1 or slope)."""
+
+    op_name = "leaky_relu"
 
     saves_output = False
 

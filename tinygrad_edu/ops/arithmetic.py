@@ -85,10 +85,10 @@ class Neg(Function):
 class Pow(Function):
     """out = a ** b;  da = g * b * a^(b-1),  db = g * out * log(a).
 
-    Where a == 0 the formulas would meet 0 * inf: there da is taken as 0 when b == 0
-    (a^0 is constant) and db as 0 (the limit for b > 0).  Both are done by evaluating
-    the formula at a = 1 in those places (a constant shift: derivatives elsewhere and
-    second derivatives are unchanged).
+    Where b == 0 (and b is a constant), or a == b == 0, da is 0 for any a (a^0 is
+    constant), as in PyTorch; where a == 0, db is taken as 0 (the limit for b > 0).  Both
+    evaluate the formula with the base shifted to 1 by a constant in those places, so
+    first and second derivatives elsewhere are unchanged and no 0 * inf appears.
     """
 
     def forward(self, a, b):
@@ -96,15 +96,17 @@ class Pow(Function):
 
     def backward(self, g, out, a, b):
         a_data, b_data = self.inputs
-        zero = np.equal(a_data, 0)
+        zero_base = np.equal(a_data, 0)
         ga = gb = None
         if self.needs_grad(0):
-            fix = zero & np.equal(b_data, 0)
-            ga = g * b * (a + fix if fix.any() else a) ** (b - 1)
+            flat = np.equal(b_data, 0)
+            if self.needs_grad(1):  # keep d(da)/db = a^(b-1) exact at b == 0 (a != 0)
+                flat = flat & zero_base
+            ga = g * b * (a + np.where(flat, 1 - a_data, 0) if flat.any() else a) ** (b - 1)
         if self.needs_grad(1):
             if isinstance(a, int | float):  # a Python base: keep it weakly typed (float32 stays)
                 log_a = math.log(a) if a != 0 else 0.0
             else:
-                log_a = Log.call(a + zero if zero.any() else a)
+                log_a = Log.call(a + zero_base if zero_base.any() else a)
             gb = g * out * log_a
         return ga, gb

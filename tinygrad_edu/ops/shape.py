@@ -36,6 +36,8 @@ class Permute(Function):
 class BroadcastTo(Function):
     """out = a broadcast to ``shape`` (a read-only view);  da = g summed back (by the engine)."""
 
+    op_name = "broadcast_to"
+
     saves_inputs = saves_output = False
 
     def forward(self, a, shape):
@@ -70,6 +72,8 @@ class ScatterAdd(Function):
     The backward of `GetItem`, recorded as an op of its own so that it can be differentiated
     again.  Integer-array indices go through ``np.add.at`` so repeats add up.
     """
+
+    op_name = "scatter_add"
 
     saves_inputs = saves_output = False
 

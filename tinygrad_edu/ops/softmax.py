@@ -33,6 +33,8 @@ class Softmax(Function):
 class LogSoftmax(Function):
     """out_i = a_i - log sum_j e^{a_j};  da = g - softmax(a) * sum(g)."""
 
+    op_name = "log_softmax"
+
     saves_inputs = False
 
     def forward(self, a, axis=-1):
