@@ -71,96 +71,70 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ registration
-    def _registries(self, kind: str) -> dict:
-        reg = self.__dict__.get(kind)
-        if reg is None:
+    _KINDS = ("_parameters", "_buffers", "_modules")
+
+    def _store(self, kind: str, name: str, value: Any) -> None:
+        """Put ``value`` in registry ``kind`` (and nowhere else) and in ``__dict__``."""
+        registry = self.__dict__.get(kind)
+        if registry is None:
             raise AttributeError(f"cannot assign to {type(self).__name__} before "
                                  f"Module.__init__() was called")
-        return reg
-
-    def _forget(self, name: str, keep: str) -> None:
-        """Remove ``name`` from every registry but ``keep``."""
-        for kind in ("_parameters", "_buffers", "_modules"):
-            if kind != keep:
-                self.__dict__[kind].pop(name, None)
-        if keep != "_buffers":
-            self._non_persistent.discard(name)
+        registry[name] = value
+        for other in self._KINDS:
+            if other != kind:
+                self.__dict__[other].pop(name, None)
+        self._non_persistent.discard(name)
+        object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
         if isinstance(value, Parameter):
-            self._registries("_parameters")[name] = value
-            self._forget(name, "_parameters")
+            self._store("_parameters", name, value)
         elif isinstance(value, Module):
-            self._registries("_modules")[name] = value
-            self._forget(name, "_modules")
-        elif name in d.get("_parameters", ()):
-            if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter "
-                                f"'{name}' (nn.Parameter or None expected)")
-            d["_parameters"][name] = None
-        elif name in d.get("_modules", ()):
-            if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
-                                f"'{name}' (nn.Module or None expected)")
-            d["_modules"][name] = None
-        elif name in d.get("_buffers", ()):
-            if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
-                                f"(Tensor or None expected)")
-            d["_buffers"][name] = value
-        object.__setattr__(self, name, value)
+            self._store("_modules", name, value)
+        else:
+            for kind, expected in (("_parameters", Parameter), ("_modules", Module),
+                                   ("_buffers", Tensor)):
+                if name in d.get(kind, ()):
+                    if value is not None and not isinstance(value, expected):
+                        raise TypeError(f"cannot assign '{type(value).__name__}' as "
+                                        f"{kind[1:-1]} '{name}' ({expected.__name__} or None "
+                                        f"expected)")
+                    d[kind][name] = value
+            object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        for kind in ("_parameters", "_buffers", "_modules"):
+        for kind in self._KINDS:
             self.__dict__[kind].pop(name, None)
         self._non_persistent.discard(name)
         object.__delattr__(self, name)
 
-    def _check_name(self, name: str, what: str) -> None:
+    def _register(self, kind: str, name: str, value: Any, expected: type) -> None:
+        """``register_*``: check the name and the type, then store."""
         if not isinstance(name, str):
-            raise TypeError(f"{what} name should be a string, got {type(name).__name__}")
+            raise TypeError(f"{kind[1:-1]} name should be a string, got {type(name).__name__}")
         if not name or "." in name:
-            raise KeyError(f"{what} name can't be empty or contain \".\", got {name!r}")
-        known = name in self._parameters or name in self._buffers or name in self._modules
-        if hasattr(self, name) and not known:
+            raise KeyError(f"{kind[1:-1]} name can't be empty or contain \".\", got {name!r}")
+        if hasattr(self, name) and not any(name in self.__dict__.get(k, ()) for k in self._KINDS):
             raise KeyError(f"attribute '{name}' already exists")
+        if value is not None and not isinstance(value, expected):
+            raise TypeError(f"cannot assign '{type(value).__name__}' object to {kind[1:-1]} "
+                            f"'{name}' ({expected.__name__} or None required)")
+        self._store(kind, name, value)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or a None placeholder, as ``Linear(bias=False)`` does)."""
-        self._registries("_parameters")
-        self._check_name(name, "parameter")
-        if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
-                            f"'{name}' (nn.Parameter or None required)")
-        self._parameters[name] = param
-        self._forget(name, "_parameters")
-        object.__setattr__(self, name, param)
+        self._register("_parameters", name, param, Parameter)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Register non-trainable state; persistent buffers are saved in ``state_dict()``."""
-        self._registries("_buffers")
-        self._check_name(name, "buffer")
-        if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
-                            f"'{name}' (Tensor or None required)")
-        self._buffers[name] = tensor
-        self._forget(name, "_buffers")
-        if persistent:
-            self._non_persistent.discard(name)
-        else:
+        self._register("_buffers", name, tensor, Tensor)
+        if not persistent:
             self._non_persistent.add(name)
-        object.__setattr__(self, name, tensor)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register a child module under ``name`` (``self.name = module`` does the same)."""
-        self._registries("_modules")
-        self._check_name(name, "module")
-        if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        self._modules[name] = module
-        self._forget(name, "_modules")
-        object.__setattr__(self, name, module)
+        self._register("_modules", name, module, Module)
 
     register_module = add_module
 
@@ -180,6 +154,7 @@ class Module:
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
+        """This module and all below it, each once (depth first, registration order)."""
         for _, m in self.named_modules():
             yield m
 
@@ -192,6 +167,7 @@ class Module:
                 yield name, m
 
     def children(self) -> Iterator[Module]:
+        """The direct sub-modules (each once)."""
         for _, m in self.named_children():
             yield m
 
@@ -211,13 +187,16 @@ class Module:
         return self._named_members("_parameters", recurse)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter once, in registration order (what optimizers take)."""
         for _, p in self.named_parameters(recurse):
             yield p
 
     def named_buffers(self, recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, buffer) pairs, persistent or not."""
         return self._named_members("_buffers", recurse)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer once."""
         for _, b in self.named_buffers(recurse):
             yield b
 
@@ -242,6 +221,7 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` of every parameter (freeze with False); returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -263,9 +243,11 @@ class Module:
         return self
 
     def double(self) -> Module:
+        """``to(float64)``: what gradcheck and SciPy's line searches want."""
         return self.to(np.float64)
 
     def float(self) -> Module:
+        """``to(float32)``."""
         return self.to(np.float32)
 
     # ------------------------------------------------------------------ state dict
