@@ -1,0 +1,196 @@
+"""Article 004: a 12288-20-7-5-1 ReLU network for cat vs non-cat, and why randn * 0.01 stalls it.
+
+What the article did
+    64x64 RGB images flattened to 12288 values and divided by 255; layers 12288-20-7-5-1,
+    ReLU on the hidden layers, a sigmoid output and binary cross-entropy; weights
+    randn * 0.01, biases 0; full-batch gradient descent, lr 0.0075, 2500 iterations,
+    printing the cost every 100.  It trained on its own 13 images and reported 50% test
+    accuracy on 24.  Its code is the deeplearning.ai course's L-layer model, written for the
+    course's cat/non-cat set (209 train / 50 test images), which is what we use.
+
+What we reproduce
+    That network, initialisation, cost, optimiser and schedule on the 209/50 images, with
+    its evaluation: accuracy of (output > 0.5) on the train and test sets.  The cost is
+    ``nn.BCEWithLogitsLoss`` on the output logit -- the article's sigmoid + cross-entropy
+    computed stably (its ``log(1 - A)`` is -inf once A rounds to 1).
+
+The article's mistake the framework shows up: a vanishing signal
+    With 0.01 * randn weights each layer multiplies the signal's scale by about
+    0.01 * sqrt(fan_in) (halved by the ReLU): ~1 for the 12288-input layer, but ~0.02 for
+    each of the next three.  Measured at the start: pre-activation std about 0.4, 1e-2,
+    2e-4 and 1.5e-6 (the output logit), and the first layer's weight gradients about 1e-7,
+    so gradient descent with lr 0.0075 cannot move them.  The script
+    prints the scale of every layer's activations and gradients at the start; then the
+    cost sits near ln 2 = 0.693 and only creeps to the entropy of the class balance
+    (about 0.644, learnt through the output bias alone), and the network predicts the same
+    class for every image: train accuracy = the non-cat share (137/209 = 65.6%), test
+    accuracy = 34% (the test set is 2/3 cats).  The article's own code lacks nothing to
+    show this -- its cost plot is labelled "per tens" for costs logged every 100
+    iterations, and its 13/24-image 50% says nothing either way.
+    Also: the text writes Z = W^T A + b, but its W is (n_l, n_{l-1}), so it is W A + b.
+
+What ``--improved`` changes, and why
+    He initialisation (std sqrt(2 / fan_in), right for ReLU layers; the output layer gets
+    1/sqrt(fan_in)), keeping everything else.  The signal then keeps its scale through the
+    layers and the same 2500 iterations train the network; ``--init course`` is the
+    randn / sqrt(fan_in) scaling the course itself used for this model.
+
+Run:  python examples/catvnoncat_004.py                 (article; ~15 s)
+      python examples/catvnoncat_004.py --improved
+      python examples/catvnoncat_004.py --init course --hidden 20,7,5
+"""
+
+from __future__ import annotations
+
+import time
+
+import _common as common
+import numpy as np
+
+import tinygrad_edu as tg
+from tinygrad_edu import nn, optim
+from tinygrad_edu.data import load_catvnoncat
+
+NAME = "catvnoncat_004"
+ARTICLE_TEST_ACCURACY = 0.50   # on its own 24 test images
+
+
+def parse_args(argv=None):
+    p = common.base_parser(NAME, __doc__, epochs=2500, lr=0.0075,
+                           epochs_help="full-batch gradient-descent iterations")
+    p.add_argument("--hidden", type=common.int_list, default=(20, 7, 5),
+                   help="hidden layer sizes (the article's layer_dims without the ends)")
+    p.add_argument("--activation", choices=sorted(common.ACTIVATIONS), default="relu")
+    p.add_argument("--init", choices=["article", "course", "he"], default="article",
+                   help="randn * 0.01 (article), randn / sqrt(fan_in) (course), or He")
+    p.add_argument("--momentum", type=float, default=0.0)
+    p.add_argument("--nesterov", action="store_true")
+    p.add_argument("--l2", type=float, default=0.0,
+                   help="L2 penalty lambda/(2m) * sum(weights^2), biases excluded")
+    p.add_argument("--dropout", type=float, default=0.0)
+    args = p.parse_args(argv)
+    if args.improved:
+        args.init = "he"
+    if args.tiny:
+        args.epochs = min(args.epochs, 60)
+    return args
+
+
+def build_model(sizes, args, generator):
+    model = common.mlp(sizes, args.activation, dropout=args.dropout)  # logit out
+    layers = common.linear_layers(model)
+    for i, layer in enumerate(layers):
+        if args.init == "article":
+            nn.init.normal_(layer.weight, 0.0, 0.01, generator=generator)
+        elif args.init == "course" or i == len(layers) - 1:
+            nn.init.normal_(layer.weight, 0.0, 1.0 / np.sqrt(layer.in_features),
+                            generator=generator)
+        else:
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu", generator=generator)
+        nn.init.zeros_(layer.bias)
+    return model
+
+
+def signal_scales(model, x, y):
+    """Print, per Linear layer, the std of its output and of its weight's gradient."""
+    loss = nn.BCEWithLogitsLoss()(model(x), y)
+    model.zero_grad()
+    loss.backward()
+    h = x
+    print("at initialisation (std over the training set):")
+    n = 0
+    for layer in model:
+        with tg.no_grad():
+            h = layer(h)
+        if isinstance(layer, nn.Linear):
+            n += 1
+            print(f"  layer {n}: pre-activation std {h.data.std():.1e}, "
+                  f"weight-gradient std {layer.weight.grad.data.std():.1e}")
+    model.zero_grad()
+
+
+def train(args):
+    rng = np.random.default_rng(args.seed)
+    tg.manual_seed(args.seed)
+    out = common.ensure_out(args)
+
+    # ---- data: flatten the 64x64x3 images and divide by 255
+    def synthetic():
+        x, y = common.synthetic_images(rng, 259, (64, 64, 3), 2, scale=255.0)
+        return x[:209], y[:209], x[209:], y[209:], ("non-cat", "cat")
+
+    train_x, train_y, test_x, test_y, classes = common.load_or_synthesize(
+        args, lambda: load_catvnoncat(data_dir=args.data_dir, download=args.download),
+        synthetic, "cat vs non-cat")
+    if args.tiny:
+        train_x, train_y, test_x, test_y = train_x[:64], train_y[:64], test_x[:32], test_y[:32]
+    x_train = tg.Tensor(train_x.reshape(len(train_x), -1).astype(np.float32) / 255.0)
+    x_test = tg.Tensor(test_x.reshape(len(test_x), -1).astype(np.float32) / 255.0)
+    y_train = train_y.astype(np.float32)[:, None]
+    print(f"data: {len(train_y)} train ({int(train_y.sum())} cats) / {len(test_y)} test "
+          f"({int(test_y.sum())} cats) images, 64x64x3 -> 12288 values in [0, 1]")
+
+    # ---- model, loss, optimiser
+    sizes = (x_train.shape[1], *args.hidden, 1)
+    model = build_model(sizes, args, rng)
+    loss_fn = nn.BCEWithLogitsLoss()  # = the article's sigmoid + binary cross-entropy
+    optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
+                          nesterov=args.nesterov)
+    print(f"model: {'-'.join(map(str, sizes))}, {args.activation} hidden, sigmoid output, "
+          f"init {args.init}; full-batch GD lr={args.lr}, {args.epochs} iterations")
+    signal_scales(model, x_train, y_train)
+
+    # ---- training: one gradient step per iteration on all 209 images
+    costs, train_acc, test_acc = [], [], []
+    start = time.perf_counter()
+    bar = common.progress(range(args.epochs), desc=NAME, disable=args.quiet, unit="it")
+    for it in bar:
+        model.train()
+        logits = model(x_train)
+        cost = loss_fn(logits, y_train)
+        if args.l2:
+            cost = cost + nn.utils.l2_penalty(model, args.l2, len(y_train))
+        optimizer.zero_grad()
+        cost.backward()
+        optimizer.step()
+        costs.append(cost.item())
+        train_acc.append(common.accuracy(logits.data[:, 0] > 0, train_y))  # sigmoid > 0.5
+        test_acc.append(common.accuracy(common.logits_of(model, x_test.data)[:, 0] > 0,
+                                        test_y))
+        if it % 100 == 0:  # as the article
+            bar.set_postfix(cost=costs[-1], train_acc=train_acc[-1])
+            bar.write(f"cost after iteration {it}: {costs[-1]:.6f}")
+    seconds = time.perf_counter() - start
+
+    # ---- evaluation
+    p_train = common.logits_of(model, x_train.data)[:, 0] > 0
+    p_test = common.logits_of(model, x_test.data)[:, 0] > 0
+    cat_share = float(np.mean(np.concatenate([p_train, p_test])))
+    print(f"cost: {costs[0]:.4f} -> {costs[-1]:.4f} (ln 2 = 0.6931)")
+    print(f"train accuracy {common.accuracy(p_train, train_y):.4f}, test accuracy "
+          f"{common.accuracy(p_test, test_y):.4f} (article: {ARTICLE_TEST_ACCURACY:.0%} on its "
+          f"own 24 images)  ({seconds:.1f} s)")
+    print(f"images predicted 'cat': {cat_share:.1%}"
+          + ("  <- one class for every image" if cat_share in (0.0, 1.0) else ""))
+
+    if not args.no_plots:
+        history = {"train cost": costs, "train accuracy": train_acc, "test accuracy": test_acc}
+        common.save_standard_plots(out, NAME, history, images=test_x[:24],
+                                   predicted=p_test[:24].astype(int), true=test_y[:24],
+                                   class_names=classes, xlabel="iteration",
+                                   cost_ref=(np.log(2.0), "ln 2"))
+    return {"test_accuracy": common.accuracy(p_test, test_y),
+            "train_accuracy": common.accuracy(p_train, train_y),
+            "predicted_cat_share": cat_share, "final_cost": costs[-1], "seconds": seconds,
+            "history": {"train cost": costs, "train accuracy": train_acc,
+                        "test accuracy": test_acc}}
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    return common.run_seeds(train, args, ["test_accuracy", "train_accuracy",
+                                          "predicted_cat_share", "final_cost", "seconds"])
+
+
+if __name__ == "__main__":
+    common.cli(main)
