@@ -19,14 +19,13 @@ The article's mistake the framework shows up: a vanishing signal
     0.01 * sqrt(fan_in) (halved by the ReLU): ~1 for the 12288-input layer, but ~0.02 for
     each of the next three.  Measured at the start: pre-activation std about 0.4, 1e-2,
     2e-4 and 1.5e-6 (the output logit), and the first layer's weight gradients about 1e-7,
-    so gradient descent with lr 0.0075 cannot move them.  The script
-    prints the scale of every layer's activations and gradients at the start; then the
-    cost sits near ln 2 = 0.693 and only creeps to the entropy of the class balance
+    so gradient descent with lr 0.0075 cannot move them.  The script prints these scales;
+    then the cost starts at ln 2 = 0.693 and only creeps to the entropy of the class balance
     (about 0.644, learnt through the output bias alone), and the network predicts the same
     class for every image: train accuracy = the non-cat share (137/209 = 65.6%), test
-    accuracy = 34% (the test set is 2/3 cats).  The article's own code lacks nothing to
-    show this -- its cost plot is labelled "per tens" for costs logged every 100
-    iterations, and its 13/24-image 50% says nothing either way.
+    accuracy = 34% (the test set is 2/3 cats).  The article's "50% accuracy. Not bad!" on
+    its 24 images is what a constant answer scores on a balanced test set; its cost plot
+    (labelled "per tens" for costs logged every 100 iterations) shows the same stall.
     Also: the text writes Z = W^T A + b, but its W is (n_l, n_{l-1}), so it is W A + b.
 
 What ``--improved`` changes, and why
