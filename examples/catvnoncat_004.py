@@ -24,8 +24,9 @@ The article's mistake the framework shows up: a vanishing signal
     (about 0.644, learnt through the output bias alone), and the network predicts the same
     class for every image: train accuracy = the non-cat share (137/209 = 65.6%), test
     accuracy = 34% (the test set is 2/3 cats).  The article's "50% accuracy. Not bad!" on
-    its 24 images is what a constant answer scores on a balanced test set; its cost plot
-    (labelled "per tens" for costs logged every 100 iterations) shows the same stall.
+    its 24 images is exactly what a constant answer scores if 12 of them are cats (they are
+    not public, so we cannot tell); its cost plot is labelled "per tens" for costs logged
+    every 100 iterations.
     Also: the text writes Z = W^T A + b, but its W is (n_l, n_{l-1}), so it is W A + b.
 
 What ``--improved`` changes, and why
