@@ -112,3 +112,23 @@ def test_missing_scipy_gives_install_hint(monkeypatch):
     p = nn.Parameter(np.ones(1))
     with pytest.raises(ImportError, match=r"pip install tinygrad_edu\[scipy\]"):
         minimize([p], lambda: (p * p).sum())
+
+
+@pytest.mark.parametrize("method", ["TNC", "L-BFGS-B", "Newton-CG"])
+@pytest.mark.parametrize("new_style", [False, True])
+def test_callback_sees_the_parameters_at_the_iterate(method, new_style):
+    model, closure, _ = _ridge()
+    seen = []
+
+    def check(xk):
+        params = np.concatenate([p.data.ravel() for p in model.parameters()])
+        seen.append(np.array_equal(params, xk))
+
+    if new_style:
+        def callback(intermediate_result):  # TNC passes xk even then
+            check(getattr(intermediate_result, "x", intermediate_result))
+    else:
+        def callback(xk):
+            check(xk)
+    minimize(model, closure, method=method, callback=callback)
+    assert seen and all(seen)

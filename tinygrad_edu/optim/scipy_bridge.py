@@ -18,6 +18,7 @@ SciPy is an optional dependency (``pip install tinygrad_edu[scipy]``), imported 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -112,19 +113,45 @@ class Objective:
             return self._flat_grads(grad(dot, self.params, allow_unused=True))
 
 
+def _at_iterate(obj: Objective, callback: Callable[..., Any] | None) -> Any:
+    """Wrap SciPy's ``callback`` so that the parameters hold the iterate when it runs,
+    keeping the signature SciPy inspects to choose the calling convention (an
+    ``OptimizeResult`` for ``intermediate_result``, else xk; TNC always passes xk)."""
+    if callback is None:
+        return None
+
+    def load(first: Any) -> None:
+        obj.load(getattr(first, "x", first))
+
+    if list(inspect.signature(callback).parameters) == ["intermediate_result"]:
+        def at_iterate_result(intermediate_result: Any) -> Any:
+            load(intermediate_result)
+            return callback(intermediate_result)
+        return at_iterate_result
+
+    def at_iterate(xk: np.ndarray, *rest: Any) -> Any:
+        load(xk)
+        return callback(xk, *rest)
+    return at_iterate
+
+
 def minimize(params: Module | Iterable[Tensor], closure: Callable[[], Tensor],
              method: str = "TNC", *, tol: float | None = None,
              callback: Callable[..., Any] | None = None, **options: Any) -> Any:
     """Minimise ``closure()`` over ``params`` (a Module or tensors) with
     ``scipy.optimize.minimize(method=...)``, exact gradient included.
 
-    ``options`` go to SciPy's ``options`` (e.g. ``maxiter=200``, as article 003 passes to
-    TNC).  The solution is left in the parameters; SciPy's ``OptimizeResult`` is returned.
+    ``options`` go to SciPy's ``options`` (e.g. ``maxiter=200``; TNC counts function
+    evaluations instead, ``maxfun``).  ``callback`` is SciPy's (``callback(xk)``, or
+    ``callback(intermediate_result)``), called with the parameters set to the iterate xk
+    (the last evaluation may have been a rejected line-search trial).  The solution is left
+    in the parameters; SciPy's ``OptimizeResult`` is returned.
     """
     optimize = _import_scipy_optimize()
     obj = Objective(params, closure)
     hessp = obj.hessp if method.lower() in _USES_HESSP else None
     result = optimize.minimize(obj.fun_and_jac, obj.x0(), method=method, jac=True, hessp=hessp,
-                               tol=tol, callback=callback, options=options or None)
+                               tol=tol, callback=_at_iterate(obj, callback),
+                               options=options or None)
     obj.load(result.x)
     return result
