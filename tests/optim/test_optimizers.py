@@ -162,6 +162,7 @@ def test_param_groups_options_and_state_dict_layout():
         {"lr": 0.5, "momentum": 0.9, "dampening": 0, "weight_decay": 0, "nesterov": False,
          "params": [1, 2]}]
     assert set(sd["state"]) == {0, 1, 2}
+    assert repr(opt).startswith("SGD (\nParameter Group 0\n    dampening: 0\n")
     assert isinstance(sd["state"][1]["momentum_buffer"], tg.Tensor)
     d = nn.Parameter(np.ones(1))
     opt.add_param_group({"params": d, "momentum": 0.0})
