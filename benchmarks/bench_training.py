@@ -50,7 +50,7 @@ def framework_epoch(model, x, y, batch: int, lr: float) -> None:
     opt = optim.SGD(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     for start in range(0, len(x), batch):
-        xb, yb = tg.Tensor(x[start:start + batch]), tg.Tensor(y[start:start + batch])
+        xb, yb = tg.from_numpy(x[start:start + batch]), tg.from_numpy(y[start:start + batch])
         loss = loss_fn(model(xb), yb)
         opt.zero_grad()
         loss.backward()

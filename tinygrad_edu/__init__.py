@@ -73,7 +73,7 @@ from .ops import (
                        where,
 )
 from .random import default_generator, manual_seed
-from .tensor import Tensor, get_default_dtype, set_default_dtype, tensor
+from .tensor import Tensor, from_numpy, get_default_dtype, set_default_dtype, tensor
 
 clamp = clip
 

@@ -251,6 +251,13 @@ def _wrap(data: np.ndarray) -> Tensor:
     return t
 
 
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (no copy), like ``torch.from_numpy``."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected an np.ndarray, got {type(array).__name__}")
+    return _wrap(array)
+
+
 def tensor(data: ArrayLike, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """``torch.tensor``-style constructor."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)

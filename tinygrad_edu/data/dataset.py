@@ -18,7 +18,7 @@ from typing import Any, TypeAlias
 import numpy as np
 
 from tinygrad_edu.random import default_generator
-from tinygrad_edu.tensor import Tensor
+from tinygrad_edu.tensor import Tensor, from_numpy
 
 SeedLike: TypeAlias = np.random.Generator | int | None
 
@@ -116,7 +116,7 @@ def _fast_batch(dataset: Dataset, indices: np.ndarray) -> tuple[Tensor, ...] | N
         indices = dataset.indices[indices]
         dataset = dataset.dataset
     if isinstance(dataset, TensorDataset):
-        return tuple(Tensor(t.data[indices]) for t in dataset.tensors)
+        return tuple(from_numpy(t.data[indices]) for t in dataset.tensors)  # fresh: no copy
     return None
 
 
@@ -125,7 +125,8 @@ def _collate(items: list[Any]) -> Any:
     first = items[0]
     if isinstance(first, tuple | list):
         return type(first)(_collate(list(field)) for field in zip(*items, strict=True))
-    return Tensor(np.stack([x.data if isinstance(x, Tensor) else np.asarray(x) for x in items]))
+    return from_numpy(np.stack([x.data if isinstance(x, Tensor) else np.asarray(x)
+                                for x in items]))
 
 
 class DataLoader:
