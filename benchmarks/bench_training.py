@@ -13,6 +13,7 @@ in the same run (BLAS pinned to one thread, float64), and PyTorch when installed
 from __future__ import annotations
 
 import argparse
+import itertools
 
 import _harness  # noqa: F401  (pins BLAS threads before NumPy loads)
 import numpy as np
@@ -31,7 +32,7 @@ def init_params(sizes, seed: int = 1):
     """W (out, in) and b (out,) per layer, randn / sqrt(fan_in) as in article 001."""
     rng = np.random.default_rng(seed)
     return [(rng.standard_normal((o, i)) / np.sqrt(i), np.zeros(o))
-            for i, o in zip(sizes[:-1], sizes[1:])]
+            for i, o in itertools.pairwise(sizes)]
 
 
 # ------------------------------------------------------------------ the framework
