@@ -15,7 +15,7 @@ import numpy as np
 from .. import ops
 from ..random import default_generator
 from ..tensor import Tensor
-from .fused import BCEWithLogitsFunction, LinearFunction
+from .fused import BCEWithLogitsFunction, CrossEntropyFunction, LinearFunction
 
 Target = Tensor | np.ndarray | Any
 
@@ -210,6 +210,11 @@ def cross_entropy(input: Tensor, target: Target, reduction: str = "mean",
     axis = _class_axis(input)
     if label_smoothing:
         q = q * (1 - label_smoothing) + label_smoothing / input.shape[axis]
+    if not (isinstance(q, Tensor) and q.requires_grad):
+        if reduction not in ("mean", "sum", "none"):
+            _reduce(input, reduction)  # raises the error that names the valid values
+        return CrossEntropyFunction.apply(input, q.data if isinstance(q, Tensor) else q,
+                                          axis=axis, reduction=reduction)
     return _reduce(-(ops.log_softmax(input, axis) * q).sum(axis=axis), reduction)
 
 
