@@ -181,8 +181,8 @@ def train(args):
     print(f"cost: {history['train cost'][0]:.4f} -> {history['train cost'][-1]:.4f}")
     print(f"test accuracy {test_acc:.4f} (the article claims up to {ARTICLE_CLAIM:.0%}), "
           f"train accuracy {history['train accuracy'][-1]:.4f}  ({seconds:.1f} s)")
+    never = sorted(set(range(10)) - set(outputs.argmax(axis=1).tolist()))
     if args.output_relu:
-        never = sorted(set(range(10)) - set(outputs.argmax(axis=1).tolist()))
         print(f"dead output units (ReLU output 0 on all {len(X)} images): {len(dead)} "
               f"{dead.tolist()}; dead on every image of their own digit: {len(dead_own)} "
               f"{dead_own.tolist()}; digits never predicted: {never}")
@@ -195,7 +195,8 @@ def train(args):
                                    acc_ref=(ARTICLE_CLAIM, "article's claim"))
     return {"test_accuracy": test_acc, "train_accuracy": history["train accuracy"][-1],
             "dead_output_units": float(len(dead)),
-            "dead_for_own_digit": float(len(dead_own)), "final_cost": history["train cost"][-1],
+            "dead_for_own_digit": float(len(dead_own)), "never_predicted": float(len(never)),
+            "final_cost": history["train cost"][-1],
             "seconds": seconds, "pool": pool, "history": history}
 
 
@@ -203,7 +204,7 @@ def main(argv=None):
     args = parse_args(argv)
     return common.run_seeds(train, args, ["test_accuracy", "train_accuracy",
                                           "dead_output_units", "dead_for_own_digit",
-                                          "final_cost", "seconds"])
+                                          "never_predicted", "final_cost", "seconds"])
 
 
 if __name__ == "__main__":
