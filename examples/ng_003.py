@@ -170,14 +170,18 @@ def show_the_articles_jac_mismatch(X, y, lambd, seed):
     x, Y, m = tg.Tensor(X), one_hot(y, 10).astype(np.float64), len(y)
     params = list(clf.model_.parameters())
     bce = nn.BCEWithLogitsLoss(reduction="sum")(clf.model_(x), Y) / m
-    coded_cost = bce + nn.utils.l2_penalty(clf.model_, 1.0, m)
-    coded_jac_of = bce + nn.utils.l2_penalty(clf.model_, lambd, m, include_bias=True)
+    if lambd:  # the coded cost adds its lambda-less penalty only when lambda != 0
+        coded_cost = bce + nn.utils.l2_penalty(clf.model_, 1.0, m)
+        coded_jac_of = bce + nn.utils.l2_penalty(clf.model_, lambd, m, include_bias=True)
+    else:
+        coded_cost = coded_jac_of = bce
     exact = tg.grad(coded_cost, params, retain_graph=True)
     coded = tg.grad(coded_jac_of, params)
     diff = max(float(np.abs(a.data - b.data).max()) for a, b in zip(exact, coded))
     size = max(float(np.abs(a.data).max()) for a in exact)
     print(f"the article's jac vs the exact gradient of its coded cost (lambda={lambd}): "
           f"max |diff| {diff:.2e} (largest gradient entry {size:.2e})")
+    return diff
 
 
 def load_digits_20x20(args):

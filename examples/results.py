@@ -83,6 +83,9 @@ def main(argv=None):
     p.add_argument("--only", nargs="*", default=None, help="article example names")
     p.add_argument("--data-dir", default=None)
     p.add_argument("--out", default="runs/results")
+    p.add_argument("--tiny", action="store_true", help="tiny runs (tests): the numbers mean "
+                   "nothing")
+    p.add_argument("--synthetic", action="store_true", help="generated data (tests only)")
     args = p.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -98,6 +101,7 @@ def main(argv=None):
                     str(out / name), *extra]
             if args.data_dir:
                 base += ["--data-dir", args.data_dir]
+            base += ["--tiny"] * args.tiny + ["--synthetic"] * args.synthetic
             print(f"{name}: article recipe x {args.seeds} seeds ...", flush=True)
             repro, wall_r = run(module, base, out / f"{name}.log")
             print(f"{name}: --improved x {args.seeds} seeds ...", flush=True)

@@ -145,6 +145,7 @@ def check_the_text_gradient_rule(model, x, Y, lambd):
     print(f"gradient of the article's cost, autograd vs its code's rule: max diff "
           f"{worst['code']:.1e}; vs the rule in its text: max diff {worst['text']:.1e} "
           f"(the text's rule is not the gradient of its cost)")
+    return worst
 
 
 def first_output_over_half(outputs):

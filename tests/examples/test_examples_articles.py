@@ -1,0 +1,116 @@
+"""The articles' mistakes that the examples expose, checked (tiny runs, seconds each)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+
+from .conftest import data_flags, real_data_available
+
+
+# ----------------------------------------------------------------------------- 000
+def test_000_the_texts_gradient_rule_is_not_the_gradient_of_its_cost(example):
+    m = example("semeion_000")
+    rng = np.random.default_rng(0)
+    model = m.build_model((256, 30, 20, 10), "sigmoid", "uniform", rng)
+    x = tg.Tensor(rng.integers(0, 2, (50, 256)).astype(np.float32))
+    Y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 50)]
+    worst = m.check_the_text_gradient_rule(model, x, Y, 0.1)
+    assert worst["code"] < 1e-6          # autograd == the code's rule
+    assert worst["text"] > 1e-4          # != the text's rule (lambda/m * theta entries)
+    assert m.check_the_text_gradient_rule(model, x, Y, 0.0)["text"] < 1e-6  # lambda = 0
+
+
+def test_000_reports_exact_match_and_argmax(example, tmp_path, capsys):
+    result = example("semeion_000").main(["--tiny", "--quiet", "--no-plots", "--out",
+                                          str(tmp_path), *data_flags("semeion_000")])
+    assert result["test_exact_match"] <= result["test_accuracy"] + 0.05
+    out = capsys.readouterr().out
+    assert "exact-match" in out and "argmax" in out and "first 5 test images" in out
+
+
+def test_000_article_helper_answers_zero_when_no_output_fires(example):
+    first = example("semeion_000").first_output_over_half
+    assert first(np.array([[0.1] * 10, [0.2, 0.7, 0.9] + [0.0] * 7])).tolist() == [0, 1]
+
+
+# ----------------------------------------------------------------------------- 002
+def test_002_says_which_mnist_pool_and_counts_dead_units(example, tmp_path, capsys):
+    result = example("mnist_002").main(["--tiny", "--quiet", "--no-plots", "--out",
+                                        str(tmp_path), *data_flags("mnist_002")])
+    out = capsys.readouterr().out
+    assert "drawn from the" in out
+    if real_data_available("mnist_002"):
+        assert "MNIST" in result["pool"]
+    assert "dead output units" in out
+    for key in ("dead_output_units", "dead_for_own_digit", "never_predicted"):
+        assert 0 <= result[key] <= 10
+    assert result["dead_output_units"] <= result["dead_for_own_digit"]
+
+
+def test_002_improved_has_no_output_relu(example):
+    m = example("mnist_002")
+    args = m.parse_args(["--improved"])
+    model = m.build_model((784, 32, 10), args, np.random.default_rng(0))
+    assert not isinstance(list(model)[-1], type(list(m.build_model(
+        (784, 32, 10), m.parse_args([]), np.random.default_rng(0)))[-1]))
+
+
+# ----------------------------------------------------------------------------- 003
+def test_003_the_articles_jac_is_not_the_gradient_of_its_fun(example):
+    m = example("ng_003")
+    rng = np.random.default_rng(0)
+    X, y = rng.random((60, 400)), rng.integers(0, 10, 60)
+    assert m.show_the_articles_jac_mismatch(X, y, 1.0, seed=0) > 1e-4  # bias rows
+    assert m.show_the_articles_jac_mismatch(X, y, 3.0, seed=0) > 1e-3  # and weights
+    assert m.show_the_articles_jac_mismatch(X, y, 0.0, seed=0) == 0.0
+
+
+@pytest.mark.parametrize("method", ["TNC", "L-BFGS-B", "Newton-CG"])
+def test_003_estimator_interface(example, method):
+    m = example("ng_003")
+    rng = np.random.default_rng(1)
+    X = rng.random((80, 400))
+    y = rng.integers(0, 3, 80) * 3  # classes 0, 3, 6
+    X[np.arange(80), y] += 3.0      # learnable
+    clf = m.NeuralNetworkClassifier(hidden_layers=(5,), max_iter=10, method=method,
+                                    init="xavier", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. SciPy's "Unknown solver options: maxiter"
+        assert clf.fit(X, y) is clf
+    assert clf.predict_proba(X).shape == (80, 3)
+    assert set(clf.predict(X).tolist()) <= {0, 3, 6}
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+    assert 0.0 <= clf.score(X, y) <= 1.0
+    one_hot = np.eye(3)[y // 3]
+    assert clf.fit(X, one_hot).predict(X).shape == (80,)   # the article passes one-hot Y
+
+
+def test_003_names_the_stand_in(example, tmp_path, capsys):
+    if not real_data_available("ng_003"):
+        pytest.skip("needs the MNIST test images under TINYGRAD_EDU_DATA")
+    result = example("ng_003").main(["--tiny", "--quiet", "--no-plots", "--out",
+                                     str(tmp_path)])
+    if "STAND-IN" in result["data"]:
+        assert "STAND-IN" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- 004
+def test_004_article_init_stalls_at_one_class_he_init_learns(example, tmp_path, capsys):
+    m = example("catvnoncat_004")
+    flags = ["--tiny", "--quiet", "--no-plots", "--epochs", "40", "--out", str(tmp_path),
+             *data_flags("catvnoncat_004")]
+    article = m.main(flags)
+    out = capsys.readouterr().out
+    costs = article["history"]["train cost"]
+    assert abs(costs[0] - math.log(2)) < 1e-3            # logit ~ 0: sigmoid ~ 1/2
+    assert costs[0] - costs[-1] < 0.02                    # barely moves
+    assert article["predicted_cat_share"] in (0.0, 1.0)   # one class for every image
+    assert "pre-activation std" in out
+    improved = m.main([*flags, "--improved"])
+    assert improved["history"]["train cost"][-1] < costs[-1] - 0.05

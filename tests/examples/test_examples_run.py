@@ -1,0 +1,124 @@
+"""Every article example runs in-process with tiny settings: the loss falls and the PNGs are
+written.  Real data when ``TINYGRAD_EDU_DATA`` holds it, else the examples' ``--synthetic``
+stand-ins of the right shape."""
+
+from __future__ import annotations
+
+import ast
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from .conftest import EXAMPLES, assert_pngs, data_flags, real_data_available
+
+NAMES = ["semeion_000", "digits_001", "mnist_002", "ng_003", "catvnoncat_004"]
+
+
+def run(example, name, tmp_path, *flags):
+    return example(name).main(["--tiny", "--quiet", "--out", str(tmp_path), *data_flags(name),
+                               *flags])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_article_recipe_runs_loss_falls_and_plots_are_written(example, name, tmp_path, capsys):
+    result = run(example, name, tmp_path)
+    costs = result["history"]["train cost"]
+    assert all(math.isfinite(c) for c in costs)
+    assert costs[-1] < costs[0]
+    assert 0.0 <= result["test_accuracy"] <= 1.0
+    assert result["seconds"] > 0
+    assert_pngs(tmp_path)
+    out = capsys.readouterr().out
+    assert ("SYNTHETIC" in out) != real_data_available(name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_improved_runs_and_its_loss_falls(example, name, tmp_path):
+    result = run(example, name, tmp_path, "--improved", "--no-plots")
+    costs = result["history"]["train cost"]
+    assert costs[-1] < 0.9 * costs[0]
+    assert not list(Path(tmp_path).glob("*.png"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_script_shape_docstring_flags_and_public_imports(example, name):
+    """Examples are documentation: a module docstring with the article, the reproduction,
+    the mistakes and --improved; the shared flags; only the public API imported."""
+    module = example(name)
+    doc = module.__doc__
+    for section in ("What the article did", "What we reproduce", "mistake",
+                    "What ``--improved`` changes"):
+        assert section in doc, f"{name}: docstring lacks {section!r}"
+    args = module.parse_args([])
+    for flag in ("epochs", "lr", "seed", "data_dir", "out", "improved", "tiny", "synthetic"):
+        assert hasattr(args, flag)
+    assert Path(args.out) == Path("runs") / name
+    tree = ast.parse((EXAMPLES / f"{name}.py").read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for a in node.names}
+    allowed = {"__future__", "_common", "numpy", "tinygrad_edu", "tinygrad_edu.data",
+               "argparse", "time"}
+    assert imported <= allowed, f"{name} imports {imported - allowed}"
+
+
+@pytest.mark.parametrize("name", ["semeion_000", "mnist_002", "catvnoncat_004"])
+def test_missing_data_gives_the_loaders_error_not_fake_data(example, name, tmp_path,
+                                                            monkeypatch):
+    from tinygrad_edu.data import DataFileNotFoundError
+    monkeypatch.delenv("TINYGRAD_EDU_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with pytest.raises(DataFileNotFoundError):
+        example(name).main(["--tiny", "--quiet", "--data-dir", str(tmp_path / "empty"),
+                            "--out", str(tmp_path / "out")])
+
+
+def test_cli_turns_a_missing_file_into_a_message(example, tmp_path, monkeypatch, capsys):
+    import _common
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    main = example("semeion_000").main
+    with pytest.raises(SystemExit) as exit_info:
+        _common.cli(lambda: main(["--data-dir", str(tmp_path), "--out", str(tmp_path)]))
+    message = str(exit_info.value.code)
+    assert "semeion.data" in message and "--download" in message
+
+
+def test_seeds_mode_runs_each_seed_and_summarises(example, tmp_path, capsys):
+    result = example("digits_001").main(["--tiny", "--quiet", "--seeds", "2", "--no-plots",
+                                         "--epochs", "1", "--out", str(tmp_path),
+                                         *data_flags("digits_001")])
+    assert len(result["runs"]) == 2
+    assert "±" in result["summary"]["test_accuracy"]
+    assert "2 seeds (1..2)" in capsys.readouterr().out
+
+
+def test_same_seed_same_numbers(example, tmp_path):
+    flags = ["--no-plots", "--epochs", "1"]
+    a = run(example, "digits_001", tmp_path, *flags)
+    b = run(example, "digits_001", tmp_path, *flags)
+    assert a["history"] == b["history"]
+
+
+def test_exercise_flags_any_depth_dropout_momentum_nesterov_l2_tanh(example, tmp_path):
+    result = run(example, "digits_001", tmp_path, "--hidden", "32,16,8", "--activation",
+                 "tanh", "--dropout", "0.2", "--momentum", "0.9", "--nesterov", "--l2", "0.1",
+                 "--batch-size", "16", "--shuffle", "--no-plots")
+    costs = result["history"]["train cost"]
+    assert costs[-1] < costs[0]
+
+
+def test_results_table(example, tmp_path):
+    text = example("results").main(["--only", "digits_001", "catvnoncat_004", "--seeds", "2",
+                                     "--tiny", "--out", str(tmp_path)]
+                                    + ["--synthetic"] * (not real_data_available(
+                                        "catvnoncat_004")))
+    lines = text.splitlines()
+    assert lines[0].startswith("| article | network | data | article's figure |")
+    rows = [line for line in lines if line.startswith("| digits_001") or
+            line.startswith("| catvnoncat_004")]
+    assert len(rows) == 2 and all("±" in row for row in rows)
+    assert (Path(tmp_path) / "results.md").read_text() == text
+    assert np.all([(Path(tmp_path) / f"{n}.log").is_file() for n in ("digits_001",
+                                                                     "catvnoncat_004")])
