@@ -141,9 +141,11 @@ def train(args):
 
     # ---- training: the article's loop, one optimiser step per mini-batch
     history = {key: [value] for key, value in evaluate().items()}  # epoch 0: before training
+    print(f"loss before training: {history['train cost'][0]:.4f}")
     start = time.perf_counter()
-    bar = common.progress(range(args.epochs), desc=NAME, disable=args.quiet, unit="epoch")
-    for _epoch in bar:
+    bar = common.progress(range(1, args.epochs + 1), desc=NAME, disable=args.quiet,
+                          unit="epoch")
+    for epoch in bar:
         model.train()
         for xb, yb in loader:
             loss = loss_fn(model(xb), yb)
@@ -156,12 +158,10 @@ def train(args):
         for key, value in metrics.items():
             history[key].append(value)
         bar.set_postfix(cost=metrics["train cost"], test_acc=metrics["test accuracy"])
+        bar.write(f"loss after epoch {epoch}: {metrics['train cost']:.4f}")  # as the article
     seconds = time.perf_counter() - start
 
     # ---- report
-    for epoch, cost in enumerate(history["train cost"]):
-        when = f"after epoch {epoch}" if epoch else "before training"
-        print(f"loss {when}: {cost:.4f}")
     print(f"train accuracy {history['train accuracy'][-1]:.4f}, test accuracy "
           f"{history['test accuracy'][-1]:.4f}  ({seconds:.1f} s)")
 

@@ -29,7 +29,8 @@ def test_000_the_texts_gradient_rule_is_not_the_gradient_of_its_cost(example):
 def test_000_reports_exact_match_and_argmax(example, tmp_path, capsys):
     result = example("semeion_000").main(["--tiny", "--quiet", "--no-plots", "--out",
                                           str(tmp_path), *data_flags("semeion_000")])
-    assert result["test_exact_match"] <= result["test_accuracy"] + 0.05
+    # all ten outputs right implies the largest one is the label: exact-match <= argmax
+    assert result["test_exact_match"] <= result["test_accuracy"]
     out = capsys.readouterr().out
     assert "exact-match" in out and "argmax" in out and "first 5 test images" in out
 
@@ -53,12 +54,14 @@ def test_002_says_which_mnist_pool_and_counts_dead_units(example, tmp_path, caps
     assert result["dead_output_units"] <= result["dead_for_own_digit"]
 
 
-def test_002_improved_has_no_output_relu(example):
+def test_002_improved_drops_the_output_relu(example):
+    from tinygrad_edu import nn
     m = example("mnist_002")
-    args = m.parse_args(["--improved"])
-    model = m.build_model((784, 32, 10), args, np.random.default_rng(0))
-    assert not isinstance(list(model)[-1], type(list(m.build_model(
-        (784, 32, 10), m.parse_args([]), np.random.default_rng(0)))[-1]))
+    rng = np.random.default_rng(0)
+    article = m.build_model((784, 32, 10), m.parse_args([]), rng)
+    improved = m.build_model((784, 32, 10), m.parse_args(["--improved"]), rng)
+    assert isinstance(list(article)[-1], nn.ReLU)
+    assert isinstance(list(improved)[-1], nn.Linear)
 
 
 # ----------------------------------------------------------------------------- 003

@@ -97,3 +97,10 @@ def test_progress_without_tqdm_falls_back_or_explains(monkeypatch):
         progress(range(2), backend="tqdm")
     with pytest.raises(ValueError, match="backend"):
         progress(range(2), backend="rich")
+
+
+def test_plain_progress_write_goes_to_stdout_even_when_disabled(capsys):
+    bar = progress(range(3), backend="plain", disable=True)
+    bar.write("epoch 1: 0.5")
+    captured = capsys.readouterr()
+    assert captured.out == "epoch 1: 0.5\n" and captured.err == ""

@@ -112,10 +112,11 @@ class PlainProgress:
         self.desc = desc
 
     def write(self, message: str) -> None:
-        """Print a message on its own line without breaking the bar."""
+        """Print a message to standard output on its own line without breaking the bar
+        (as ``tqdm.write``)."""
         if self._tty and not self.disable:
             self.file.write("\r" + " " * 100 + "\r")
-        print(message, file=self.file if self.disable else sys.stdout, flush=True)
+        print(message, file=sys.stdout, flush=True)
         if self._tty and not self.disable:
             self._draw()
 
