@@ -1,6 +1,11 @@
-"""Shared benchmark harness: one BLAS thread, medians of repeats, ratio tables.
+"""Shared benchmark harness: one BLAS thread, interleaved repeats, ratio tables.
 
 Import this module before NumPy so the thread limits take effect.
+
+Shared and virtual machines change speed by tens of percent within minutes, so timing one
+candidate for a while and then the other compares two different machines.  `compare`
+interleaves them instead: each round runs every candidate once (in a rotating order), and a
+ratio is the median over rounds of that round's ratio, so a slow spell slows both sides.
 """
 
 from __future__ import annotations
@@ -16,16 +21,21 @@ import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 
 
-def median_time(fn: Callable[[], object], repeats: int = 7, warmup: int = 1) -> float:
-    """Median wall time of ``fn()`` in seconds over ``repeats`` runs (after ``warmup`` runs)."""
+def compare(candidates: dict[str, Callable[[], object]], rounds: int = 7,
+            warmup: int = 1) -> dict[str, list[float]]:
+    """Wall times in seconds of each candidate, one run per candidate per round, interleaved."""
+    names = list(candidates)
     for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for name in names:
+            candidates[name]()
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            t0 = time.perf_counter()
+            candidates[name]()
+            times[name].append(time.perf_counter() - t0)
+    return times
 
 
 def try_import_torch():
@@ -38,14 +48,18 @@ def try_import_torch():
     return torch
 
 
-def report(title: str, unit: str, rows: list[tuple[str, float]], baseline: str,
-           target: float | None = None) -> None:
-    """Print each row's time and its ratio to the ``baseline`` row."""
-    base = dict(rows)[baseline]
+def report(title: str, unit: str, scale: float, times: dict[str, list[float]], baseline: str,
+           target: float | None = None) -> dict[str, float]:
+    """Print each candidate's median time (seconds x ``scale``, in ``unit``) and its ratio to
+    ``baseline`` (median of the per-round ratios); returns the ratios."""
     print(f"\n{title}")
-    for name, value in rows:
-        ratio = value / base
+    ratios = {}
+    for name, ts in times.items():
+        ratio = statistics.median(t / b for t, b in zip(ts, times[baseline]))
+        ratios[name] = ratio
         mark = ""
         if target is not None and name == "tinygrad_edu":
             mark = f"   (target <= {target:g}x: {'met' if ratio <= target else 'NOT met'})"
-        print(f"  {name:<22} {value:12.3f} {unit}   {ratio:6.2f}x {baseline}{mark}")
+        print(f"  {name:<22} {statistics.median(ts) * scale:12.3f} {unit}   "
+              f"{ratio:6.2f}x {baseline}{mark}")
+    return ratios

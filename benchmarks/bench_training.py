@@ -17,7 +17,7 @@ import itertools
 
 import _harness  # noqa: F401  (pins BLAS threads before NumPy loads)
 import numpy as np
-from _harness import median_time, report, try_import_torch
+from _harness import compare, report, try_import_torch
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
@@ -117,14 +117,13 @@ def run(title, sizes, n, batch, lr, act, reps, target, torch) -> None:
     hidden = nn.Sigmoid if act == "sigmoid" else nn.ReLU
     model = framework_model(params, hidden)
     nparams = [(w.copy(), b.copy()) for w, b in params]
-    rows = [("tinygrad_edu", median_time(lambda: framework_epoch(model, x, y, batch, lr), reps)),
-            ("hand NumPy", median_time(lambda: numpy_epoch(nparams, x, y, batch, lr, act), reps))]
+    cands = {"tinygrad_edu": lambda: framework_epoch(model, x, y, batch, lr),
+             "hand NumPy": lambda: numpy_epoch(nparams, x, y, batch, lr, act)}
     if torch is not None:
         tmodel = torch_model(torch, params, act)
         tx, ty = torch.from_numpy(x), torch.from_numpy(y)
-        rows.append(("PyTorch nn + optim",
-                     median_time(lambda: torch_epoch(torch, tmodel, tx, ty, batch, lr), reps)))
-    report(title, "s/epoch", rows, "hand NumPy", target=target)
+        cands["PyTorch nn + optim"] = lambda: torch_epoch(torch, tmodel, tx, ty, batch, lr)
+    report(title, "s/epoch", 1, compare(cands, reps), "hand NumPy", target=target)
 
 
 def main() -> None:

@@ -90,6 +90,37 @@ def test_leaf_grads_do_not_share_memory():
     assert y.grad.data[0] == 1.0
 
 
+def test_grad_is_stolen_only_when_nothing_else_holds_it():
+    """A fresh gradient becomes .grad without a copy (as PyTorch steals it); one that is
+    shared (a user's array, a hook's keepsake, a view, another leaf's) is copied."""
+    w = tg.Tensor(np.ones((3, 4)), requires_grad=True)
+    x = np.arange(12.0).reshape(4, 3)
+    (w @ x).sum().backward()  # w's gradient is a fresh matmul result
+    np.testing.assert_array_equal(w.grad.data, np.ones((3, 3)) @ x.T)
+
+    given_grad = np.full((3, 4), 2.0)
+    w.grad = None
+    w.backward(given_grad)
+    assert not np.shares_memory(w.grad.data, given_grad)
+    w.grad.data[...] = 0
+    assert (given_grad == 2.0).all()
+
+    kept = []
+    a = tg.Tensor(np.ones(3), requires_grad=True)
+    b = a * 2.0
+    b.register_hook(lambda g: kept.append(g.data))
+    b.sum().backward()
+    a.grad.data[...] = 0
+    assert all((k == 1.0).all() for k in kept)
+
+    c = tg.Tensor(np.ones((2, 1)), requires_grad=True)
+    (c * np.ones((2, 3))).sum().backward()  # reduced from (2, 3)
+    v = tg.Tensor(np.ones(3), requires_grad=True)
+    (v.reshape(1, 3) * 3.0).sum().backward()  # a view of a reshaped gradient
+    np.testing.assert_array_equal(c.grad.data, [[3.0], [3.0]])
+    np.testing.assert_array_equal(v.grad.data, [3.0, 3.0, 3.0])
+
+
 def test_intermediates_keep_no_grad_unless_retained():
     x = f64(1.0, 2.0)
     h = x * 2

@@ -41,6 +41,8 @@ arrays are released as it is used, and a second backward through it raises.
 from __future__ import annotations
 
 import contextlib
+import math
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -269,15 +271,16 @@ def _reduce_to(g: Any, shape: tuple[int, ...], op: Function) -> Any:
         raise RuntimeError(
             f"{op.name} backward returned a gradient of shape {gshape} for an input of "
             f"shape {shape}: this is a bug in the op")
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
+    inner = tuple(lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
+    if inner:
+        g = g.sum(axis=inner, keepdims=True)
     if g.shape[lead:] != shape:
         raise RuntimeError(
             f"{op.name} backward returned a gradient of shape {gshape}, which does not "
             f"broadcast to the input's shape {shape}: this is a bug in the op")
-    return g.reshape(shape)
+    if lead:  # a fresh array from a sum; a reshape when the extra axes all have size 1
+        g = g.sum(axis=tuple(range(lead))) if g.size != math.prod(shape) else g.reshape(shape)
+    return g
 
 
 def _count_consumers(roots: Iterable[Node]) -> dict[int, int]:
@@ -368,7 +371,8 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
                 if pos is not None:
                     captured[pos] = g
             elif leaf:
-                _accumulate(node, g, create_graph)
+                owned = not create_graph and g.base is None and _holders(g) == _SOLE_HOLDER
+                _accumulate(node, g, create_graph, owned)
             elif node.retained is not None:
                 _accumulate(node.retained, g, create_graph)
             if leaf:
@@ -396,6 +400,7 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
                     deps[k] = left
                 else:
                     ready.append(p)
+            in_grads = pg = None  # hold no gradient past its node (see _accumulate)
             if not retain_graph:
                 node.next = node.inputs = node.out = None
     finally:
@@ -431,16 +436,35 @@ def _run_hooks(hooks: list, shape: tuple[int, ...], g: Any, create_graph: bool) 
     return g
 
 
-def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
-    """``t.grad += g``; the first gradient is copied so no two ``.grad`` share memory."""
+def _accumulate(t: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
+    """``t.grad += g``, with no two ``.grad`` sharing memory.
+
+    The first gradient becomes ``.grad`` as it is when ``owned`` (nothing else references
+    the array: PyTorch's AccumulateGrad steals such gradients too), else a copy of it.
+    """
     if create_graph:
         t.grad = g if t.grad is None else t.grad + g
     elif t.grad is None:
-        t.grad = _wrap(np.array(g, dtype=t.data.dtype))
+        t.grad = _wrap(g if owned else np.array(g, dtype=t.data.dtype))
     elif t.grad.requires_grad:
         t.grad = _wrap(t.grad.data + g)
     else:
         t.grad.data = t.grad.data + g
+
+
+def _holders(a: object) -> int:
+    """``sys.getrefcount(a)`` seen one call below whoever holds ``a`` (-1 without it)."""
+    return _getrefcount(a)
+
+
+def _sole_holder_count() -> int:
+    """What `_holders` says of an array that only the caller's local variable holds."""
+    a = np.empty(0)
+    return _holders(a)
+
+
+_getrefcount = getattr(sys, "getrefcount", lambda a: -1)  # CPython has it, PyPy not
+_SOLE_HOLDER = _sole_holder_count() if hasattr(sys, "getrefcount") else -2
 
 
 def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False,

@@ -148,15 +148,21 @@ def test_cross_entropy_extra_axes_and_unbatched():
     assert tg.gradcheck(unbatched, (v,)) and tg.gradgradcheck(unbatched, (v,))
 
 
-@given(case=ce_cases, smoothing=st.sampled_from([0.0, 0.1]))
-def test_cross_entropy_derivatives(case, smoothing):
+@given(case=ce_cases, smoothing=st.sampled_from([0.0, 0.1]),
+       reduction=st.sampled_from(["mean", "sum", "none"]))
+def test_cross_entropy_derivatives(case, smoothing, reduction):
+    """Index and probability targets (the fused op, and the composed one when q requires
+    grad), every reduction, extra axes."""
     seed, n, c, extra = case
     x, idx, probs = _class_problem(seed, n, c, extra)
     q = tg.Tensor(probs, requires_grad=True)
-    by_index = lambda x: F.cross_entropy(x, idx, label_smoothing=smoothing)  # noqa: E731
-    by_probs = lambda x, q: F.cross_entropy(x, q, label_smoothing=smoothing)  # noqa: E731
+    kw = dict(label_smoothing=smoothing, reduction=reduction)
+    by_index = lambda x: F.cross_entropy(x, idx, **kw)  # noqa: E731
+    by_probs = lambda x, q: F.cross_entropy(x, q, **kw)  # noqa: E731
+    by_const_probs = lambda x: F.cross_entropy(x, probs, **kw)  # noqa: E731
     assert tg.gradcheck(by_index, (x,)) and tg.gradgradcheck(by_index, (x,))
     assert tg.gradcheck(by_probs, (x, q)) and tg.gradgradcheck(by_probs, (x, q))
+    assert tg.gradcheck(by_const_probs, (x,)) and tg.gradgradcheck(by_const_probs, (x,))
     nll = lambda lp: F.nll_loss(lp, idx, reduction="sum")  # noqa: E731
     assert tg.gradcheck(nll, (x,)) and tg.gradgradcheck(nll, (x,))
 

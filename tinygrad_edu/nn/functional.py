@@ -115,8 +115,8 @@ def _class_axis(input: Tensor) -> int:
     return 1 if input.ndim >= 2 else 0
 
 
-def _one_hot(name: str, input: Tensor, target: Target) -> np.ndarray:
-    """Class indices (input's shape without the class axis) -> a one-hot array like input."""
+def _class_indices(name: str, input: Tensor, target: Target) -> np.ndarray:
+    """Integer class indices of shape input.shape without the class axis, all in range."""
     t = np.asarray(target.data if isinstance(target, Tensor) else target)
     axis = _class_axis(input)
     expected = input.shape[:axis] + input.shape[axis + 1:]
@@ -126,11 +126,21 @@ def _one_hot(name: str, input: Tensor, target: Target) -> np.ndarray:
         raise ValueError(f"{name}: input shape {input.shape} needs class indices of shape "
                          f"{expected}, got target shape {t.shape}")
     n_classes = input.shape[axis]
-    if t.size and (t.min() < 0 or t.max() >= n_classes):
-        bad = t.min() if t.min() < 0 else t.max()
-        raise IndexError(f"{name}: target {bad} is out of bounds for {n_classes} classes")
-    classes = np.arange(n_classes).reshape((n_classes,) + (1,) * (input.ndim - axis - 1))
-    return (np.expand_dims(t, axis) == classes).astype(input.dtype)
+    if t.size:
+        low, high = t.min(), t.max()
+        if low < 0 or high >= n_classes:
+            bad = low if low < 0 else high
+            raise IndexError(f"{name}: target {bad} is out of bounds for {n_classes} classes")
+    return t
+
+
+def _one_hot(name: str, input: Tensor, target: Target) -> np.ndarray:
+    """Class indices (input's shape without the class axis) -> a one-hot array like input."""
+    t = _class_indices(name, input, target)
+    axis = _class_axis(input)
+    q = np.zeros(input.shape, input.dtype)
+    np.put_along_axis(q, np.expand_dims(t, axis), 1, axis)
+    return q
 
 
 def _clamped_log(x: Tensor) -> Tensor:
@@ -203,11 +213,13 @@ def cross_entropy(input: Tensor, target: Target, reduction: str = "mean",
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], "
                          f"got {label_smoothing}")
+    axis = _class_axis(input)
     if np.asarray(target.data if isinstance(target, Tensor) else target).dtype.kind == "f":
         q = _same_shape_target("cross_entropy", input, target)
-    else:
+    elif label_smoothing:
         q = _one_hot("cross_entropy", input, target)
-    axis = _class_axis(input)
+    else:
+        q = _class_indices("cross_entropy", input, target)
     if label_smoothing:
         q = q * (1 - label_smoothing) + label_smoothing / input.shape[axis]
     if not (isinstance(q, Tensor) and q.requires_grad):

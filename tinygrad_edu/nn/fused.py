@@ -88,14 +88,16 @@ class BCEWithLogitsFunction(Function):
 
 
 class CrossEntropyFunction(Function):
-    """Cross-entropy of logits x against constant class distributions q along ``axis``.
+    """Cross-entropy of logits x against constant targets along ``axis``: class indices
+    (integers, x's shape without ``axis``) or class distributions q (x's shape).
 
-    loss_n = -sum_c q_nc log softmax(x_n)_c = lse(x_n) sum_c q_nc - sum_c q_nc x_nc,
-    then averaged ('mean', over the loss elements), summed ('sum') or kept ('none').
-    dx = g_n (softmax(x_n) sum_c q_nc - q_n).  One op instead of six (log_softmax, *, sum,
-    neg, mean): the per-sample training loop of article 001 spends most of its time in
-    per-op overhead.  q gets no gradient (class indices, or targets that do not require
-    grad; ``cross_entropy`` composes primitives otherwise).
+    loss_n = -sum_c q_nc log softmax(x_n)_c = lse(x_n) sum_c q_nc - sum_c q_nc x_nc, which for
+    an index y_n is lse(x_n) - x_n,y_n; then averaged ('mean', over the loss elements),
+    summed ('sum') or kept ('none').  dx = g_n (softmax(x_n) sum_c q_nc - q_n), q one-hot for
+    indices.  One op instead of six (log_softmax, *, sum, neg, mean), and indices are used as
+    indices (no one-hot array in the forward): the per-sample training loop of article 001
+    spends most of its time in per-op overhead.  The target gets no gradient (indices, or
+    probabilities that do not require grad; ``cross_entropy`` composes primitives otherwise).
     """
 
     saves_output = False
@@ -103,24 +105,53 @@ class CrossEntropyFunction(Function):
     def save_inputs(self, arrays):
         return arrays[0], None  # x only for create_graph (softmax recomputed on Tensors)
 
-    def forward(self, x, q, axis=1, reduction="mean"):
+    def forward(self, x, target, axis=1, reduction="mean"):
         self.axis, self.reduction = axis, reduction
         m = x.max(axis=axis, keepdims=True)
-        e = np.exp(x - m)
-        s = e.sum(axis=axis, keepdims=True)
-        self.p = e / s
-        self.q = q
-        self.qsum = q.sum(axis=axis, keepdims=True)
-        loss = ((np.log(s) + m) * self.qsum - (x * q).sum(axis=axis, keepdims=True))
+        p = x - m
+        np.exp(p, out=p)
+        s = p.sum(axis=axis, keepdims=True)
+        p /= s
+        self.p = p
+        lse = np.log(s)
+        lse += m
+        self.keep_shape = lse.shape
+        if target.dtype.kind == "f":
+            self.q, self.picks = target, None
+            self.qsum = target.sum(axis=axis, keepdims=True)
+            loss = lse * self.qsum - (x * target).sum(axis=axis, keepdims=True)
+        else:
+            self.q, self.picks = None, _picks(target.reshape(lse.shape), axis)
+            loss = lse - x[self.picks]
         loss = loss.squeeze(axis)
-        if reduction == "mean":
-            return loss.mean()
-        return loss.sum() if reduction == "sum" else loss
+        if reduction == "none":
+            return loss
+        total = loss.sum()
+        if reduction == "sum":
+            return total
+        return total / loss.size if loss.size else np.array(np.nan, x.dtype)  # as PyTorch
 
-    def backward(self, g, out, x, q):
+    def backward(self, g, out, x, target):
         p = Softmax.call(x, axis=self.axis) if isinstance(x, Tensor) else self.p
         if self.reduction == "mean":
             g = g / (self.p.size // self.p.shape[self.axis])
         elif self.reduction == "none":
-            g = g.reshape(self.qsum.shape)
-        return (p * self.qsum - self.q) * g, None
+            g = g.reshape(self.keep_shape)
+        if self.picks is None:
+            return (p * self.qsum - self.q) * g, None
+        q = np.zeros(self.p.shape, self.p.dtype)
+        q[self.picks] = 1
+        return (p - q) * g, None
+
+
+def _picks(index: np.ndarray, axis: int) -> tuple:
+    """The fancy index that takes ``index[...]`` along ``axis`` (as ``np.take_along_axis``
+    does; ``index`` has size 1 on ``axis``), built directly for 1-D and 2-D inputs, which
+    is many times cheaper on a small batch."""
+    if index.ndim == 1:
+        return (index,)
+    if index.ndim == 2 and axis == 1:
+        return np.arange(index.shape[0])[:, None], index
+    grids = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+    grids[axis] = index
+    return tuple(grids)
