@@ -2,9 +2,10 @@
 
 Run:  python benchmarks/bench_training.py [--quick]
 
-A user's loop is ``model(x)``, ``loss_fn(...)``, ``opt.zero_grad()``, ``loss.backward()``,
-``opt.step()``.  Timed against the same network trained with hand-written NumPy formulas
-in the same run (BLAS pinned to one thread, float64), and PyTorch when installed:
+A user's loop is ``model(x)``, ``loss_fn(...)``, ``loss.backward()``, ``opt.step()``,
+``opt.zero_grad()`` (the order of the issue that set the targets).  Timed against the same
+network trained with hand-written NumPy formulas, interleaved in the same run (BLAS pinned
+to one thread, float64), and PyTorch when installed:
 
 1. one epoch of per-sample SGD on a 64-200-10 sigmoid/softmax MLP (article 001's loop),
 2. one epoch of minibatch SGD (batch 64) on an MNIST-sized 784-32-10 ReLU MLP.
@@ -53,9 +54,9 @@ def framework_epoch(model, x, y, batch: int, lr: float) -> None:
     for start in range(0, len(x), batch):
         xb, yb = tg.from_numpy(x[start:start + batch]), tg.from_numpy(y[start:start + batch])
         loss = loss_fn(model(xb), yb)
-        opt.zero_grad()
         loss.backward()
         opt.step()
+        opt.zero_grad()
 
 
 # ------------------------------------------------------------------ hand-written NumPy
@@ -93,9 +94,9 @@ def torch_epoch(torch, model, x, y, batch: int, lr: float) -> None:
     loss_fn = torch.nn.CrossEntropyLoss()
     for start in range(0, len(x), batch):
         loss = loss_fn(model(x[start:start + batch]), y[start:start + batch])
-        opt.zero_grad()
         loss.backward()
         opt.step()
+        opt.zero_grad()
 
 
 def torch_model(torch, params, hidden: str):

@@ -321,7 +321,7 @@ def _as_grad(t: Tensor, gradient: Any) -> np.ndarray | Tensor:
                 f"backward: grad can be implicitly created only for scalar outputs; this "
                 f"output has shape {t.shape}. Pass gradient= (an array of that shape) or "
                 f"reduce it first, e.g. .sum()")
-        return np.ones_like(t.data)
+        return np.ones(t.data.shape, t.data.dtype)
     g = gradient if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=t.dtype)
     if g.shape != t.shape:
         raise RuntimeError(

@@ -43,7 +43,9 @@ class LinearFunction(Function):
         gw = None
         if self.needs_grad(1):
             n_out, n_in = self.w_shape
-            gw = g.reshape(-1, n_out).T @ x.reshape(-1, n_in)
+            g2, x2 = g.reshape(-1, n_out), x.reshape(-1, n_in)
+            # one sample: an outer product, which broadcasting does in half BLAS's time
+            gw = g2.T @ x2 if len(g2) != 1 else g2.reshape(n_out, 1) * x2
         return gx, gw, g
 
 
