@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 
 _common = dict(deadline=None, print_blob=True,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("ci", max_examples=30, derandomize=True, **_common)
-settings.register_profile("dev", max_examples=60, **_common)
-settings.register_profile("thorough", max_examples=600, **_common)
+settings.register_profile("ci", max_examples=100, derandomize=True, **_common)
+settings.register_profile("dev", max_examples=200, **_common)
+settings.register_profile("thorough", max_examples=1000, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
