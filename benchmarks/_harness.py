@@ -16,6 +16,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
              "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
     os.environ[_var] = "1"
 
+import argparse  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
@@ -36,6 +37,14 @@ def compare(candidates: dict[str, Callable[[], object]], rounds: int = 7,
             candidates[name]()
             times[name].append(time.perf_counter() - t0)
     return times
+
+
+def parse_args(doc: str):
+    """``--quick`` from the command line (the script's docstring is its help), and PyTorch
+    pinned to one thread or None when it is not installed."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
+    return ap.parse_args().quick, try_import_torch()
 
 
 def try_import_torch():

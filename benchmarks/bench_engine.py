@@ -10,13 +10,12 @@ PyTorch eager when it is installed).
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import statistics
 
 import _harness  # noqa: F401  (pins BLAS threads before NumPy loads)
 import numpy as np
-from _harness import compare, report, try_import_torch
+from _harness import compare, parse_args, report
 
 import tinygrad_edu as tg
 
@@ -70,14 +69,20 @@ def mlp_data(n: int = 1493, sizes=(256, 30, 20, 10), seed: int = 0):
     return x, y, params
 
 
-def mlp_step_framework(x, y, params, lr=0.5):
-    """Sigmoid MLP, mean binary cross-entropy on the logits, one gradient-descent step."""
+def mlp_logits(x, params):
+    """Sigmoid hidden layers, linear output: the same code on tinygrad_edu or torch tensors."""
     h = x
     n_layers = len(params) // 2
     for i in range(n_layers):
         w, b = params[2 * i], params[2 * i + 1]
         z = h @ w.T + b
         h = z.sigmoid() if i < n_layers - 1 else z
+    return h
+
+
+def mlp_step_framework(x, y, params, lr=0.5):
+    """Sigmoid MLP, mean binary cross-entropy on the logits, one gradient-descent step."""
+    h = mlp_logits(x, params)
     loss = (h.softplus() - h * y).mean()
     loss.backward()
     for p in params:
@@ -111,13 +116,7 @@ def mlp_step_numpy(x, y, params, lr=0.5):
 
 
 def mlp_step_torch(torch, x, y, params, lr=0.5):
-    h = x
-    n_layers = len(params) // 2
-    for i in range(n_layers):
-        w, b = params[2 * i], params[2 * i + 1]
-        z = h @ w.T + b
-        h = z.sigmoid() if i < n_layers - 1 else z
-    loss = torch.nn.functional.binary_cross_entropy_with_logits(h, y)
+    loss = torch.nn.functional.binary_cross_entropy_with_logits(mlp_logits(x, params), y)
     loss.backward()
     with torch.no_grad():
         for p in params:
@@ -160,13 +159,10 @@ def big_chain_numpy(x0: np.ndarray, ops: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
-    args = ap.parse_args()
-    torch = try_import_torch()
-    reps = 3 if args.quick else 7
+    quick, torch = parse_args(__doc__)
+    reps = 3 if quick else 7
 
-    steps = 1000 if args.quick else 3000
+    steps = 1000 if quick else 3000
     nodes = 3 * steps
     cands = {"tinygrad_edu": lambda: chain_tiny_framework(steps),
              "hand NumPy": lambda: chain_tiny_numpy(steps)}
@@ -196,7 +192,7 @@ def main() -> None:
     report("2. one full-batch step, 256-30-20-10 sigmoid MLP, 1493 samples, float64",
            "ms", 1e3, compare(cands, reps * 5), "hand NumPy", target=1.15)
 
-    size, ops = (300, 300) if args.quick else (1000, 1000)
+    size, ops = (300, 300) if quick else (1000, 1000)
     x0 = np.random.default_rng(0).standard_normal((size, size))
     cands = {"tinygrad_edu": lambda: big_chain_framework(x0, ops),
              "hand NumPy": lambda: big_chain_numpy(x0, ops)}

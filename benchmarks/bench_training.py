@@ -13,12 +13,11 @@ to one thread, float64), and PyTorch when installed:
 
 from __future__ import annotations
 
-import argparse
 import itertools
 
 import _harness  # noqa: F401  (pins BLAS threads before NumPy loads)
 import numpy as np
-from _harness import compare, report, try_import_torch
+from _harness import compare, parse_args, report
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
@@ -128,15 +127,12 @@ def run(title, sizes, n, batch, lr, act, reps, target, torch) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="fewer samples and repeats")
-    args = ap.parse_args()
-    torch = try_import_torch()
-    reps = 3 if args.quick else 5
-    n1 = 400 if args.quick else 1437
+    quick, torch = parse_args(__doc__)
+    reps = 3 if quick else 5
+    n1 = 400 if quick else 1437
     run(f"1. per-sample SGD, 64-200-10 sigmoid/softmax, one epoch of {n1} samples (article 001)",
         (64, 200, 10), n1, 1, 0.01, "sigmoid", reps, 2.5, torch)
-    n2 = 6400 if args.quick else 60000
+    n2 = 6400 if quick else 60000
     run(f"2. minibatch SGD (batch 64), 784-32-10 ReLU, one epoch of {n2} samples",
         (784, 32, 10), n2, 64, 0.05, "relu", reps, 1.3, torch)
 
