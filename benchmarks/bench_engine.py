@@ -21,17 +21,18 @@ import tinygrad_edu as tg
 
 
 # ------------------------------------------------------------------ 1. per-op node overhead
-def chain_tiny_framework(steps: int) -> None:
-    """steps x [mul, add, tanh] on 1-element tensors, then backward."""
+def chain_tiny_framework(steps: int) -> tuple:
+    """steps x [mul, add, tanh] on 1-element tensors, then backward; the gradients."""
     w = tg.Tensor(np.array([0.9]), requires_grad=True)
     b = tg.Tensor(np.array([0.1]), requires_grad=True)
-    y = tg.Tensor(np.array([0.5]), requires_grad=True)
+    y = y0 = tg.Tensor(np.array([0.5]), requires_grad=True)
     for _ in range(steps):
         y = (y * w + b).tanh()
     y.backward()
+    return w.grad.data, b.grad.data, y0.grad.data
 
 
-def chain_tiny_numpy(steps: int) -> None:
+def chain_tiny_numpy(steps: int) -> tuple:
     """The same chain with its forward and backward formulas written by hand."""
     w, b, y = np.array([0.9]), np.array([0.1]), np.array([0.5])
     ins, outs = [], []
@@ -47,6 +48,7 @@ def chain_tiny_numpy(steps: int) -> None:
         gb = gb + g
         gw = gw + g * x
         g = g * w
+    return gw, gb, g
 
 
 def chain_tiny_torch(torch, steps: int) -> None:
@@ -126,7 +128,7 @@ def mlp_step_torch(torch, x, y, params, lr=0.5):
 
 
 # ------------------------------------------------------------------ 3. long chain, big tensors
-def big_chain_framework(x0: np.ndarray, ops: int) -> None:
+def big_chain_framework(x0: np.ndarray, ops: int) -> np.ndarray:
     x = tg.Tensor(x0, requires_grad=True)
     y = x
     for i in range(ops):
@@ -137,9 +139,10 @@ def big_chain_framework(x0: np.ndarray, ops: int) -> None:
         else:
             y = y.tanh()
     y.backward(np.ones_like(x0))
+    return x.grad.data
 
 
-def big_chain_numpy(x0: np.ndarray, ops: int) -> None:
+def big_chain_numpy(x0: np.ndarray, ops: int) -> np.ndarray:
     y, saved = x0, []
     for i in range(ops):
         if i % 3 == 0:
@@ -156,6 +159,7 @@ def big_chain_numpy(x0: np.ndarray, ops: int) -> None:
         elif i % 3 == 2:
             t = saved.pop()
             g = g * (1 - t * t)
+    return g
 
 
 def main() -> None:
