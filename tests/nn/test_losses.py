@@ -177,6 +177,15 @@ def test_shape_mismatch_is_an_error_not_a_broadcast(name):
     assert fn.__name__ in str(e.value) and "(4, 1)" in str(e.value) and "(4,)" in str(e.value)
 
 
+def test_cross_entropy_of_an_empty_batch_is_nan_like_pytorch():
+    x = tg.Tensor(np.zeros((0, 3)), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = F.cross_entropy(x, np.zeros(0, dtype=np.int64))
+        loss.backward()
+    assert np.isnan(loss.item()) and x.grad.shape == (0, 3)
+
+
 def test_class_target_errors():
     x = tg.randn(3, 4)
     with pytest.raises(ValueError, match=r"class indices of shape \(3,\), got target shape"):

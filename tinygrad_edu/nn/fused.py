@@ -139,7 +139,7 @@ class CrossEntropyFunction(Function):
     def backward(self, g, out, x, target):
         p = Softmax.call(x, axis=self.axis) if isinstance(x, Tensor) else self.p
         if self.reduction == "mean":
-            g = g / (self.p.size // self.p.shape[self.axis])
+            g = g / max(self.p.size // self.p.shape[self.axis], 1)  # empty batch: no grad
         elif self.reduction == "none":
             g = g.reshape(self.keep_shape)
         if self.picks is None:
