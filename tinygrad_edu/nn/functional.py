@@ -127,7 +127,7 @@ def _class_indices(name: str, input: Tensor, target: Target) -> np.ndarray:
                          f"{expected}, got target shape {t.shape}")
     n_classes = input.shape[axis]
     if t.size:
-        low, high = t.min(), t.max()
+        low, high = np.minimum.reduce(t, axis=None), np.maximum.reduce(t, axis=None)
         if low < 0 or high >= n_classes:
             bad = low if low < 0 else high
             raise IndexError(f"{name}: target {bad} is out of bounds for {n_classes} classes")

@@ -112,10 +112,10 @@ class CrossEntropyFunction(Function):
 
     def forward(self, x, target, axis=1, reduction="mean"):
         self.axis, self.reduction = axis, reduction
-        m = x.max(axis=axis, keepdims=True)
-        p = x - m
+        m = np.maximum.reduce(x, axis=axis, keepdims=True)  # the ufunc: x.max's wrapper
+        p = x - m                                          # costs more on a small batch
         np.exp(p, out=p)
-        s = p.sum(axis=axis, keepdims=True)
+        s = np.add.reduce(p, axis=axis, keepdims=True)
         p /= s
         self.p = p
         lse = np.log(s)
