@@ -48,24 +48,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
 
 
 # ----------------------------------------------------------------------------- activations
-def sigmoid(input: Tensor) -> Tensor:
-    """1 / (1 + e^-x)."""
-    return ops.sigmoid(input)
-
-
-def tanh(input: Tensor) -> Tensor:
-    """tanh x."""
-    return ops.tanh(input)
-
-
-def relu(input: Tensor) -> Tensor:
-    """max(x, 0)."""
-    return ops.relu(input)
-
-
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
-    """x if x > 0 else negative_slope * x."""
-    return ops.leaky_relu(input, negative_slope)
+# The elementwise activations are the ops themselves (no wrapper on the per-op path).
+sigmoid, tanh, relu, leaky_relu = ops.sigmoid, ops.tanh, ops.relu, ops.leaky_relu
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
