@@ -363,7 +363,7 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
                 _release(node, ready, deps, retain_graph)
                 continue
             leaf = isinstance(node, Tensor)
-            hooks = node._hooks if leaf else node.hooks
+            hooks = node.hooks
             if hooks:
                 g = _run_hooks(hooks, node.out_shape, g, create_graph)
             if capture is not None:

@@ -79,7 +79,7 @@ class Tensor:
     requires_grad: bool = False
     name: str | None = None
     _ctx = None                      # the Function that made this tensor (None for leaves)
-    _hooks: list[Callable] | None = None
+    hooks: list[Callable] | None = None  # gradient hooks of a leaf (a node keeps its own)
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
@@ -218,13 +218,9 @@ class Tensor:
             raise RuntimeError("register_hook(): cannot register a hook on a tensor that "
                                "doesn't require gradient")
         owner = self if self._ctx is None else self._ctx  # leaf, or the node that made it
-        hooks = owner._hooks if owner is self else owner.hooks
-        if hooks is None:
-            hooks = []
-            if owner is self:
-                self._hooks = hooks
-            else:
-                owner.hooks = hooks
+        if owner.hooks is None:
+            owner.hooks = []
+        hooks = owner.hooks
         hooks.append(hook)
 
         def remove() -> None:
