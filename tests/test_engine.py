@@ -121,6 +121,24 @@ def test_grad_is_stolen_only_when_nothing_else_holds_it():
     np.testing.assert_array_equal(v.grad.data, [3.0, 3.0, 3.0])
 
 
+def test_a_fresh_gradient_is_not_copied():
+    """The array an op's backward makes for a leaf, held by nothing else, becomes .grad."""
+    made = []
+
+    class Twice(Function):
+        def forward(self, a):
+            return 2 * a
+
+        def backward(self, g, out, a):
+            grad = 2 * g
+            made.append(weakref.ref(grad))
+            return (grad,)
+
+    w = tg.Tensor(np.ones((3, 4)), requires_grad=True)
+    Twice.apply(w).sum().backward()
+    assert made[0]() is w.grad.data
+
+
 def test_intermediates_keep_no_grad_unless_retained():
     x = f64(1.0, 2.0)
     h = x * 2

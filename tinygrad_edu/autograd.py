@@ -321,7 +321,8 @@ def _as_grad(t: Tensor, gradient: Any) -> np.ndarray | Tensor:
                 f"backward: grad can be implicitly created only for scalar outputs; this "
                 f"output has shape {t.shape}. Pass gradient= (an array of that shape) or "
                 f"reduce it first, e.g. .sum()")
-        return np.ones(t.data.shape, t.data.dtype)
+        one = np.array(1, t.data.dtype)  # np.ones is a Python function: 7x the time
+        return one if t.data.ndim == 0 else one.reshape(t.data.shape)
     g = gradient if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=t.dtype)
     if g.shape != t.shape:
         raise RuntimeError(
@@ -362,21 +363,20 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
             if g is None:  # reached by no gradient (e.g. a use multiplied by a constant 0)
                 _release(node, ready, deps, retain_graph)
                 continue
-            leaf = isinstance(node, Tensor)
-            hooks = node.hooks
-            if hooks:
-                g = _run_hooks(hooks, node.out_shape, g, create_graph)
+            if node.hooks:
+                g = _run_hooks(node.hooks, node.out_shape, g, create_graph)
             if capture is not None:
                 pos = capture.get(id(node))
                 if pos is not None:
                     captured[pos] = g
-            elif leaf:
+                if isinstance(node, Tensor):
+                    continue
+            elif isinstance(node, Tensor):  # a leaf: accumulate, and nothing to pass on
                 owned = not create_graph and g.base is None and _holders(g) == _SOLE_HOLDER
                 _accumulate(node, g, create_graph, owned)
+                continue
             elif node.retained is not None:
                 _accumulate(node.retained, g, create_graph)
-            if leaf:
-                continue
             if create_graph:
                 out, inputs = node._saved_tensors()
                 in_grads = node.backward(g, out, *inputs)

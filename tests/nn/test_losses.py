@@ -196,6 +196,15 @@ def test_class_target_errors():
         F.cross_entropy(x, np.array([0, 4, 1]))
     with pytest.raises(IndexError, match="target -1 is out of bounds"):
         F.nll_loss(x, np.array([0, -1, 1]))
+    for dtype in ("i1", "u1", "<i2", ">i4", ">u8"):  # any integer type and byte order
+        with pytest.raises(IndexError, match="target 7 is out of bounds for 4 classes"):
+            F.cross_entropy(x, np.array([0, 7, 1], dtype=dtype))
+        if dtype[-2] == "i":
+            with pytest.raises(IndexError, match="target -2 is out of bounds"):
+                F.cross_entropy(x, np.array([0, 3, -2], dtype=dtype))
+        good = np.array([3, 0, 2], dtype=dtype)
+        np.testing.assert_allclose(F.cross_entropy(x, good).item(),
+                                   F.cross_entropy(x, good.astype(np.int64)).item())
     with pytest.raises(TypeError, match="nll_loss: class-index targets must be integers"):
         F.nll_loss(x, np.zeros(3))
     with pytest.raises(ValueError, match="label_smoothing"):

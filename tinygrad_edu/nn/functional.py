@@ -109,13 +109,17 @@ def _class_indices(name: str, input: Tensor, target: Target) -> np.ndarray:
     if t.shape != expected:
         raise ValueError(f"{name}: input shape {input.shape} needs class indices of shape "
                          f"{expected}, got target shape {t.shape}")
+    if not t.dtype.isnative:
+        t = t.astype(t.dtype.newbyteorder("="))
     n_classes = input.shape[axis]
-    if t.size:
-        low, high = np.minimum.reduce(t, axis=None), np.maximum.reduce(t, axis=None)
-        if low < 0 or high >= n_classes:
-            bad = low if low < 0 else high
-            raise IndexError(f"{name}: target {bad} is out of bounds for {n_classes} classes")
+    # one reduction: seen as unsigned, a negative index is larger than any class count
+    if t.size and np.maximum.reduce(t.view(_UNSIGNED[t.dtype.itemsize]), axis=None) >= n_classes:
+        bad = t.min() if t.min() < 0 else t.max()
+        raise IndexError(f"{name}: target {bad} is out of bounds for {n_classes} classes")
     return t
+
+
+_UNSIGNED = {n: np.dtype(f"u{n}") for n in (1, 2, 4, 8)}  # by itemsize
 
 
 def _one_hot(name: str, input: Tensor, target: Target) -> np.ndarray:

@@ -118,35 +118,39 @@ class CrossEntropyFunction(Function):
         s = np.add.reduce(p, axis=axis, keepdims=True)
         p /= s
         self.p = p
-        lse = np.log(s)
-        lse += m
-        self.keep_shape = lse.shape
+        loss = np.log(s, out=s)
+        loss += m  # log-sum-exp, with x's axes (size 1 on ``axis``)
+        self.keep_shape = loss.shape
         if target.dtype.kind == "f":
             self.q, self.picks = target, None
             self.qsum = target.sum(axis=axis, keepdims=True)
-            loss = lse * self.qsum - (x * target).sum(axis=axis, keepdims=True)
+            loss = loss * self.qsum - (x * target).sum(axis=axis, keepdims=True)
         else:
-            self.q, self.picks = None, _picks(target.reshape(lse.shape), axis)
-            loss = lse - x[self.picks]
-        loss = loss.squeeze(axis)
+            self.q, self.picks = None, _picks(target.reshape(loss.shape), axis)
+            loss -= x[self.picks]
+        self.count = loss.size
         if reduction == "none":
-            return loss
-        total = loss.sum()
+            return loss.squeeze(axis)
+        total = np.add.reduce(loss, axis=None)
         if reduction == "sum":
             return total
         return total / loss.size if loss.size else np.array(np.nan, x.dtype)  # as PyTorch
 
     def backward(self, g, out, x, target):
-        p = Softmax.call(x, axis=self.axis) if isinstance(x, Tensor) else self.p
         if self.reduction == "mean":
-            g = g / max(self.p.size // self.p.shape[self.axis], 1)  # empty batch: no grad
+            g = g / max(self.count, 1)  # an empty batch has no gradient to scale
         elif self.reduction == "none":
             g = g.reshape(self.keep_shape)
         if self.picks is None:
+            p = Softmax.call(x, axis=self.axis) if isinstance(x, Tensor) else self.p
             return (p * self.qsum - self.q) * g, None
-        q = np.zeros(self.p.shape, self.p.dtype)
-        q[self.picks] = 1
-        return (p - q) * g, None
+        if isinstance(x, Tensor):  # create_graph: the same formula, recorded
+            q = np.zeros(self.p.shape, self.p.dtype)
+            q[self.picks] = 1
+            return (Softmax.call(x, axis=self.axis) - q) * g, None
+        d = self.p * g  # (p - one_hot) g without building the one-hot array
+        d[self.picks] -= g
+        return d, None
 
 
 def _picks(index: np.ndarray, axis: int) -> tuple:
