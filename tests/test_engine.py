@@ -121,6 +121,21 @@ def test_grad_is_stolen_only_when_nothing_else_holds_it():
     np.testing.assert_array_equal(v.grad.data, [3.0, 3.0, 3.0])
 
 
+def test_grad_mode_decorators_restore_the_mode_after_recursion():
+    @tg.no_grad()
+    def down(n: int) -> bool:
+        return down(n - 1) if n else tg.is_grad_enabled()
+
+    @tg.enable_grad()
+    def up(n: int) -> bool:
+        return up(n - 1) if n else tg.is_grad_enabled()
+
+    assert down(3) is False and tg.is_grad_enabled()
+    with tg.no_grad():
+        assert up(3) is True and not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()
+
+
 def test_a_fresh_gradient_is_not_copied():
     """The array an op's backward makes for a leaf, held by nothing else, becomes .grad."""
     made = []

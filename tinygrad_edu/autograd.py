@@ -21,8 +21,8 @@ An op is a subclass of `Function` with two methods side by side::
   computed from ``self.inputs`` / ``self.out``, which always hold ndarrays.
 * Memory: an op keeps only what its backward reads.  ``saves_inputs`` and
   ``saves_output`` (class attributes, both True by default) say which; what is not
-  saved arrives as ``None``.  `Mul`-like ops that need only some inputs override
-  ``save_inputs``.
+  saved arrives as ``None``.  Ops that need only some inputs override ``save_inputs``
+  (`save_each_for_the_other` serves `Mul` and `MatMul`).
 * ``backward`` returns a tuple with one entry per ``forward`` argument (``None`` where
   there is no gradient).  It may return a gradient in the *broadcast* shape; the engine
   sums it back to each input's shape and dtype, in one place (`_reduce_to`).
@@ -77,30 +77,34 @@ class set_grad_enabled:
         _grad_enabled = self.prev
 
 
-class no_grad(contextlib.ContextDecorator):
+class _GradMode(contextlib.ContextDecorator):
+    """Set recording to ``mode`` inside a ``with`` block or a decorated function."""
+
+    mode: bool
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self.prev = _grad_enabled
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        global _grad_enabled
+        _grad_enabled = self.prev
+
+    def _recreate_cm(self) -> _GradMode:
+        return type(self)()  # one per call of a decorated function: recursion restores too
+
+
+class no_grad(_GradMode):
     """Context manager / decorator: ops inside are not recorded (like ``torch.no_grad``)."""
 
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = False
-
-    def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
+    mode = False
 
 
-class enable_grad(contextlib.ContextDecorator):
+class enable_grad(_GradMode):
     """Context manager / decorator: record ops even inside ``no_grad``."""
 
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = True
-
-    def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
+    mode = True
 
 
 # --------------------------------------------------------------------------- Function
@@ -216,6 +220,14 @@ class Function:
                 t._ctx, t.requires_grad = node, True
                 inputs.append(t)
         return out, inputs
+
+
+def save_each_for_the_other(self: Function, arrays: list) -> tuple:
+    """A ``save_inputs`` for binary ops whose gradient for one input reads only the other
+    (``a * b``, ``a @ b``): keep ``a`` only if ``b`` wants a gradient, and vice versa."""
+    a, b = arrays
+    return (a if self.next[1] is not None else None,
+            b if self.next[0] is not None else None)
 
 
 def _describe(a: Any) -> str:

@@ -231,8 +231,7 @@ class Tensor:
     def backward(self, gradient: Tensor | ArrayLike | None = None,
                  retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see `autograd.backward`)."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+        _autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (outside the graph); returns ``self``."""
@@ -257,3 +256,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
 def tensor(data: ArrayLike, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """``torch.tensor``-style constructor."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+# The engine imports this module; a function-level import would cost a microsecond per call.
+from . import autograd as _autograd  # noqa: E402

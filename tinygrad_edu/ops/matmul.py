@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..autograd import Function
+from ..autograd import Function, save_each_for_the_other
 
 
 class Matmul(Function):
@@ -15,11 +15,7 @@ class Matmul(Function):
 
     saves_output = False
 
-    def save_inputs(self, arrays):
-        """Each operand is needed only for the other's gradient."""
-        a, b = arrays
-        return (a if self.next[1] is not None else None,
-                b if self.next[0] is not None else None)
+    save_inputs = save_each_for_the_other
 
     def forward(self, a, b):
         self.ndims = (a.ndim, b.ndim)
