@@ -7,8 +7,8 @@ missing file and verifies it, ``mirror``/``$TINYGRAD_EDU_MIRROR`` replaces the p
 See `tinygrad_edu.data.sources`.
 """
 
-from tinygrad_edu.data.catvnoncat import load_catvnoncat
-from tinygrad_edu.data.dataset import (
+from .catvnoncat import load_catvnoncat
+from .dataset import (
     DataLoader,
     Dataset,
     Subset,
@@ -16,8 +16,8 @@ from tinygrad_edu.data.dataset import (
     one_hot,
     random_split,
 )
-from tinygrad_edu.data.digits import load_digits
-from tinygrad_edu.data.errors import (
+from .digits import load_digits
+from .errors import (
     ChecksumError,
     DataError,
     DataFileNotFoundError,
@@ -25,11 +25,11 @@ from tinygrad_edu.data.errors import (
     DownloadError,
     MissingDependencyError,
 )
-from tinygrad_edu.data.mnist import load_mnist
-from tinygrad_edu.data.ng_digits import load_ng_digits, mnist_20x20_standin
-from tinygrad_edu.data.resize import resize_area
-from tinygrad_edu.data.semeion import load_semeion
-from tinygrad_edu.data.sources import (
+from .mnist import load_mnist
+from .ng_digits import load_ng_digits, mnist_20x20_standin
+from .resize import resize_area
+from .semeion import load_semeion
+from .sources import (
     ENV_DATA,
     ENV_MIRROR,
     REGISTRY,

@@ -14,8 +14,8 @@ from functools import partial
 
 import numpy as np
 
-from tinygrad_edu.data.errors import DataFormatError, require
-from tinygrad_edu.data.sources import file_path, read_data_file
+from .errors import DataFormatError, require
+from .sources import file_path, read_data_file
 
 CAT_TRAIN = "catvnoncat/train_catvnoncat.h5"
 CAT_TEST = "catvnoncat/test_catvnoncat.h5"

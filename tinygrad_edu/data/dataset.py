@@ -17,8 +17,8 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from tinygrad_edu.random import default_generator
-from tinygrad_edu.tensor import Tensor, from_numpy
+from ..random import default_generator
+from ..tensor import Tensor, from_numpy
 
 SeedLike: TypeAlias = np.random.Generator | int | None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_edu.data.errors import require
+from .errors import require
 
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,7 @@ import zlib
 
 import numpy as np
 
-from tinygrad_edu.data.errors import DataFormatError
+from .errors import DataFormatError
 
 
 def gunzip(raw: bytes, source: str) -> bytes:

@@ -14,9 +14,9 @@ from typing import Literal
 
 import numpy as np
 
-from tinygrad_edu.data.errors import DataFormatError
-from tinygrad_edu.data.formats import gunzip
-from tinygrad_edu.data.sources import file_path, read_data_file
+from .errors import DataFormatError
+from .formats import gunzip
+from .sources import file_path, read_data_file
 
 IMAGES_MAGIC = 2051
 LABELS_MAGIC = 2049

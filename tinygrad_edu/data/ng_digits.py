@@ -23,10 +23,10 @@ from functools import partial
 
 import numpy as np
 
-from tinygrad_edu.data.errors import DataFormatError, require
-from tinygrad_edu.data.formats import decode_one_hot, gunzip, parse_text_table
-from tinygrad_edu.data.resize import resize_area
-from tinygrad_edu.data.sources import file_path, read_data_file
+from .errors import DataFormatError, require
+from .formats import decode_one_hot, gunzip, parse_text_table
+from .resize import resize_area
+from .sources import file_path, read_data_file
 
 NG_IMAGES = "ng_digits_5000/images.gz"
 NG_LABELS = "ng_digits_5000/labels.gz"

@@ -12,8 +12,8 @@ import os
 
 import numpy as np
 
-from tinygrad_edu.data.formats import check_binary, decode_one_hot, parse_text_table
-from tinygrad_edu.data.sources import read_data_file
+from .formats import check_binary, decode_one_hot, parse_text_table
+from .sources import read_data_file
 
 SEMEION_FILE = "semeion/semeion.data"
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from tinygrad_edu.data.errors import ChecksumError, DataFileNotFoundError, DownloadError
+from .errors import ChecksumError, DataFileNotFoundError, DownloadError
 
 ENV_DATA = "TINYGRAD_EDU_DATA"
 ENV_MIRROR = "TINYGRAD_EDU_MIRROR"
