@@ -186,3 +186,58 @@ def test_jacobian_layout_and_inputs_restored():
             for j, want in zip(row, want_row):
                 np.testing.assert_allclose(j, want, atol=atol)
     assert np.array_equal(x.data, before[0]) and np.array_equal(y.data, before[1])
+
+
+def test_inputs_of_any_memory_layout_are_perturbed_in_place():
+    """A transposed (non-contiguous) input is checked, and stays the same array."""
+    base = np.arange(1.0, 13.0).reshape(3, 4)
+    x = tg.from_numpy(base.T).requires_grad_()  # an F-ordered view of base
+    assert gradcheck(lambda x: x.log() * x, (x,))
+    assert gradcheck(lambda x: x.log() * x, (x,), fast_mode=True, seed=0)
+    assert np.shares_memory(x.data, base) and np.array_equal(x.data, base.T)
+
+
+def test_bad_steps_and_tolerances_are_usage_errors():
+    x = f64(VALUES)
+    for kwargs, name in (({"eps": 0}, "eps"), ({"eps": -1e-6}, "eps"), ({"atol": -1}, "atol"),
+                         ({"rtol": float("nan")}, "rtol"), ({"nondet_tol": -1}, "nondet_tol")):
+        with pytest.raises(ValueError, match=f"gradcheck: {name} must be"):
+            gradcheck(tg.tanh, (x,), **kwargs)
+    with pytest.raises(ValueError, match="gradgradcheck: eps must be"):
+        gradgradcheck(tg.tanh, (x,), eps=0)
+    with pytest.raises(ValueError, match="numerical_jacobian: eps must be"):
+        numerical_jacobian(tg.tanh, [x], eps=0)
+
+
+def test_a_random_fn_is_named_as_such_not_as_a_wrong_gradient():
+    x = f64(VALUES)
+    with pytest.raises(GradcheckError, match="fn is not deterministic: output 0 changed"):
+        gradcheck(lambda x: tg.nn.functional.dropout(x, 0.5), (x,))
+    assert gradcheck(lambda x: tg.nn.functional.dropout(x, 0.5, training=False), (x,))
+
+
+class NoisyBackward(Function):
+    """out = 2 a with a backward that adds noise far below gradcheck's tolerances."""
+
+    saves_output = False
+    rng = np.random.default_rng(0)
+
+    def forward(self, a):
+        return 2 * a
+
+    def backward(self, g, out, a):
+        return (2 * g + 1e-9 * self.rng.standard_normal(np.shape(g)),)
+
+
+def test_a_backward_that_is_not_reentrant_fails_unless_nondet_tol_allows_it():
+    x = f64(VALUES)
+    with pytest.raises(GradcheckError, match=r"backward is not reentrant.*nondet_tol 0"):
+        gradcheck(NoisyBackward.apply, (x,))
+    assert gradcheck(NoisyBackward.apply, (x,), nondet_tol=1e-7)
+
+
+def test_gradgradcheck_skips_outputs_that_do_not_require_grad():
+    x, c = f64(VALUES), f64(VALUES, requires_grad=False)
+    assert gradgradcheck(lambda x: (x * x, c * 2), (x,))
+    with pytest.raises(ValueError, match="got 2 grad_outputs for 1 outputs that require grad"):
+        gradgradcheck(lambda x: (x * x, c * 2), (x,), grad_outputs=(f64(VALUES), f64(VALUES)))

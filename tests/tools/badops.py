@@ -30,3 +30,13 @@ class FrozenSquare(Function):
 
     def backward(self, g, out, a):
         return (g * 2 * self.inputs[0],)
+
+
+class CrashingBackward(Function):
+    """a * 2 whose backward raises (a bug in the op, not a usage error)."""
+
+    def forward(self, a):
+        return a * 2
+
+    def backward(self, g, out, a):
+        return (a.no_such_attribute,)

@@ -78,11 +78,27 @@ def test_usage_errors_exit_2_and_help_exits_0(capsys):
     assert code == 2 and "not differentiable" in err
     assert run(capsys, "gradcheck", "article", "009")[0] == 2
     assert run(capsys, "gradcheck", "op", "log", "--shape", "a,b")[0] == 2
+    for bad in (["--shape", "0,3"], ["--eps", "0"], ["--eps", "-1e-6"], ["--atol", "-1"],
+                ["--rtol", "nan"]):
+        code, _, err = run(capsys, "gradcheck", "op", "log", *bad)
+        assert code == 2 and f"argument {bad[0]}" in err
     assert run(capsys, "frobnicate")[0] == 2
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "eps-sweep" in out and "gradgradcheck" in out
     code, out, _ = run(capsys, "gradcheck", "op", "--help")
     assert code == 0 and "softmax" in out  # the list of ops
+
+
+def test_an_error_inside_an_op_shows_its_traceback(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(HERE))
+    with pytest.raises(AttributeError, match="no_such_attribute"):
+        cli.main(["gradcheck", "op", "badops:CrashingBackward", "--shape", "3"])
+
+
+def test_float32_differences_are_round_off_not_a_verdict(capsys):
+    code, out, _ = run(capsys, "gradcheck", "op", "log", "--dtype", "float32")
+    assert code == 0 and "round-off? (not float64)" in out and "FAIL" not in out
+    assert "result: no verdict: central differences in low precision" in out
 
 
 def test_eps_sweep_prints_the_table_and_writes_a_png(capsys, tmp_path):
@@ -124,8 +140,13 @@ def test_module_entry_point_in_a_subprocess():
 
 @pytest.mark.skipif(not (Path(sys.executable).parent / "tinygrad-edu").exists(),
                     reason="console script not installed (pip install -e .)")
-def test_console_script():
+def test_console_script(tmp_path):
     exe = Path(sys.executable).parent / "tinygrad-edu"
     done = subprocess.run([str(exe), "gradcheck", "op", "exp", "--shape", "2"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "op exp" in done.stdout
+    # the documented "module:Function" of a file in the current folder, as python -m finds it
+    (tmp_path / "mymodule.py").write_text((HERE / "badops.py").read_text())
+    done = subprocess.run([str(exe), "gradcheck", "op", "mymodule:BadMul", "--shape", "3,4"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 1 and "d out[1, 2] / d b[1, 2]" in done.stdout, done.stderr

@@ -82,9 +82,15 @@ def test_a_wrong_double_backward_passes_first_order_and_fails_second_order():
     assert bad.status == "FAIL" and bad.autograd == 0.0 and bad.entry.startswith("d grad a[")
 
 
-def test_float32_check_is_dominated_by_round_off():
+def test_float32_check_is_dominated_by_round_off_and_gives_no_verdict():
     report = ex.check_op("tanh", [(3, 4)], dtype=np.float32)
-    assert report.failed  # the finite differences are too noisy, not the op
+    central = _by(report, "central")["x"]
+    assert central.n_differ  # the finite differences are too noisy ...
+    assert central.status == "round-off? (not float64)"  # ... which says nothing of the op
+    assert report.low_precision and not report.failed
+    wrong = ex.check_op(FrozenSquare, [(2, 3)], dtype=np.float32, order=2)
+    assert not wrong.failed  # no verdict in float32, not even on a wrong op: use float64
+    assert ex.check_op(FrozenSquare, [(2, 3)], order=2).failed
 
 
 # ----------------------------------------------------------------------------- articles

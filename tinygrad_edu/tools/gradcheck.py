@@ -43,6 +43,16 @@ def _diff_outputs(fn: Fn, inputs: Sequence[Any]) -> list[Tensor]:
             if isinstance(y, Tensor) and y.dtype.kind == "f"]
 
 
+def _check_tolerances(op: str, eps: float, atol: float = 0.0, rtol: float = 0.0,
+                      nondet_tol: float = 0.0) -> None:
+    """eps > 0 and the tolerances >= 0 (a NaN fails too), else a ValueError naming them."""
+    if not eps > 0:
+        raise ValueError(f"{op}: eps must be a positive step, got {eps}")
+    for name, value in (("atol", atol), ("rtol", rtol), ("nondet_tol", nondet_tol)):
+        if not value >= 0:
+            raise ValueError(f"{op}: {name} must be >= 0, got {value}")
+
+
 def _checked_inputs(inputs: Sequence[Any], op: str) -> list[int]:
     """Positions of the inputs to check; warns about non-float64 ones."""
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
@@ -69,6 +79,7 @@ def numerical_jacobian(fn: Fn, inputs: Sequence[Any], eps: float = 1e-6,
     if method not in ("central", "forward"):
         raise ValueError(f"numerical_jacobian: method must be 'central' or 'forward', "
                          f"got {method!r}")
+    _check_tolerances("numerical_jacobian", eps)
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     base = [y.data.astype(np.float64).ravel() for y in _diff_outputs(fn, inputs)]
     jac = [[np.zeros((b.size, inputs[i].data.size)) for i in wrt] for b in base]
@@ -76,18 +87,19 @@ def numerical_jacobian(fn: Fn, inputs: Sequence[Any], eps: float = 1e-6,
         x = inputs[i]
         if not x.data.flags.writeable:
             x.data = x.data.copy()
-        flat = x.data.reshape(-1)  # a view: writes go to x.data
-        for j in range(flat.size):
-            orig = flat[j]
-            flat[j] = orig + eps
+        data = x.data  # perturbed element by element, whatever its memory layout
+        for j in range(data.size):
+            at = np.unravel_index(j, data.shape)
+            orig = data[at]
+            data[at] = orig + eps
             plus = [y.data.astype(np.float64).ravel() for y in _diff_outputs(fn, inputs)]
             if method == "central":
-                flat[j] = orig - eps
+                data[at] = orig - eps
                 minus = [y.data.astype(np.float64).ravel() for y in _diff_outputs(fn, inputs)]
                 step = 2 * eps
             else:
                 minus, step = base, eps
-            flat[j] = orig
+            data[at] = orig
             for o in range(len(base)):
                 jac[o][col][:, j] = (plus[o] - minus[o]) / step
     return jac
@@ -158,19 +170,31 @@ def _fail(msg: str, raise_exception: bool) -> bool:
 
 def gradcheck(fn: Fn, inputs: Any, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
               raise_exception: bool = True, fast_mode: bool = False,
-              seed: int | None = None) -> bool:
+              seed: int | None = None, nondet_tol: float = 0.0) -> bool:
     """Check ``fn``'s gradients at ``inputs`` against central differences.
 
     ``inputs`` is a Tensor or a tuple of them (and constants); the ones with
     ``requires_grad`` are checked.  Returns True, or raises `GradcheckError` (or returns
     False with ``raise_exception=False``) naming the output, the input, the worst element,
     both values and the errors.  ``fast_mode`` checks u^T J v for random u, v (``seed``).
+    As in PyTorch, the analytical Jacobian is computed twice and must agree with itself to
+    ``nondet_tol`` (a backward that is not reentrant fails), and ``fn`` itself must give the
+    same outputs twice at the same inputs (finite differences of a random ``fn``, such as a
+    Dropout in training mode, measure the noise, not the gradient).
     """
+    _check_tolerances("gradcheck", eps, atol, rtol, nondet_tol)
     inputs = _as_tuple(inputs)
     wrt = _checked_inputs(inputs, "gradcheck")
     outs = _diff_outputs(fn, inputs)
     if not outs:
         return _fail("gradcheck: fn returned no floating-point tensor output", raise_exception)
+    for o, (y, again) in enumerate(zip(outs, _diff_outputs(fn, inputs))):
+        if not np.array_equal(y.data, again.data, equal_nan=True):
+            return _fail(f"gradcheck: fn is not deterministic: output {o} changed between two "
+                         f"calls at the same inputs (max change "
+                         f"{np.nanmax(np.abs(y.data - again.data)):.3g}). Finite differences "
+                         f"need a deterministic fn: fix its random draws (e.g. a Dropout in "
+                         f"eval mode, or a seeded generator)", raise_exception)
     if fast_mode:
         return _fast_check(fn, inputs, wrt, outs, eps, atol, rtol, raise_exception, seed)
     num = numerical_jacobian(fn, inputs, eps)
@@ -180,6 +204,17 @@ def gradcheck(fn: Fn, inputs: Any, eps: float = 1e-6, atol: float = 1e-5, rtol: 
             bad = _worst(num[o][col], ana[o][col], atol, rtol, y.shape, inputs[i].shape, o, i)
             if bad is not None:
                 return _fail(f"gradcheck failed. {bad}", raise_exception)
+    again = analytical_jacobian(fn, inputs)
+    for o in range(len(outs)):
+        for col, i in enumerate(wrt):
+            change = float(np.max(np.abs(again[o][col] - ana[o][col]), initial=0.0))
+            if not change <= nondet_tol:
+                return _fail(
+                    f"gradcheck: backward is not reentrant: two backward passes with the same "
+                    f"inputs and upstream gradient gave different gradients for output {o} "
+                    f"with respect to input {i} (max difference {change:.3g}, nondet_tol "
+                    f"{nondet_tol:g}), although the first agreed with the numerical one",
+                    raise_exception)
     return True
 
 
@@ -191,10 +226,10 @@ def _fast_check(fn: Fn, inputs: tuple, wrt: list[int], outs: list[Tensor], eps: 
     for i in wrt:
         x = inputs[i]
         v = rng.standard_normal(x.shape)
-        orig = x.data.copy()
-        x.data = orig + eps * v
+        orig = x.data  # restored as the same array (a view of the user's stays one)
+        x.data = (orig + eps * v).astype(orig.dtype)
         plus = [y.data.astype(np.float64) for y in _diff_outputs(fn, inputs)]
-        x.data = orig - eps * v
+        x.data = (orig - eps * v).astype(orig.dtype)
         minus = [y.data.astype(np.float64) for y in _diff_outputs(fn, inputs)]
         x.data = orig
         for o, (y, u) in enumerate(zip(outs, us)):
@@ -222,18 +257,22 @@ def gradgradcheck(fn: Fn, inputs: Any, grad_outputs: Any = None, eps: float = 1e
     ``grad_outputs`` (the v's) default to random float64 tensors that require grad, so
     the check covers the double backward with respect to both the inputs and v.
     """
+    _check_tolerances("gradgradcheck", eps, atol, rtol)
     inputs = _as_tuple(inputs)
     wrt = _checked_inputs(inputs, "gradgradcheck")
-    outs = _diff_outputs(fn, inputs)
+    outs = [y for y in _diff_outputs(fn, inputs) if y.requires_grad]  # the differentiable
     rng = np.random.default_rng(seed)
     if grad_outputs is None:
         grad_outputs = [Tensor(rng.standard_normal(y.shape), requires_grad=True) for y in outs]
     grad_outputs = list(_as_tuple(grad_outputs))
+    if len(grad_outputs) != len(outs):
+        raise ValueError(f"gradgradcheck: got {len(grad_outputs)} grad_outputs for "
+                         f"{len(outs)} outputs that require grad")
     n = len(inputs)
 
     def first_derivative(*args: Any) -> tuple[Tensor, ...]:
         xs, vs = args[:n], args[n:]
-        ys = [y for y in _diff_outputs(fn, xs)]
+        ys = [y for y in _diff_outputs(fn, xs) if y.requires_grad]
         gs = grad(ys, [xs[i] for i in wrt], grad_outputs=list(vs), create_graph=True,
                   allow_unused=True)
         return tuple(g for g in gs if g is not None)
