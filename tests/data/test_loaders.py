@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import pickle
 import sys
 
 import h5py
@@ -200,6 +201,11 @@ def test_ng_mat_file_is_preferred_and_10_means_0(tmp_path):
     (savemat_bytes(X=np.zeros((2, 399)), y=np.ones((2, 1))), "X has shape (2, 399)"),
     (savemat_bytes(X=np.zeros((2, 400)), y=np.array([[0], [1]])), "expected 1-10"),
     (b"MATLAB? no", "not a readable MAT file"),
+    (pickle.dumps({"X": 1}), "not a readable MAT file"),  # never unpickled, named as foreign
+    (savemat_bytes(X=np.array([["a"] * 400], dtype=object), y=np.ones((1, 1))),
+     "X is ndarray of object; expected a numeric matrix"),
+    (savemat_bytes(X="hello", y=np.ones((1, 1))), "expected a numeric matrix"),
+    (savemat_bytes(X=np.full((1, 400), np.nan), y=np.ones((1, 1))), "NaN or infinite"),
 ])
 def test_ng_mat_errors(tmp_path, raw, message):
     path = write(tmp_path, NG_MAT, raw)
@@ -250,6 +256,31 @@ def test_catvnoncat_format_errors(tmp_path, split, raw, message):
     with pytest.raises(DataFormatError) as info:
         load_catvnoncat(tmp_path)
     assert f"{split}_catvnoncat.h5" in str(info.value) and message in str(info.value)
+
+
+def _h5_bytes(build) -> bytes:
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        build(f)
+    return buffer.getvalue()
+
+
+def test_datasets_that_are_groups_or_non_ascii_names_are_format_errors(tmp_path):
+    def group(f):
+        f.create_group("train_set_x")
+        f["train_set_y"] = np.zeros(1)
+        f["list_classes"] = np.array([b"non-cat", b"cat"])
+
+    def non_ascii(f):
+        f["train_set_x"] = np.zeros((1, 64, 64, 3), np.uint8)
+        f["train_set_y"] = np.zeros(1)
+        f["list_classes"] = np.array([b"\xff", b"cat"])
+
+    for build, message in ((group, "train_set_x is an HDF5 Group; expected a dataset"),
+                           (non_ascii, "are not ASCII names")):
+        write_cats(tmp_path, train=_h5_bytes(build))
+        with pytest.raises(DataFormatError, match=message):
+            load_catvnoncat(tmp_path)
 
 
 def test_list_classes_must_be_two_strings(tmp_path):

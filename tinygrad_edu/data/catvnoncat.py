@@ -28,9 +28,15 @@ def _parse(raw: bytes, source: str, prefix: str) -> tuple[np.ndarray, np.ndarray
         with h5py.File(io.BytesIO(raw), "r") as f:
             if not keys <= set(f):
                 raise DataFormatError(f"{source}: datasets {sorted(f)}; expected {sorted(keys)}")
+            for k in sorted(keys):
+                if not isinstance(f[k], h5py.Dataset):
+                    raise DataFormatError(f"{source}: {k} is an HDF5 {type(f[k]).__name__}; "
+                                          f"expected a dataset")
             x, y, classes = (np.asarray(f[k][()]) for k in
                              (f"{prefix}_set_x", f"{prefix}_set_y", "list_classes"))
-    except OSError as exc:
+    except DataFormatError:
+        raise
+    except (OSError, ValueError, TypeError, KeyError) as exc:
         raise DataFormatError(f"{source}: not a readable HDF5 file ({exc})") from None
     if x.dtype != np.uint8 or x.ndim != 4 or x.shape[1:] != (64, 64, 3):
         raise DataFormatError(f"{source}: {prefix}_set_x is {x.dtype} {x.shape}; expected "
@@ -41,7 +47,12 @@ def _parse(raw: bytes, source: str, prefix: str) -> tuple[np.ndarray, np.ndarray
     if classes.shape != (2,) or classes.dtype.kind != "S":
         raise DataFormatError(f"{source}: list_classes is {classes.dtype} {classes.shape}; "
                               "expected 2 byte strings")
-    return x, y.astype(np.int64), tuple(c.decode("ascii") for c in classes)
+    try:
+        names = tuple(c.decode("ascii") for c in classes)
+    except UnicodeDecodeError:
+        raise DataFormatError(f"{source}: list_classes {classes.tolist()} are not ASCII "
+                              "names") from None
+    return x, y.astype(np.int64), names
 
 
 def load_catvnoncat(data_dir: str | os.PathLike[str] | None = None, download: bool = False,

@@ -52,16 +52,24 @@ def _parse_mat(raw: bytes, source: str) -> tuple[np.ndarray, np.ndarray]:
     sio = require("scipy.io", "scipy", "reading ex4data1.mat")
     try:
         mat = sio.loadmat(io.BytesIO(raw))
-    except (sio.matlab.MatReadError, NotImplementedError, ValueError, TypeError, OSError) as exc:
-        raise DataFormatError(f"{source}: not a readable MAT file ({exc}); expected "
-                              "Coursera's ex4data1.mat (MAT v5)") from None
+    except (sio.matlab.MatReadError, NotImplementedError, ValueError, TypeError, OSError,
+            IndexError, KeyError, EOFError, UnicodeDecodeError) as exc:
+        raise DataFormatError(f"{source}: not a readable MAT file ({type(exc).__name__}: "
+                              f"{exc}); expected Coursera's ex4data1.mat (MAT v5)") from None
     if "X" not in mat or "y" not in mat:
         found = sorted(k for k in mat if not k.startswith("__"))
         raise DataFormatError(f"{source}: variables {found}; expected 'X' and 'y'")
-    X, y = np.asarray(mat["X"], dtype=np.float64), np.asarray(mat["y"])
+    X, y = mat["X"], mat["y"]
+    for name, value in (("X", X), ("y", y)):
+        if not (isinstance(value, np.ndarray) and value.dtype.kind in "iuf"):
+            raise DataFormatError(f"{source}: {name} is {type(value).__name__} of "
+                                  f"{getattr(value, 'dtype', '?')}; expected a numeric matrix")
+    X = X.astype(np.float64)
     if X.ndim != 2 or X.shape[1] != 400 or y.shape not in ((len(X), 1), (len(X),)):
         raise DataFormatError(f"{source}: X has shape {X.shape} and y {y.shape}; expected "
                               "(N, 400) and (N, 1)")
+    if not np.isfinite(X).all():
+        raise DataFormatError(f"{source}: X holds NaN or infinite values")
     y = y.ravel()
     if not np.isin(y, np.arange(1, 11)).all():
         raise DataFormatError(f"{source}: y holds values {np.unique(y)}; expected 1-10 "
