@@ -26,7 +26,8 @@ from tinygrad_edu.tools.progress import progress
 
 __all__ = [
     "accuracy", "base_parser", "int_list", "linear_layers", "load_or_synthesize", "logits_of",
-    "mean_std", "mlp", "progress", "run_seeds", "save_standard_plots", "synthetic_images",
+    "mean_std", "mlp", "positive_int", "progress", "run_seeds", "save_standard_plots",
+    "synthetic_images",
 ]
 
 
@@ -40,17 +41,30 @@ def int_list(text: str) -> tuple[int, ...]:
             f"expected comma-separated layer sizes like 200,100, got {text!r}") from None
 
 
-def base_parser(name: str, doc: str | None, *, epochs: int, lr: float, seed: int = 1,
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
+    return value
+
+
+def base_parser(name: str, doc: str | None, *, epochs: int, lr: float | None, seed: int = 1,
                 epochs_help: str = "training epochs") -> argparse.ArgumentParser:
-    """The flags every example has; each example adds its article's exercises."""
+    """The flags every example has (``--lr`` unless ``lr`` is None: an optimiser that
+    chooses its own steps); each example adds its article's exercises."""
     p = argparse.ArgumentParser(
         prog=f"{name}.py", description=(doc or "").split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--epochs", type=int, default=epochs, help=epochs_help)
-    p.add_argument("--lr", type=float, default=lr, help="learning rate")
+    p.add_argument("--epochs", type=positive_int, default=epochs, help=epochs_help)
+    if lr is not None:
+        p.add_argument("--lr", type=float, default=lr, help="learning rate")
     p.add_argument("--seed", type=int, default=seed,
                    help="seed of the data split, the initialisation and the shuffling")
-    p.add_argument("--seeds", type=int, default=1,
+    p.add_argument("--seeds", type=positive_int, default=1,
                    help="run seeds seed, seed+1, ... and print mean ± std of the metrics")
     p.add_argument("--data-dir", default=None,
                    help="data root (default: $TINYGRAD_EDU_DATA, else the cache folder)")

@@ -52,8 +52,13 @@ def test_script_shape_docstring_flags_and_public_imports(example, name):
                     "What ``--improved`` changes"):
         assert section in doc, f"{name}: docstring lacks {section!r}"
     args = module.parse_args([])
-    for flag in ("epochs", "lr", "seed", "data_dir", "out", "improved", "tiny", "synthetic"):
+    for flag in ("epochs", "seed", "data_dir", "out", "improved", "tiny", "synthetic"):
         assert hasattr(args, flag)
+    # a learning rate where there is one: article 003's SciPy optimisers choose their steps
+    assert hasattr(args, "lr") == (name != "ng_003")
+    for bad in (["--seeds", "0"], ["--epochs", "-2"]):
+        with pytest.raises(SystemExit):
+            module.parse_args(bad)
     assert Path(args.out) == Path("runs") / name
     tree = ast.parse((EXAMPLES / f"{name}.py").read_text())
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}

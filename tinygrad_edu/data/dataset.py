@@ -134,7 +134,8 @@ class DataLoader:
 
     Each pass (epoch) visits every index exactly once, in order or - with ``shuffle`` - in
     a new random order drawn from ``generator`` (a ``numpy.random.Generator``, an int seed,
-    or None for fresh entropy); the same seed gives the same sequence of epochs.  The last
+    or None for the global generator that ``tinygrad_edu.manual_seed`` seeds, as in
+    PyTorch); the same seed gives the same sequence of epochs.  The last
     batch may be smaller, unless ``drop_last`` drops it.  ``len(loader)`` is the number of
     batches per epoch.  Items of a `TensorDataset` (or `Subset` of one) are gathered with
     one fancy index per array; other datasets' items are stacked (tuples field by field).
