@@ -177,10 +177,10 @@ def gradcheck(fn: Fn, inputs: Any, eps: float = 1e-6, atol: float = 1e-5, rtol: 
     ``requires_grad`` are checked.  Returns True, or raises `GradcheckError` (or returns
     False with ``raise_exception=False``) naming the output, the input, the worst element,
     both values and the errors.  ``fast_mode`` checks u^T J v for random u, v (``seed``).
-    As in PyTorch, the analytical Jacobian is computed twice and must agree with itself to
-    ``nondet_tol`` (a backward that is not reentrant fails), and ``fn`` itself must give the
-    same outputs twice at the same inputs (finite differences of a random ``fn``, such as a
-    Dropout in training mode, measure the noise, not the gradient).
+    As in PyTorch, the analytical Jacobian is computed twice (not in ``fast_mode``) and must
+    agree with itself to ``nondet_tol`` (a backward that is not reentrant fails); and ``fn``
+    must give the same outputs twice at the same inputs (finite differences of a random
+    ``fn``, such as a Dropout in training mode, measure the noise, not the gradient).
     """
     _check_tolerances("gradcheck", eps, atol, rtol, nondet_tol)
     inputs = _as_tuple(inputs)
