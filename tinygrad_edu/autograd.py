@@ -302,11 +302,9 @@ def _count_consumers(roots: Iterable[Node]) -> dict[int, int]:
     runs a node once all of its uses have sent their gradient, i.e. in topological order.
     """
     deps: dict[int, int] = {}
-    stack = list(roots)
+    stack = [n for n in roots if not isinstance(n, Tensor)]  # a leaf has no inputs to visit
     while stack:
         n = stack.pop()
-        if isinstance(n, Tensor):
-            continue
         nxt = n.next
         if nxt is None:
             raise RuntimeError(
@@ -321,7 +319,8 @@ def _count_consumers(roots: Iterable[Node]) -> dict[int, int]:
                     deps[k] += 1
                 else:
                     deps[k] = 1
-                    stack.append(p)
+                    if not isinstance(p, Tensor):
+                        stack.append(p)
     return deps
 
 
@@ -351,6 +350,7 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
     position) the gradients reaching those nodes are returned instead and no ``.grad`` is
     touched (functional `grad`).
     """
+    global _grad_enabled
     grads: dict[int, Any] = {}
     nodes = []
     for r, g in zip(roots, root_grads):
@@ -367,7 +367,7 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
     ready = [n for n in nodes if id(n) not in deps]
     captured: list[Any] | None = None if capture is None else [None] * len(capture)
 
-    prev_mode = set_grad_enabled(create_graph)
+    prev_mode, _grad_enabled = _grad_enabled, create_graph  # recorded for higher derivatives
     try:
         while ready:
             node = ready.pop()
@@ -416,7 +416,7 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
             if not retain_graph:
                 node.next = node.inputs = node.out = None
     finally:
-        prev_mode.__exit__()
+        _grad_enabled = prev_mode
     return captured
 
 

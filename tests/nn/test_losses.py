@@ -167,6 +167,25 @@ def test_cross_entropy_derivatives(case, smoothing, reduction):
     assert tg.gradcheck(nll, (x,)) and tg.gradgradcheck(nll, (x,))
 
 
+@pytest.mark.parametrize("extra", [(), (3,)])
+def test_cross_entropy_of_a_non_contiguous_input(extra):
+    """The fused op reads x_n,y_n and writes the one-hot's 1 at flat positions: a transposed
+    (Fortran-ordered) or strided x must give the loss and gradient of its contiguous copy."""
+    _, idx, _ = _class_problem(2, 5, 4, extra)
+    rng = np.random.default_rng(3)
+    shape = (5, 4, *extra)
+    for data in (np.asfortranarray(rng.standard_normal(shape)),
+                 rng.standard_normal((5, 8, *extra))[:, ::2]):
+        grads = []
+        for arr in (data, np.ascontiguousarray(data)):
+            x = tg.Tensor(arr, requires_grad=True)
+            loss = F.cross_entropy(x, idx, "sum")
+            loss.backward()
+            grads.append((loss.item(), x.grad.data))
+        assert grads[0][0] == grads[1][0]
+        np.testing.assert_array_equal(grads[0][1], grads[1][1])
+
+
 # ----------------------------------------------------------------------------- errors
 @pytest.mark.parametrize("name", ELEMENTWISE)
 def test_shape_mismatch_is_an_error_not_a_broadcast(name):

@@ -102,16 +102,17 @@ def _class_axis(input: Tensor) -> int:
 def _class_indices(name: str, input: Tensor, target: Target) -> np.ndarray:
     """Integer class indices of shape input.shape without the class axis, all in range."""
     t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    shape = input.shape
     axis = _class_axis(input)
-    expected = input.shape[:axis] + input.shape[axis + 1:]
+    expected = shape[:axis] + shape[axis + 1:]
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name}: class-index targets must be integers, got dtype {t.dtype}")
     if t.shape != expected:
-        raise ValueError(f"{name}: input shape {input.shape} needs class indices of shape "
+        raise ValueError(f"{name}: input shape {shape} needs class indices of shape "
                          f"{expected}, got target shape {t.shape}")
     if not t.dtype.isnative:
         t = t.astype(t.dtype.newbyteorder("="))
-    n_classes = input.shape[axis]
+    n_classes = shape[axis]
     # one reduction: seen as unsigned, a negative index is larger than any class count
     if t.size and np.maximum.reduce(t.view(_UNSIGNED[t.dtype.itemsize]), axis=None) >= n_classes:
         bad = t.min() if t.min() < 0 else t.max()
@@ -202,12 +203,13 @@ def cross_entropy(input: Tensor, target: Target, reduction: str = "mean",
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], "
                          f"got {label_smoothing}")
     axis = _class_axis(input)
-    if np.asarray(target.data if isinstance(target, Tensor) else target).dtype.kind == "f":
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if t.dtype.kind == "f":
         q = _same_shape_target("cross_entropy", input, target)
     elif label_smoothing:
-        q = _one_hot("cross_entropy", input, target)
+        q = _one_hot("cross_entropy", input, t)
     else:
-        q = _class_indices("cross_entropy", input, target)
+        q = _class_indices("cross_entropy", input, t)
     if label_smoothing:
         q = q * (1 - label_smoothing) + label_smoothing / input.shape[axis]
     if not (isinstance(q, Tensor) and q.requires_grad):

@@ -7,6 +7,9 @@ gradcheck and gradgradcheck on them).
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 
 from ..autograd import Function
@@ -40,16 +43,22 @@ class LinearFunction(Function):
 
     def backward(self, g, out, x, w, b=None):
         n_out, n_in = self.w_shape
-        g2 = g.reshape(-1, n_out)  # every leading axis is a sample
+        g2 = g if g.ndim == 2 else g.reshape(-1, n_out)  # every leading axis is a sample
         gx = g @ w if self.needs_grad(0) else None
         gw = gb = None
         if self.needs_grad(1):
-            x2 = x.reshape(-1, n_in)
+            x2 = x if x.ndim == 2 else x.reshape(-1, n_in)
             # one sample: an outer product, which broadcasting does in half BLAS's time
             gw = g2.T @ x2 if len(g2) != 1 else g2.reshape(n_out, 1) * x2
         if len(self.next) == 3 and self.needs_grad(2):  # b is not saved: test its node
-            gb = g2.sum(axis=0) if len(g2) != 1 else g2.reshape(n_out)
+            gb = _sum_rows(g2) if len(g2) != 1 else g2.reshape(n_out)
         return gx, gw, gb
+
+
+def _sum_rows(a):
+    """``a.sum(axis=0)`` of an ndarray (by the ufunc: ``ndarray.sum``'s Python wrapper costs
+    more than summing a small batch) or of a Tensor (under ``create_graph``)."""
+    return np.add.reduce(a, axis=0) if isinstance(a, np.ndarray) else a.sum(axis=0)
 
 
 class BCEWithLogitsFunction(Function):
@@ -100,9 +109,10 @@ class CrossEntropyFunction(Function):
     an index y_n is lse(x_n) - x_n,y_n; then averaged ('mean', over the loss elements),
     summed ('sum') or kept ('none').  dx = g_n (softmax(x_n) sum_c q_nc - q_n), q one-hot for
     indices.  One op instead of six (log_softmax, *, sum, neg, mean), and indices are used as
-    indices (no one-hot array in the forward): the per-sample training loop of article 001
-    spends most of its time in per-op overhead.  The target gets no gradient (indices, or
-    probabilities that do not require grad; ``cross_entropy`` composes primitives otherwise).
+    indices: x_n,y_n is read, and the 1 of the one-hot subtracted, at flat positions (no
+    one-hot array): the per-sample training loop of article 001 spends most of its time in
+    per-op overhead.  The target gets no gradient (indices, or probabilities that do not
+    require grad; ``cross_entropy`` composes primitives otherwise).
     """
 
     saves_output = False
@@ -113,54 +123,67 @@ class CrossEntropyFunction(Function):
     def forward(self, x, target, axis=1, reduction="mean"):
         self.axis, self.reduction = axis, reduction
         m = np.maximum.reduce(x, axis=axis, keepdims=True)  # the ufunc: x.max's wrapper
-        p = x - m                                          # costs more on a small batch
+        p = np.subtract(x, m, order="C")                     # costs more on a small batch;
+                                                             # C order: see `_flat_positions`
         np.exp(p, out=p)
         s = np.add.reduce(p, axis=axis, keepdims=True)
         p /= s
         self.p = p
-        loss = np.log(s, out=s)
-        loss += m  # log-sum-exp, with x's axes (size 1 on ``axis``)
-        self.keep_shape = loss.shape
+        lse = np.log(s, out=s)
+        lse += m  # log-sum-exp, with x's axes (size 1 on ``axis``)
+        self.keep_shape = lse.shape
         if target.dtype.kind == "f":
             self.q, self.picks = target, None
             self.qsum = target.sum(axis=axis, keepdims=True)
-            loss = loss * self.qsum - (x * target).sum(axis=axis, keepdims=True)
+            loss = (lse * self.qsum - (x * target).sum(axis=axis, keepdims=True)).squeeze(axis)
         else:
-            self.q, self.picks = None, _picks(target.reshape(loss.shape), axis)
-            loss -= x[self.picks]
+            self.q, self.picks = None, _flat_positions(target, x.shape, axis)
+            loss = lse.reshape(target.shape) - x.reshape(-1)[self.picks]
         self.count = loss.size
         if reduction == "none":
-            return loss.squeeze(axis)
+            return loss
         total = np.add.reduce(loss, axis=None)
         if reduction == "sum":
             return total
         return total / loss.size if loss.size else np.array(np.nan, x.dtype)  # as PyTorch
 
     def backward(self, g, out, x, target):
-        if self.reduction == "mean":
-            g = g / max(self.count, 1)  # an empty batch has no gradient to scale
-        elif self.reduction == "none":
-            g = g.reshape(self.keep_shape)
+        if self.reduction == "none":
+            g_x = g.reshape(self.keep_shape)  # one per loss element, on x's axes
+        else:  # 0-d; on ndarrays a Python number, cheaper to scale and broadcast
+            if not isinstance(g, Tensor):
+                g = g.item()
+            if self.reduction == "mean":
+                g = g / max(self.count, 1)  # an empty batch has no gradient to scale
+            g_x = g
         if self.picks is None:
             p = Softmax.call(x, axis=self.axis) if isinstance(x, Tensor) else self.p
-            return (p * self.qsum - self.q) * g, None
+            return (p * self.qsum - self.q) * g_x, None
         if isinstance(x, Tensor):  # create_graph: the same formula, recorded
             q = np.zeros(self.p.shape, self.p.dtype)
-            q[self.picks] = 1
-            return (Softmax.call(x, axis=self.axis) - q) * g, None
-        d = self.p * g  # (p - one_hot) g without building the one-hot array
-        d[self.picks] -= g
+            q.reshape(-1)[self.picks] = 1
+            return (Softmax.call(x, axis=self.axis) - q) * g_x, None
+        d = self.p * g_x  # (p - one_hot) g without building the one-hot array
+        d.reshape(-1)[self.picks] -= g
         return d, None
 
 
-def _picks(index: np.ndarray, axis: int) -> tuple:
-    """The fancy index that takes ``index[...]`` along ``axis`` (as ``np.take_along_axis``
-    does; ``index`` has size 1 on ``axis``), built directly for 1-D and 2-D inputs, which
-    is many times cheaper on a small batch."""
-    if index.ndim == 1:
-        return (index,)
-    if index.ndim == 2 and axis == 1:
-        return np.arange(index.shape[0])[:, None], index
-    grids = list(np.ogrid[tuple(slice(n) for n in index.shape)])
-    grids[axis] = index
-    return tuple(grids)
+def _flat_positions(index: np.ndarray, shape: tuple[int, ...], axis: int) -> np.ndarray:
+    """For class indices ``index`` (``shape`` without ``axis``): the C-order flat position,
+    in an array of ``shape``, of each index's element (``x.reshape(-1)[...]`` is then
+    ``np.take_along_axis``, many times cheaper on a small batch)."""
+    stride = math.prod(shape[axis + 1:])
+    zero = _class_zero_positions(shape, axis)
+    index = index.astype(np.intp, copy=False)  # uint64 + intp would be float64
+    return zero + index if stride == 1 else zero + index * stride
+
+
+@functools.lru_cache(maxsize=8)
+def _class_zero_positions(shape: tuple[int, ...], axis: int) -> np.ndarray:
+    """The flat positions of class 0: n * C * inner + i for the outer position n and the
+    inner one i (read-only, cached: a training loop reuses a few shapes)."""
+    inner = math.prod(shape[axis + 1:])
+    outer = np.arange(math.prod(shape[:axis])) * (shape[axis] * inner)
+    zero = (outer[:, None] + np.arange(inner)).reshape(shape[:axis] + shape[axis + 1:])
+    zero.flags.writeable = False
+    return zero
