@@ -90,6 +90,40 @@ def test_leaf_grads_do_not_share_memory():
     assert y.grad.data[0] == 1.0
 
 
+def test_a_0d_leaf_gets_an_ndarray_grad():
+    """0-d ufunc results are NumPy scalars; .grad must still be an array (zero_, views)."""
+    x = tg.Tensor(np.float64(2.0), requires_grad=True)
+    (x * 3.0).backward()
+    assert type(x.grad.data) is np.ndarray
+    (x * 3.0).backward()                               # the accumulating path too
+    assert type(x.grad.data) is np.ndarray and x.grad.item() == 6.0
+    x.grad.zero_()
+    assert x.grad.item() == 0.0
+
+
+def test_create_graph_gives_each_leaf_a_grad_of_its_own():
+    a, b = f64(1.0, 2.0), f64(3.0, 4.0)
+    (a + b).sum().backward(create_graph=True)           # Add hands both the same gradient
+    assert a.grad is not b.grad and not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.zero_()
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+    g = f64(5.0, 6.0, requires_grad=False)
+    c = f64(1.0, 1.0)
+    c.backward(g, create_graph=True)                     # the user's gradient is not stored
+    assert c.grad is not g and not np.shares_memory(c.grad.data, g.data)
+
+
+def test_a_leaf_that_requires_grad_is_zeroed_only_under_no_grad():
+    w = f64(1.0, 2.0)
+    with pytest.raises(RuntimeError, match=r"zero_: a leaf .* requires grad \(shape \(2,\)\)"):
+        w.zero_()
+    np.testing.assert_array_equal(w.data, [1.0, 2.0])
+    with tg.no_grad():
+        w.zero_()
+    np.testing.assert_array_equal(w.data, [0.0, 0.0])
+    (w * 2.0).zero_()                                    # a non-leaf result may be zeroed
+
+
 def test_grad_is_stolen_only_when_nothing_else_holds_it():
     """A fresh gradient becomes .grad without a copy (as PyTorch steals it); one that is
     shared (a user's array, a hook's keepsake, a view, another leaf's) is copied."""
@@ -309,11 +343,11 @@ def test_hooks_see_and_replace_gradients():
     seen = []
     h = x * 2
     h.register_hook(lambda g: seen.append(g.data.copy()))
-    remove = x.register_hook(lambda g: g * 10)
+    handle = x.register_hook(lambda g: g * 10)
     (h * h).sum().backward()
     np.testing.assert_allclose(seen[0], 2 * h.data)
     np.testing.assert_allclose(x.grad.data, 10 * 2 * 2 * h.data)
-    remove()
+    handle.remove()
     x.grad = None
     (x * 1.0).sum().backward()
     np.testing.assert_allclose(x.grad.data, [1.0, 1.0])

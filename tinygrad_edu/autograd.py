@@ -435,33 +435,39 @@ def _release(node: Node, ready: list, deps: dict[int, int], retain_graph: bool) 
 
 
 def _run_hooks(hooks: list, shape: tuple[int, ...], g: Any, create_graph: bool) -> Any:
+    """Call each hook on the gradient; a hook's non-None result replaces it (same shape
+    and dtype, as PyTorch requires)."""
     for hook in list(hooks):
-        res = hook(g if create_graph else _wrap(g))
+        res = hook(g if create_graph else _wrap(np.asarray(g)))
         if res is not None:
             if not create_graph:
                 res = res.data if isinstance(res, Tensor) else np.asarray(res)
-            if res.shape != shape:
+            if res.shape != shape or res.dtype != g.dtype:
                 raise RuntimeError(
                     f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
-                    f"{res.shape} for a tensor of shape {shape}")
+                    f"{res.shape} {res.dtype} for a gradient of shape {shape} {g.dtype}; "
+                    f"a hook must keep both")
             g = res
     return g
 
 
 def _accumulate(t: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
-    """``t.grad += g``, with no two ``.grad`` sharing memory.
+    """``t.grad += g``, with no two ``.grad`` sharing memory or being a NumPy scalar.
 
     The first gradient becomes ``.grad`` as it is when ``owned`` (nothing else references
     the array: PyTorch's AccumulateGrad steals such gradients too), else a copy of it.
+    Under ``create_graph`` the copy is a recorded ``clone`` (``a + b`` hands both leaves
+    the same gradient tensor).
     """
     if create_graph:
-        t.grad = g if t.grad is None else t.grad + g
+        t.grad = g.clone() if t.grad is None else t.grad + g
     elif t.grad is None:
-        t.grad = _wrap(g if owned else np.array(g, dtype=t.data.dtype))
+        t.grad = _wrap(g if owned and type(g) is np.ndarray else np.array(g, dtype=t.data.dtype))
     elif t.grad.requires_grad:
-        t.grad = _wrap(t.grad.data + g)
+        t.grad = _wrap(np.asarray(t.grad.data + g))
     else:
-        t.grad.data = t.grad.data + g
+        total = t.grad.data + g
+        t.grad.data = total if type(total) is np.ndarray else np.asarray(total)
 
 
 def _holders(a: object) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .random import default_generator
-from .tensor import Tensor, get_default_dtype
+from .tensor import Tensor, _to_array, get_default_dtype
 
 
 def _shape(shape: tuple) -> tuple[int, ...]:
@@ -38,7 +38,10 @@ def ones(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 def full(shape: tuple[int, ...] | int, fill_value: float, dtype: Any = None,
          requires_grad: bool = False) -> Tensor:
-    """A tensor filled with ``fill_value``."""
+    """A tensor filled with ``fill_value``; its dtype, unless given, follows the value as in
+    PyTorch (a Python float: the default dtype, an int: int64, a bool: bool)."""
+    if dtype is None:
+        dtype = _to_array(fill_value, None).dtype
     return _make(np.full(shape, fill_value), dtype, requires_grad)
 
 
@@ -50,7 +53,7 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
            requires_grad: bool = False) -> Tensor:
     """Evenly spaced values in [start, end); int64 for integer arguments, like PyTorch."""
-    data = np.arange(start, end, step) if end is not None else np.arange(start)
+    data = np.arange(start, end, step) if end is not None else np.arange(0, start, step)
     if dtype is None and data.dtype.kind in "iu":
         dtype = np.int64
     return _make(data, dtype, requires_grad)

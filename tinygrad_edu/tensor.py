@@ -16,7 +16,7 @@ in ``tinygrad_edu/autograd.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -102,9 +102,10 @@ class Tensor:
     def dtype(self) -> np.dtype:
         return self.data.dtype
 
-    @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """The shape, or the length of axis ``dim`` (PyTorch's ``size``; NumPy's ``.size``
+        element count is `numel`)."""
+        return self.data.shape if dim is None else self.data.shape[dim]
 
     def numel(self) -> int:
         return self.data.size
@@ -116,6 +117,12 @@ class Tensor:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        """The sub-tensors along the first axis (``x[0], x[1], ...``, recorded ops)."""
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
 
     @property
     def out_shape(self) -> tuple[int, ...]:
@@ -208,11 +215,11 @@ class Tensor:
         if self._ctx is not None:
             self._ctx.retained = self
 
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed.
 
-        The hook may return a replacement gradient (same shape).  Returns a function that
-        removes the hook.
+        The hook may return a replacement gradient (same shape and dtype).  Returns a handle
+        whose ``remove()`` takes the hook off again (as in PyTorch).
         """
         if not self.requires_grad:
             raise RuntimeError("register_hook(): cannot register a hook on a tensor that "
@@ -220,13 +227,8 @@ class Tensor:
         owner = self if self._ctx is None else self._ctx  # leaf, or the node that made it
         if owner.hooks is None:
             owner.hooks = []
-        hooks = owner.hooks
-        hooks.append(hook)
-
-        def remove() -> None:
-            if hook in hooks:
-                hooks.remove(hook)
-        return remove
+        owner.hooks.append(hook)
+        return RemovableHandle(owner.hooks, hook)
 
     def backward(self, gradient: Tensor | ArrayLike | None = None,
                  retain_graph: bool = False, create_graph: bool = False) -> None:
@@ -234,9 +236,35 @@ class Tensor:
         _autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
     def zero_(self) -> Tensor:
-        """Fill with zeros in place (outside the graph); returns ``self``."""
+        """Fill with zeros in place (outside the graph); returns ``self``.
+
+        As in PyTorch, a leaf that requires grad may be changed in place only under
+        ``no_grad()`` (e.g. re-initialising a weight).
+        """
+        if self.requires_grad and self._ctx is None and _autograd.is_grad_enabled():
+            raise RuntimeError(
+                f"zero_: a leaf tensor that requires grad (shape {self.shape}) can't be "
+                f"changed in place while gradients are recorded; do it inside no_grad()")
         self.data[...] = 0
         return self
+
+
+class RemovableHandle:
+    """What `Tensor.register_hook` returns: ``remove()`` unregisters the hook (twice is
+    harmless); as a context manager it removes the hook on exit."""
+
+    def __init__(self, hooks: list[Callable], hook: Callable) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
 
 
 def _wrap(data: np.ndarray) -> Tensor:

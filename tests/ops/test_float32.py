@@ -42,7 +42,7 @@ def check_float32(fn, inputs) -> None:
         for i, (g, p) in enumerate(zip(grads, node.next)):
             if g is not None and p is not None and p.out_dtype == F32:
                 assert np.asarray(g).dtype == F32, f"{node!r} gives input {i} a {g.dtype} grad"
-    upstream = np.linspace(-1, 1, y.size, dtype=F32).reshape(y.shape)
+    upstream = np.linspace(-1, 1, y.numel(), dtype=F32).reshape(y.shape)
     firsts = tg.grad(y, xs, grad_outputs=upstream, create_graph=True, allow_unused=True)
     assert all(g is None or g.dtype == F32 for g in firsts)
     total = [(g * g).sum() for g in firsts if g is not None and g.requires_grad]

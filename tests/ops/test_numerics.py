@@ -50,7 +50,7 @@ def test_large_magnitudes(name, dtype):
     with warnings.catch_warnings(), np.errstate(over="warn", divide="warn", invalid="warn"):
         warnings.simplefilter("error")
         y = fn(x)
-        g = np.linspace(-1, 1, y.size).reshape(y.shape).astype(dtype)
+        g = np.linspace(-1, 1, y.numel()).reshape(y.shape).astype(dtype)
         y.backward(g)
     # Conditioning, not slack: an input of magnitude BIG is only known to within half an
     # ulp, BIG * eps / 2, and exp(x - logsumexp(x)) moves by that much relatively.

@@ -33,13 +33,12 @@ def _log_softmax(x, axis):
 REDUCTIONS = {
     "sum": (tg.sum, np.sum, False, False),
     "mean": (tg.mean, np.mean, False, False),
-    "var": (tg.var, np.var, False, False),
-    "var(ddof=1)": (lambda x, **kw: tg.var(x, ddof=1, **kw),
-                    lambda x, **kw: np.var(x, ddof=1, **kw), False, True),
+    # var/std default to PyTorch's unbiased estimate (np.var/np.std's ddof=1)
+    "var": (tg.var, lambda x, **kw: np.var(x, ddof=1, **kw), False, True),
+    "var(ddof=0)": (lambda x, **kw: tg.var(x, ddof=0, **kw), np.var, False, False),
     # std = sqrt(var): distinct values keep var (the sqrt's argument) away from 0
-    "std": (tg.std, np.std, True, True),
-    "std(ddof=1)": (lambda x, **kw: x.std(ddof=1, **kw),
-                    lambda x, **kw: np.std(x, ddof=1, **kw), True, True),
+    "std": (tg.std, lambda x, **kw: np.std(x, ddof=1, **kw), True, True),
+    "std(correction=0)": (lambda x, **kw: x.std(correction=0, **kw), np.std, True, True),
     "max": (tg.max, np.max, True, False),
     "min": (tg.min, np.min, True, False),
     "logsumexp": (tg.logsumexp, _logsumexp, False, False),

@@ -1,6 +1,6 @@
 """Ops that move data: reshape/view, permute/transpose/swapaxes/T/mT, broadcast_to/expand,
 squeeze/unsqueeze/flatten, indexing (basic, integer arrays with repeats, boolean masks),
-cat/concatenate/stack, and astype/float."""
+cat/concatenate/stack, and astype/float/clone."""
 
 from __future__ import annotations
 
@@ -180,6 +180,7 @@ CASTS = {
     "astype": lambda t: t.astype("float32"),
     "x.float()": lambda t: t.float(),
     "astype->float64": lambda t: tg.astype(t.astype(np.float32), np.float64),
+    "clone": lambda t: t.clone(),
 }
 
 
@@ -188,8 +189,16 @@ CASTS = {
 def test_cast(name, data, shape):
     """float64 -> float32: dyadic values and a 2^-8 step are exact in float32, so finite
     differences stay exact (round-off, not the op, would otherwise dominate)."""
-    ref = {"astype->float64": lambda a: a}.get(name, lambda a: a.astype(np.float32))
+    same = lambda a: a  # noqa: E731
+    ref = {"astype->float64": same, "clone": same}.get(name, lambda a: a.astype(np.float32))
     check_op(CASTS[name], [data.draw(arrays(shape, DYADIC))], data, ref, eps=2.0 ** -8)
+
+
+def test_clone_owns_its_memory():
+    x = tg.Tensor(np.ones(2), requires_grad=True)
+    y = x.clone()
+    y.data[0] = 5.0
+    assert x.data[0] == 1.0 and y.grad_fn is not None
 
 
 def test_cast_to_same_dtype_is_the_tensor_itself():

@@ -49,13 +49,24 @@ def test_hooks_chain_in_registration_order_and_apply_before_accumulation():
 def test_the_removal_handle():
     x = leaf(1.0, 2.0)
     calls = []
-    remove = x.register_hook(lambda g: calls.append(1))
+    handle = x.register_hook(lambda g: calls.append(1))
     (x * 1.0).sum().backward()
-    remove()
-    remove()                                       # removing twice is harmless
+    handle.remove()
+    handle.remove()                                # removing twice is harmless
     (x * 1.0).sum().backward()
     assert calls == [1]
     np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    with x.register_hook(lambda g: g * 0.0):       # a handle as a context manager
+        (x * 1.0).sum().backward()
+    (x * 1.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+
+
+def test_a_hook_may_not_change_the_dtype():
+    x = leaf(1.0, 2.0)
+    x.register_hook(lambda g: g.float())
+    with pytest.raises(RuntimeError, match="float32 for a gradient of shape \\(2,\\) float64"):
+        (x * 1.0).sum().backward()
 
 
 def test_retained_grad_sees_the_hooked_gradient_and_errors():

@@ -12,7 +12,7 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
 ``reduce.py``       ``sum max min``
 ``softmax.py``      ``softmax log_softmax logsumexp``
 ``matmul.py``       ``@``
-``shape.py``        ``reshape permute broadcast_to [] cat stack astype``
+``shape.py``        ``reshape permute broadcast_to [] cat stack astype clone``
 ==================  =========================================================
 
 This module defines the public functions (``tinygrad_edu.exp(x)`` ...), the composites built
@@ -24,6 +24,7 @@ Reductions take NumPy's ``axis``/``keepdims``; PyTorch's ``dim``/``keepdim`` are
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,8 +35,10 @@ from .activation import LeakyRelu, Relu, Sigmoid, Softplus, Tanh
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
 from .matmul import Matmul
 from .reduce import Max, Min, Sum
+from .reduce import reduced_axes as _reduced_axes
+from .reduce import reduced_count as _reduced_count
 from .select import Clip, Maximum, Minimum, Where
-from .shape import BroadcastTo, Cast, Cat, GetItem, Permute, Reshape, Stack
+from .shape import BroadcastTo, Cast, Cat, Clone, GetItem, Permute, Reshape, Stack
 from .softmax import LogSoftmax, LogSumExp, Softmax
 from .unary import Abs, Exp, Log, Sqrt
 
@@ -168,28 +171,48 @@ def sum(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
          dim: Axis = None, keepdim: bool | None = None) -> Tensor:
-    """Mean over ``axis``: sum / count."""
+    """Mean over ``axis``: sum / count (NaN over no values, as NumPy and PyTorch)."""
     axis, keepdims = _axis("mean", axis, keepdims, dim, keepdim)
     s = Sum.apply(x, axis=axis, keepdims=keepdims)
-    return s / builtins.max(x.data.size // builtins.max(s.data.size, 1), 1)
+    count = _reduced_count(x.shape, axis)
+    return s / count if count else s * np.nan
 
 
-def var(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *,
-        dim: Axis = None, keepdim: bool | None = None) -> Tensor:
-    """Variance over ``axis``: sum((x - mean)^2) / (count - ddof); NumPy's default ddof=0."""
+def _correction(op: str, ddof: int | None, correction: int | None) -> int:
+    if ddof is not None and correction is not None:
+        raise TypeError(f"{op}: give ddof or correction, not both")
+    return 1 if ddof is None and correction is None else (
+        ddof if correction is None else correction)
+
+
+def var(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int | None = None, *,
+        dim: Axis = None, keepdim: bool | None = None, correction: int | None = None) -> Tensor:
+    """Variance over ``axis``: sum((x - mean)^2) / (count - correction).
+
+    The default is PyTorch's unbiased estimate (``correction=1``); NumPy's ``np.var``
+    default is ``ddof=0`` (``ddof`` is NumPy's name for ``correction``).
+    """
+    c = _correction("var", ddof, correction)
     axis, keepdims = _axis("var", axis, keepdims, dim, keepdim)
+    count = _reduced_count(x.shape, axis)
+    if count - c <= 0:
+        raise ValueError(f"var: correction={c} leaves no degrees of freedom for {count} "
+                         f"values per output (input shape {x.shape}, axis {axis})")
     d = x - mean(x, axis=axis, keepdims=True)
-    s = Sum.apply(d * d, axis=axis, keepdims=keepdims)
-    count = x.data.size // builtins.max(s.data.size, 1)
-    if count - ddof <= 0:
-        raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for {count} values")
-    return s / (count - ddof)
+    return Sum.apply(d * d, axis=axis, keepdims=keepdims) / (count - c)
 
 
-def std(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int = 0, *,
-        dim: Axis = None, keepdim: bool | None = None) -> Tensor:
-    """Standard deviation: sqrt(var); NumPy's default ddof=0."""
-    return sqrt(var(x, axis, keepdims, ddof, dim=dim, keepdim=keepdim))
+def std(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int | None = None, *,
+        dim: Axis = None, keepdim: bool | None = None, correction: int | None = None) -> Tensor:
+    """Standard deviation: sqrt(var) (unbiased by default, as `var`).
+
+    Where the deviation is exactly 0 the gradient is 0, as in PyTorch, not 0 * inf = NaN.
+    """
+    v = var(x, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction)
+    zero = v.data == 0
+    if not zero.any():
+        return sqrt(v)
+    return where(zero, 0.0, sqrt(where(zero, 1.0, v)))  # no path through sqrt'(0)
 
 
 def max(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
@@ -285,6 +308,9 @@ def expand(x: Tensor, *sizes: int) -> Tensor:
     """PyTorch's expand: broadcast_to where -1 keeps that axis's size."""
     sizes = _shape_args(sizes)
     lead = len(sizes) - x.ndim
+    if lead < 0 or -1 in sizes[:lead]:
+        raise ValueError(f"expand: sizes {sizes} for a tensor of shape {x.shape}: expected "
+                         f"at least {x.ndim} sizes, and -1 only where the tensor has an axis")
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     return BroadcastTo.apply(x, shape=shape)
 
@@ -292,12 +318,9 @@ def expand(x: Tensor, *sizes: int) -> Tensor:
 def squeeze(x: Tensor, axis: Axis = None, *, dim: Axis = None) -> Tensor:
     """Remove size-1 axes (all of them, or those in ``axis`` that have size 1, like PyTorch)."""
     axis = dim if dim is not None else axis
-    if axis is None:
-        shape = tuple(n for n in x.shape if n != 1)
-    else:
-        axes = {a % x.ndim for a in (axis if isinstance(axis, tuple) else (axis,))}
-        shape = tuple(n for i, n in enumerate(x.shape) if not (i in axes and n == 1))
-    return Reshape.apply(x, shape=shape)
+    axes = set(range(x.ndim)) if axis is None else _reduced_axes(x.ndim, axis)
+    return Reshape.apply(x, shape=tuple(n for i, n in enumerate(x.shape)
+                                        if not (i in axes and n == 1)))
 
 
 def unsqueeze(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
@@ -314,7 +337,11 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if x.ndim == 0:
         return Reshape.apply(x, shape=(1,))
     s, e = start_dim % x.ndim, end_dim % x.ndim
-    return Reshape.apply(x, shape=(*x.shape[:s], -1, *x.shape[e + 1:]))
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                         f"for a tensor of shape {x.shape}")
+    merged = math.prod(x.shape[s:e + 1])  # not -1: that is ambiguous for empty tensors
+    return Reshape.apply(x, shape=(*x.shape[:s], merged, *x.shape[e + 1:]))
 
 
 def _index(index: Any) -> Any:
@@ -361,6 +388,11 @@ def astype(x: Tensor, dtype: Any) -> Tensor:
     return Cast.apply(x, dtype=dtype)
 
 
+def clone(x: Tensor) -> Tensor:
+    """A copy of x in new memory, still connected to the graph (gradient passes through)."""
+    return Clone.apply(x)
+
+
 # ----------------------------------------------------------------------------- comparisons
 def _compare(ufunc, name: str):
     def compare(a: Operand, b: Operand) -> Tensor:
@@ -383,7 +415,7 @@ def _bind() -> None:
     for fn in (add, sub, mul, div, neg, pow, matmul, exp, log, sqrt, abs, sigmoid, tanh, relu,
                leaky_relu, softplus, maximum, minimum, clip, sum, mean, var, std, max, min,
                argmax, argmin, softmax, log_softmax, logsumexp, reshape, permute, swapaxes,
-               transpose, broadcast_to, expand, squeeze, unsqueeze, flatten, astype,
+               transpose, broadcast_to, expand, squeeze, unsqueeze, flatten, astype, clone,
                eq, ne, lt, le, gt, ge):
         setattr(T, fn.__name__, fn)
     T.clamp = clip
@@ -405,7 +437,9 @@ def _bind() -> None:
     T.__rmatmul__ = lambda self, other: Matmul.apply(other, self)
     T.__abs__ = abs
     T.__getitem__ = getitem
-    T.__eq__, T.__ne__ = eq, ne
+    # `x == None` is False (as in PyTorch), not an elementwise comparison with an object
+    T.__eq__ = lambda self, other: NotImplemented if other is None else eq(self, other)
+    T.__ne__ = lambda self, other: NotImplemented if other is None else ne(self, other)
     T.__lt__, T.__le__, T.__gt__, T.__ge__ = lt, le, gt, ge
     T.T = property(lambda self: Permute.apply(self, axes=tuple(reversed(range(self.ndim)))))
     T.mT = property(lambda self: swapaxes(self, -1, -2))

@@ -24,7 +24,8 @@ class Sigmoid(Function):
 
     e^-a is capped at the dtype's largest finite exponential, so there is no overflow
     warning: for a below -709.78 (float64) / -88.72 (float32) the result is that cap's
-    sigmoid, 5.6e-309 / 2.9e-39, instead of something even closer to 0.  For
+    sigmoid, 5.6e-309 / 2.9e-39, instead of something even closer to 0 (float16 is
+    computed in float32 and rounded).  For
     log-probabilities use the logits-based losses (log-sum-exp), not log(sigmoid(a)).
     The backward uses only ``out``: no NaN at large |a|.
     """
@@ -32,6 +33,8 @@ class Sigmoid(Function):
     saves_inputs = False
 
     def forward(self, a):
+        if a.dtype.char == "e":  # float16: its cap (-11.09) is far above its smallest
+            return self.forward(a.astype(np.float32)).astype(np.float16)  # values
         e = np.empty(a.shape, a.dtype if a.dtype.kind == "f" else np.float64)  # even for 0-d
         np.negative(a, out=e)
         np.minimum(e, _exp_max(e.dtype), out=e)

@@ -84,7 +84,8 @@ class Pow(Function):
     Where b == 0 (and b is a constant), or a == b == 0, da is 0 for any a (a^0 is
     constant), as in PyTorch; where a == 0, db is taken as 0 (the limit for b > 0).  Both
     evaluate the formula with the base shifted to 1 by a constant in those places, so
-    first and second derivatives elsewhere are unchanged and no 0 * inf appears.
+    first and second derivatives elsewhere are unchanged and no 0 * inf appears.  For a
+    negative Python base db is NaN (log a is not real), as in PyTorch.
     """
 
     def forward(self, a, b):
@@ -101,7 +102,7 @@ class Pow(Function):
             ga = g * b * (a + np.where(flat, 1 - a_data, 0) if flat.any() else a) ** (b - 1)
         if self.needs_grad(1):
             if isinstance(a, int | float):  # a Python base: keep it weakly typed (float32 stays)
-                log_a = math.log(a) if a != 0 else 0.0
+                log_a = math.log(a) if a > 0 else 0.0 if a == 0 else math.nan  # NaN as PyTorch
             else:
                 log_a = Log.call(a + zero_base if zero_base.any() else a)
             gb = g * out * log_a

@@ -5,19 +5,35 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd import Function
 from .shape import BroadcastTo
 
 
+def reduced_axes(ndim: int, axis) -> set[int]:
+    """The axes a reduction over ``axis`` removes, as non-negative positions.
+
+    A 0-d tensor accepts axis 0 / -1 and has nothing to remove, as in PyTorch.
+    """
+    if axis is None:
+        return set(range(ndim))
+    if not ndim:
+        return set()
+    return {ax % ndim for ax in (axis if isinstance(axis, tuple) else (axis,))}
+
+
 def keepdims_shape(shape: tuple[int, ...], axis) -> tuple[int, ...]:
     """``shape`` with the reduced axes set to 1 (what ``keepdims=True`` gives)."""
-    if axis is None:
-        return (1,) * len(shape)
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    axes = {ax % len(shape) for ax in axes}
+    axes = reduced_axes(len(shape), axis)
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def reduced_count(shape: tuple[int, ...], axis) -> int:
+    """How many values each output of a reduction over ``axis`` combines."""
+    return math.prod(shape[i] for i in reduced_axes(len(shape), axis))
 
 
 def _upstream(g, shape, axis, keepdims):
@@ -53,8 +69,13 @@ class Max(Function):
 
     def backward(self, g, out, a):
         x = self.inputs[0]
-        hit = x == self.reduce(x, axis=self.axis, keepdims=True)
-        weight = (hit / hit.sum(axis=self.axis, keepdims=True)).astype(x.dtype, copy=False)
+        m = self.reduce(x, axis=self.axis, keepdims=True)
+        hit = x == m
+        count = hit.sum(axis=self.axis, keepdims=True)
+        if not count.all():  # the extreme is NaN: the NaN entries get the gradient
+            hit |= np.isnan(x) & np.isnan(m)
+            count = hit.sum(axis=self.axis, keepdims=True)
+        weight = (hit / count).astype(x.dtype, copy=False)
         return (_upstream(g, x.shape, self.axis, self.keepdims) * weight,)
 
 

@@ -1,4 +1,5 @@
-"""Ops that move data without arithmetic: reshape, permute, broadcast, index, join, cast."""
+"""Ops that move data without arithmetic: reshape, permute, broadcast, index, join, cast,
+copy."""
 
 from __future__ import annotations
 
@@ -45,6 +46,9 @@ class BroadcastTo(Function):
     saves_inputs = saves_output = False
 
     def forward(self, a, shape):
+        if a.ndim > len(shape):  # the copy below would silently drop leading 1s
+            raise ValueError(f"cannot broadcast a tensor of {a.ndim} dimensions to the "
+                             f"{len(shape)} dimensions of {shape}")
         if math.prod(shape) <= _SMALL:  # a small copy is ~8x cheaper than np.broadcast_to
             out = np.empty(shape, a.dtype)
             out[...] = a
@@ -140,3 +144,10 @@ class Cast(Function):
 
     def backward(self, g, out, a):
         return (g,)
+
+
+class Clone(Cast):
+    """out = a copy of a (new memory);  da = g."""
+
+    def forward(self, a):
+        return a.copy()

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from ..autograd import Function
-from .reduce import keepdims_shape
+from .reduce import keepdims_shape, reduced_axes
 from .unary import Exp
 
 
-def _shifted(a, axis):
-    """a - max(a) along axis, with all -inf slices left finite (they give 0/ -inf, not NaN)."""
+def _shift(a, axis):
+    """max(a) along axis (keepdims) as the stabilising shift; 0 where that max is not
+    finite (an all -inf slice then gives 0 / -inf, not NaN) or the axis is empty."""
+    if a.size == 0:
+        return np.zeros(keepdims_shape(a.shape, axis), a.dtype)
     m = a.max(axis=axis, keepdims=True)
-    return a - np.where(np.isfinite(m), m, 0)
+    return np.where(np.isfinite(m), m, 0)
+
+
+def _quiet_unless(ok: bool) -> contextlib.AbstractContextManager:
+    """Silence NumPy's divide/invalid warnings unless ``ok``: a slice whose terms sum to 0
+    (all -inf, or empty) gives -inf / NaN, PyTorch's results, without a warning."""
+    return _LOUD if ok else np.errstate(divide="ignore", invalid="ignore")
+
+
+_LOUD = contextlib.nullcontext()
 
 
 class Softmax(Function):
@@ -22,8 +36,10 @@ class Softmax(Function):
 
     def forward(self, a, axis=-1):
         self.axis = axis
-        e = np.exp(_shifted(a, axis))
-        e /= e.sum(axis=axis, keepdims=True)
+        e = np.exp(a - _shift(a, axis))
+        total = e.sum(axis=axis, keepdims=True)
+        with _quiet_unless(total.all()):
+            e /= total
         return e
 
     def backward(self, g, out, a):
@@ -39,8 +55,10 @@ class LogSoftmax(Function):
 
     def forward(self, a, axis=-1):
         self.axis = axis
-        z = _shifted(a, axis)
-        return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+        z = a - _shift(a, axis)
+        total = np.exp(z).sum(axis=axis, keepdims=True)
+        with _quiet_unless(total.all()):
+            return z - np.log(total)
 
     def backward(self, g, out, a):
         return (g - Exp.call(out) * g.sum(axis=self.axis, keepdims=True),)
@@ -51,13 +69,18 @@ class LogSumExp(Function):
 
     def forward(self, a, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
-        m = a.max(axis=axis, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)
-        out = np.log(np.exp(a - m).sum(axis=axis, keepdims=True)) + m
-        return out if keepdims else np.squeeze(out, axis=axis)
+        m = _shift(a, axis)
+        total = np.exp(a - m).sum(axis=axis, keepdims=True)
+        with _quiet_unless(total.all()):
+            out = np.log(total) + m
+        if keepdims:
+            return out
+        gone = reduced_axes(a.ndim, axis)
+        return out.reshape(tuple(n for i, n in enumerate(a.shape) if i not in gone))
 
     def backward(self, g, out, a):
         if not self.keepdims and self.axis is not None:
             kshape = keepdims_shape(self.inputs[0].shape, self.axis)  # a is saved
             g, out = g.reshape(kshape), out.reshape(kshape)
-        return (g * Exp.call(a - out),)
+        with _quiet_unless(np.isfinite(self.out).all()):  # out = -inf: NaN, as PyTorch
+            return (g * Exp.call(a - out),)
