@@ -105,7 +105,7 @@ def test_create_graph_gives_each_leaf_a_grad_of_its_own():
     a, b = f64(1.0, 2.0), f64(3.0, 4.0)
     (a + b).sum().backward(create_graph=True)           # Add hands both the same gradient
     assert a.grad is not b.grad and not np.shares_memory(a.grad.data, b.grad.data)
-    a.grad.zero_()
+    a.grad.data[...] = 0.0
     np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
     g = f64(5.0, 6.0, requires_grad=False)
     c = f64(1.0, 1.0)
@@ -121,7 +121,46 @@ def test_a_leaf_that_requires_grad_is_zeroed_only_under_no_grad():
     with tg.no_grad():
         w.zero_()
     np.testing.assert_array_equal(w.data, [0.0, 0.0])
-    (w * 2.0).zero_()                                    # a non-leaf result may be zeroed
+    with pytest.raises(RuntimeError, match=r"zero_: .* the output of a recorded op"):
+        (w * 2.0).zero_()                                # its consumers may have saved it
+
+
+def test_backward_through_data_changed_in_place_since_raises():
+    """The gradient of x*x is 2x with the x of the forward pass: changing x in place
+    before backward must not silently give 2 * (new x)."""
+    x = f64(1.0, 2.0)
+    y = (x * x).sum()
+    with tg.no_grad():
+        x.zero_()
+    with pytest.raises(RuntimeError, match=r"mul backward: its input 0, a leaf of shape \(2,\)"):
+        y.backward()
+    z = (x + 1.0).sum()                                  # add saves nothing: no complaint
+    with tg.no_grad():
+        x.zero_()
+    z.backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+
+
+@pytest.mark.parametrize("change", ["SGD", "Adam", "init", "load_state_dict",
+                                    "vector_to_parameters"])
+def test_an_optimizer_step_or_reload_between_forward_and_backward_is_caught(change):
+    """The second layer's weight is saved (the first layer's gradient goes through it)."""
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Tanh(), tg.nn.Linear(4, 2))
+    loss = (model(tg.Tensor(np.ones((4, 3), np.float32))) ** 2).sum()
+    loss.backward(retain_graph=True)
+    if change in ("SGD", "Adam"):
+        getattr(tg.optim, change)(model.parameters(), lr=0.1).step()
+    elif change == "init":
+        tg.nn.init.normal_(model[2].weight)
+    elif change == "load_state_dict":
+        model.load_state_dict(model.state_dict())
+    else:
+        vec = tg.nn.utils.parameters_to_vector(model.parameters())
+        tg.nn.utils.vector_to_parameters(vec, model.parameters())
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
+    fresh = (model(tg.Tensor(np.ones((4, 3), np.float32))) ** 2).sum()
+    fresh.backward()                                     # a graph recorded afterwards is fine
 
 
 def test_grad_is_stolen_only_when_nothing_else_holds_it():

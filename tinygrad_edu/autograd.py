@@ -107,6 +107,30 @@ class enable_grad(_GradMode):
     mode = True
 
 
+# --------------------------------------------------------------------------- in-place changes
+_clock = 0  # PyTorch's per-tensor version counters, with one clock for all of them
+
+
+def new_version() -> int:
+    """A version number newer than every op recorded so far.
+
+    Whatever changes a tensor's data in place (an optimizer step, an init, ``zero_``,
+    ``load_state_dict``) sets ``tensor._version`` to it; a backward through an op that
+    saved that tensor's data before the change then raises instead of silently using the
+    new values (`_check_unchanged`).
+    """
+    global _clock
+    _clock += 1
+    return _clock
+
+
+def mark_changed(*tensors: Tensor) -> None:
+    """Record that ``tensors`` were changed in place (see `new_version`)."""
+    version = new_version()
+    for t in tensors:
+        t._version = version
+
+
 # --------------------------------------------------------------------------- Function
 Node = Any  # a Function, or a leaf Tensor that requires grad
 
@@ -124,6 +148,7 @@ class Function:
     out_shape: tuple[int, ...]
     out_dtype: np.dtype
     hooks: list | None = None       # hooks registered on the output tensor
+    stamp: int = 0                  # the version clock when the op was recorded
     retained: Tensor | None = None  # the output tensor, if it called retain_grad()
 
     def forward(self, *args: Any) -> np.ndarray:
@@ -169,6 +194,7 @@ class Function:
             ctx.out = out if cls.saves_output else None
             ctx.out_shape = out.shape
             ctx.out_dtype = out.dtype
+            ctx.stamp = _clock
             t._ctx = ctx
             t.requires_grad = True
             if _anomaly_mode:
@@ -389,6 +415,8 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
                 continue
             elif node.retained is not None:
                 _accumulate(node.retained, g, create_graph)
+            if node.stamp != _clock:  # something changed in place since the op was recorded
+                _check_unchanged(node)
             if create_graph:
                 out, inputs = node._saved_tensors()
                 in_grads = node.backward(g, out, *inputs)
@@ -418,6 +446,17 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
     finally:
         _grad_enabled = prev_mode
     return captured
+
+
+def _check_unchanged(node: Function) -> None:
+    """Refuse to run ``node.backward`` on saved data of a leaf changed in place since."""
+    for i, (p, saved) in enumerate(zip(node.next, node.inputs)):
+        if saved is not None and isinstance(p, Tensor) and p._version > node.stamp:
+            raise RuntimeError(
+                f"{node.name} backward: its input {i}, a leaf of shape {p.shape}, was changed "
+                f"in place (an optimizer step, zero_, an init or load_state_dict) after the "
+                f"op was recorded, and the op saved the old values for its gradient. Compute "
+                f"the output again after the change (PyTorch raises here too).")
 
 
 def _release(node: Node, ready: list, deps: dict[int, int], retain_graph: bool) -> None:

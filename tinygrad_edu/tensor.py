@@ -80,6 +80,7 @@ class Tensor:
     name: str | None = None
     _ctx = None                      # the Function that made this tensor (None for leaves)
     hooks: list[Callable] | None = None  # gradient hooks of a leaf (a node keeps its own)
+    _version: int = 0                # when the data was last changed in place (a leaf's)
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
@@ -239,12 +240,20 @@ class Tensor:
         """Fill with zeros in place (outside the graph); returns ``self``.
 
         As in PyTorch, a leaf that requires grad may be changed in place only under
-        ``no_grad()`` (e.g. re-initialising a weight).
+        ``no_grad()`` (e.g. re-initialising a weight), and a backward through ops that saved
+        its old values then raises.  The output of a recorded op may not be changed.
         """
-        if self.requires_grad and self._ctx is None and _autograd.is_grad_enabled():
+        if self._ctx is not None:
             raise RuntimeError(
-                f"zero_: a leaf tensor that requires grad (shape {self.shape}) can't be "
-                f"changed in place while gradients are recorded; do it inside no_grad()")
+                f"zero_: this tensor (shape {self.shape}) is the output of a recorded op "
+                f"({self._ctx!r}) whose consumers may have saved it; use zeros_like() "
+                f"instead")
+        if self.requires_grad:
+            if _autograd.is_grad_enabled():
+                raise RuntimeError(
+                    f"zero_: a leaf tensor that requires grad (shape {self.shape}) can't be "
+                    f"changed in place while gradients are recorded; do it inside no_grad()")
+            _autograd.mark_changed(self)
         self.data[...] = 0
         return self
 

@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from ..autograd import mark_changed
 from ..random import default_generator
 from ..tensor import Tensor
 
@@ -72,6 +73,7 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 def _fill(tensor: Tensor, values: np.ndarray | float) -> Tensor:
     tensor.data[...] = values
+    mark_changed(tensor)
     return tensor
 
 

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..autograd import mark_changed
 from ..tensor import Tensor
 from .parameter import Parameter
 
@@ -307,6 +308,7 @@ class Module:
                                "\n\t" + "\n\t".join(errors))
         for target, value in copies:
             np.copyto(target.data, value, casting="unsafe")
+            mark_changed(target)
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ repr

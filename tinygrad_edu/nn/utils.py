@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from .. import ops
+from ..autograd import mark_changed
 from ..tensor import Tensor
 from .module import Module
 
@@ -35,6 +36,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     for p in params:
         n = p.data.size
         np.copyto(p.data, vec.data[start:start + n].reshape(p.shape), casting="unsafe")
+        mark_changed(p)
         start += n
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import new_version
 from .optimizer import Optimizer, ParamGroups
 
 
@@ -46,6 +47,7 @@ class Adam(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
         loss = self._eval_closure(closure)
+        version = new_version()  # graphs recorded before the step can't backward through p
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
             weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
@@ -80,6 +82,7 @@ class Adam(Optimizer):
                 update = np.divide(m, denom, out=denom)
                 update *= lr / (1 - beta1**t)
                 x -= update
+                p._version = version
         return loss
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import new_version
 from .optimizer import Optimizer, ParamGroups
 
 
@@ -40,6 +41,7 @@ class SGD(Optimizer):
         """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
         loss = self._eval_closure(closure)
         scratch = self._scratch
+        version = new_version()  # graphs recorded before the step can't backward through p
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
@@ -70,4 +72,5 @@ class SGD(Optimizer):
                 if scaled is None or scaled.shape != g.shape or scaled.dtype != g.dtype:
                     scaled = scratch[p] = np.empty_like(g)
                 p.data -= np.multiply(g, lr, out=scaled)
+                p._version = version
         return loss
