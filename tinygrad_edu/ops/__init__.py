@@ -179,10 +179,12 @@ def mean(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
 
 
 def _correction(op: str, ddof: int | None, correction: int | None) -> int:
-    if ddof is not None and correction is not None:
+    """PyTorch's ``correction`` or NumPy's ``ddof`` (one of them), PyTorch's 1 by default."""
+    if correction is None:
+        return 1 if ddof is None else ddof
+    if ddof is not None:
         raise TypeError(f"{op}: give ddof or correction, not both")
-    return 1 if ddof is None and correction is None else (
-        ddof if correction is None else correction)
+    return correction
 
 
 def var(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int | None = None, *,
@@ -318,7 +320,7 @@ def expand(x: Tensor, *sizes: int) -> Tensor:
 def squeeze(x: Tensor, axis: Axis = None, *, dim: Axis = None) -> Tensor:
     """Remove size-1 axes (all of them, or those in ``axis`` that have size 1, like PyTorch)."""
     axis = dim if dim is not None else axis
-    axes = set(range(x.ndim)) if axis is None else _reduced_axes(x.ndim, axis)
+    axes = _reduced_axes(x.ndim, axis)
     return Reshape.apply(x, shape=tuple(n for i, n in enumerate(x.shape)
                                         if not (i in axes and n == 1)))
 

@@ -7,7 +7,7 @@ import contextlib
 import numpy as np
 
 from ..autograd import Function
-from .reduce import keepdims_shape, reduced_axes
+from .reduce import keepdims_shape
 from .unary import Exp
 
 
@@ -73,10 +73,7 @@ class LogSumExp(Function):
         total = np.exp(a - m).sum(axis=axis, keepdims=True)
         with _quiet_unless(total.all()):
             out = np.log(total) + m
-        if keepdims:
-            return out
-        gone = reduced_axes(a.ndim, axis)
-        return out.reshape(tuple(n for i, n in enumerate(a.shape) if i not in gone))
+        return out if keepdims or not out.ndim else np.squeeze(out, axis=axis)
 
     def backward(self, g, out, a):
         if not self.keepdims and self.axis is not None:
