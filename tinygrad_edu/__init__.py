@@ -20,6 +20,28 @@ from .creation import (
                        zeros,
                        zeros_like,
 )
+from .dtypes import (
+                       bool,
+                       cdouble,
+                       cfloat,
+                       complex64,
+                       complex128,
+                       double,
+                       float,
+                       float16,
+                       float32,
+                       float64,
+                       half,
+                       int,
+                       int8,
+                       int16,
+                       int32,
+                       int64,
+                       long,
+                       short,
+                       uint8,
+)
+from .errors import DTypeError, ShapeError
 from .ops import (
                        abs,
                        add,
