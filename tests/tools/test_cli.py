@@ -150,3 +150,20 @@ def test_console_script(tmp_path):
     done = subprocess.run([str(exe), "gradcheck", "op", "mymodule:BadMul", "--shape", "3,4"],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 1 and "d out[1, 2] / d b[1, 2]" in done.stdout, done.stderr
+
+
+def test_version_flag_prints_the_package_version(capsys):
+    import tinygrad_edu
+
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    assert out.strip() == f"tinygrad-edu {tinygrad_edu.__version__}"
+
+
+def test_python_dash_m_runs_the_same_command_line():
+    root = HERE.parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    res = subprocess.run([sys.executable, "-m", "tinygrad_edu", "gradcheck", "op", "tanh",
+                          "--shape", "2"], capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert "gradcheck op tanh" in res.stdout

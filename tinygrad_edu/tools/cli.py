@@ -2,7 +2,7 @@
 
 Parses arguments, runs `tinygrad_edu.tools.experiments` and prints its rows as tables (the
 logic, and the same experiments as Python functions, live there).  Also runnable as
-``python -m tinygrad_edu.tools.cli``.  Exit codes: 0 all agree; 1 autograd disagrees with
+``python -m tinygrad_edu``.  Exit codes: 0 all agree; 1 autograd disagrees with
 central differences (in float64) or with a corrected formula (or, with ``--strict``, an
 article's formula differs); 2 bad usage (an error inside an op prints its traceback instead).
 """
@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import __version__
 from . import experiments as ex
 from .graph import GraphvizNotFoundError, render, to_dot
 
@@ -111,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Gradient-check experiments: autograd against central and forward "
                     "differences and the articles' hand-derived formulas.",
         epilog=EXAMPLES)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     check = argparse.ArgumentParser(add_help=False)
