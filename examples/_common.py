@@ -10,6 +10,7 @@ the example files themselves, top to bottom.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -25,9 +26,9 @@ from tinygrad_edu.tools import plots
 from tinygrad_edu.tools.progress import progress
 
 __all__ = [
-    "accuracy", "base_parser", "int_list", "linear_layers", "load_or_synthesize", "logits_of",
-    "mean_std", "mlp", "positive_int", "progress", "run_seeds", "save_standard_plots",
-    "synthetic_images",
+    "accuracy", "base_parser", "int_list", "limit_blas_threads", "linear_layers",
+    "load_or_synthesize", "logits_of", "mean_std", "mlp", "positive_int", "progress",
+    "run_seeds", "save_standard_plots", "synthetic_images",
 ]
 
 
@@ -53,9 +54,13 @@ def positive_int(text: str) -> int:
 
 
 def base_parser(name: str, doc: str | None, *, epochs: int, lr: float | None, seed: int = 1,
-                epochs_help: str = "training epochs") -> argparse.ArgumentParser:
+                epochs_help: str = "training epochs", threads: int = 1
+                ) -> argparse.ArgumentParser:
     """The flags every example has (``--lr`` unless ``lr`` is None: an optimiser that
-    chooses its own steps); each example adds its article's exercises."""
+    chooses its own steps); each example adds its article's exercises.  ``threads`` is the
+    example's default number of BLAS threads: the fastest for its sizes on the project's
+    2-core machine (its matrices are small, and BLAS threads fighting over them made the
+    examples 3-18x slower than with one)."""
     p = argparse.ArgumentParser(
         prog=f"{name}.py", description=(doc or "").split("\n\n")[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -79,6 +84,8 @@ def base_parser(name: str, doc: str | None, *, epochs: int, lr: float | None, se
     p.add_argument("--synthetic", action="store_true",
                    help="use generated data of the right shape instead of the real files "
                         "(tests only: the numbers mean nothing)")
+    p.add_argument("--threads", type=positive_int, default=threads,
+                   help="BLAS threads (NumPy's and SciPy's), set with threadpoolctl")
     p.add_argument("--no-plots", action="store_true", help="skip the PNGs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -205,14 +212,35 @@ def save_standard_plots(out: Path, name: str, history: dict[str, list[float]], *
     return paths
 
 
+# ------------------------------------------------------------------------ threads
+def limit_blas_threads(n: int) -> str:
+    """Limit every BLAS in the process to ``n`` threads; returns the header line saying so.
+
+    SciPy ships its own OpenBLAS, loaded only when SciPy's linear algebra is imported, and
+    threadpoolctl reaches only the libraries already loaded: so SciPy's is loaded first.
+    """
+    with contextlib.suppress(ImportError):
+        import scipy.linalg  # noqa: F401  (loads SciPy's BLAS so that the limit reaches it)
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        return f"BLAS threads: library default (--threads {n} needs threadpoolctl)"
+    threadpool_limits(limits=n, user_api="blas")
+    libs = [f"{i['internal_api']} {i['num_threads']}" for i in threadpool_info()
+            if i["user_api"] == "blas"]
+    return f"BLAS threads: {n} ({', '.join(libs)})"
+
+
 # ------------------------------------------------------------------------ seeds
 def run_seeds(train: Callable[[argparse.Namespace], dict], args: argparse.Namespace,
               metrics: Sequence[str]) -> dict:
     """Run ``train(args)`` once, or for ``--seeds N`` once per seed (plots in out/seed<k>).
 
     Returns the run's result dict; with several seeds, ``{"runs": [...], "summary": ...}``
-    where summary maps each metric to "mean ± std" and the table is printed.
+    where summary maps each metric to "mean ± std" and the table is printed.  BLAS is
+    limited to ``--threads`` first.
     """
+    print(limit_blas_threads(args.threads))
     if args.seeds <= 1:
         return train(args)
     runs = []

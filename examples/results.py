@@ -4,9 +4,9 @@ For each article example this runs ``main([... "--seeds", "5"])`` twice -- the a
 recipe and ``--improved`` -- and tabulates the article's own metric, mean ± std over the
 seeds, with the seconds per run (the training loop, evaluation included).  It uses the real
 data (``--data-dir`` or ``TINYGRAD_EDU_DATA``); a missing file stops it with the loader's
-message.  BLAS is limited to one thread when ``threadpoolctl`` is installed (it comes with
-scikit-learn): on a 2-core machine that is both faster for these small matrices and steadier
-when something else is running.
+message.  Each example limits BLAS to its ``--threads`` default (one thread: on a 2-core
+machine that is both the fastest for these small matrices and steadier when something else
+is running).
 
 Run:  TINYGRAD_EDU_DATA=/path/to/datasets python examples/results.py
       python examples/results.py --only digits_001 --seeds 3
@@ -52,14 +52,6 @@ DATA = {
 }
 
 
-def limit_blas_threads():
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext(), "BLAS threads: library default"
-    return threadpool_limits(limits=1, user_api="blas"), "BLAS limited to 1 thread"
-
-
 def run(module, flags, log):
     """main(flags) with its output in ``log``; returns (runs, wall seconds)."""
     start = time.perf_counter()
@@ -90,48 +82,46 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    limiter, threads = limit_blas_threads()
     rows, notes = [], []
-    with limiter:
-        for name, network, reported, metrics, extra in ARTICLES:
-            if args.only and name not in args.only:
-                continue
-            module = importlib.import_module(name)
-            base = ["--seeds", str(args.seeds), "--quiet", "--no-plots", "--out",
-                    str(out / name), *extra]
-            if args.data_dir:
-                base += ["--data-dir", args.data_dir]
-            base += ["--tiny"] * args.tiny + ["--synthetic"] * args.synthetic
-            print(f"{name}: article recipe x {args.seeds} seeds ...", flush=True)
-            repro, wall_r = run(module, base, out / f"{name}.log")
-            print(f"{name}: --improved x {args.seeds} seeds ...", flush=True)
-            improved, wall_i = run(module, [*base, "--improved"], out / f"{name}-improved.log")
-            data = DATA[name] or repro[0].get("pool") or repro[0].get("data", "")
-            if name == "mnist_002":
-                data = f"5000 binarised images from the {data}; 70/15/15"
-            if name == "ng_003":
-                data = f"{data}; 80/20"
-            seconds = (f"{np.mean([r['seconds'] for r in repro]):.1f} / "
-                       f"{np.mean([r['seconds'] for r in improved]):.1f}")
-            rows.append(f"| {name} | {network} | {data} | {reported} | {cell(repro, metrics)} "
-                        f"| {cell(improved, metrics)} | {seconds} |")
-            if name == "mnist_002":
-                per_seed = ", ".join(
-                    f"seed {i + 1}: {r['test_accuracy']:.3f} "
-                    f"({int(r['dead_for_own_digit'])} dead on own digit, "
-                    f"{int(r['never_predicted'])} never predicted)" for i, r in enumerate(repro))
-                notes.append(f"- mnist_002 per seed, article recipe: {per_seed}.  Output "
-                             f"units dead on all 5000 images: "
-                             f"{sum(r['dead_output_units'] for r in repro):.0f} in total.")
-            print(f"{name}: done in {wall_r + wall_i:.0f} s", flush=True)
+    for name, network, reported, metrics, extra in ARTICLES:
+        if args.only and name not in args.only:
+            continue
+        module = importlib.import_module(name)
+        base = ["--seeds", str(args.seeds), "--quiet", "--no-plots", "--out",
+                str(out / name), *extra]
+        if args.data_dir:
+            base += ["--data-dir", args.data_dir]
+        base += ["--tiny"] * args.tiny + ["--synthetic"] * args.synthetic
+        print(f"{name}: article recipe x {args.seeds} seeds ...", flush=True)
+        repro, wall_r = run(module, base, out / f"{name}.log")
+        print(f"{name}: --improved x {args.seeds} seeds ...", flush=True)
+        improved, wall_i = run(module, [*base, "--improved"], out / f"{name}-improved.log")
+        data = DATA[name] or repro[0].get("pool") or repro[0].get("data", "")
+        if name == "mnist_002":
+            data = f"5000 binarised images from the {data}; 70/15/15"
+        if name == "ng_003":
+            data = f"{data}; 80/20"
+        seconds = (f"{np.mean([r['seconds'] for r in repro]):.1f} / "
+                   f"{np.mean([r['seconds'] for r in improved]):.1f}")
+        rows.append(f"| {name} | {network} | {data} | {reported} | {cell(repro, metrics)} "
+                    f"| {cell(improved, metrics)} | {seconds} |")
+        if name == "mnist_002":
+            per_seed = ", ".join(
+                f"seed {i + 1}: {r['test_accuracy']:.3f} "
+                f"({int(r['dead_for_own_digit'])} dead on own digit, "
+                f"{int(r['never_predicted'])} never predicted)" for i, r in enumerate(repro))
+            notes.append(f"- mnist_002 per seed, article recipe: {per_seed}.  Output "
+                         f"units dead on all 5000 images: "
+                         f"{sum(r['dead_output_units'] for r in repro):.0f} in total.")
+        print(f"{name}: done in {wall_r + wall_i:.0f} s", flush=True)
 
     header = ("| article | network | data | article's figure | reproduced (mean ± std, "
               f"{args.seeds} seeds) | improved (mean ± std) | s/run (repro / improved) |\n"
               "|---|---|---|---|---|---|---|")
     table = "\n".join([header, *rows])
     text = (f"{table}\n\n" + ("\n".join(notes) + "\n\n" if notes else "")
-            + f"Seconds: the training loop with its per-epoch evaluation, one run, on this "
-              f"machine ({threads}).\n")
+            + "Seconds: the training loop with its per-epoch evaluation, one run, on this "
+              "machine (BLAS threads: each example's --threads default).\n")
     (out / "results.md").write_text(text)
     print()
     print(text)

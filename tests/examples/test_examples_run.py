@@ -127,3 +127,16 @@ def test_results_table(example, tmp_path):
     assert (Path(tmp_path) / "results.md").read_text() == text
     assert np.all([(Path(tmp_path) / f"{n}.log").is_file() for n in ("digits_001",
                                                                      "catvnoncat_004")])
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_threads_flag_limits_every_blas_scipys_included(example, tmp_path, capsys, threads):
+    """--threads reaches NumPy's and SciPy's OpenBLAS alike, and the header says so."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    pytest.importorskip("scipy")
+    run(example, "semeion_000", tmp_path, "--no-plots", "--threads", str(threads))
+    blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    assert any("/scipy" in i["filepath"] for i in blas)  # SciPy's own OpenBLAS too
+    assert {i["num_threads"] for i in blas} == {threads}
+    assert f"BLAS threads: {threads} (" in capsys.readouterr().out
+    threadpoolctl.threadpool_limits(limits=1, user_api="blas")  # leave the default behind
