@@ -41,7 +41,8 @@ def test_a_wrong_backward_exits_1_naming_input_and_element(capsys, monkeypatch):
     assert code == 1
     assert "FAIL: central differences differs from autograd in b: 1/144 entries" in out
     assert "worst d out[1, 2] / d b[1, 2]" in out
-    assert "autograd DISAGREES" in out
+    # the user's op is wrong, not the framework
+    assert "your op's backward is WRONG" in out and "bug in the framework" not in out
 
 
 def test_gradgradcheck_catches_a_wrong_double_backward(capsys, monkeypatch):
@@ -167,3 +168,25 @@ def test_python_dash_m_runs_the_same_command_line():
                           "--shape", "2"], capture_output=True, text=True, env=env, timeout=120)
     assert res.returncode == 0, res.stderr
     assert "gradcheck op tanh" in res.stdout
+
+
+@pytest.mark.parametrize("argv", [
+    ["op", "matmul", "--shape", "2,3"],               # one shape, two inputs that differ
+    ["op", "sum", "--shape", "2,3", "--kw", "axis=5"],
+    ["op", "tanh", "--shape", "2,3", "--kw", "foo=1"],
+    ["op", "math:sqrt", "--shape", "3"],              # not a function of Tensors
+], ids=["matmul-one-shape", "axis-out-of-range", "unknown-keyword", "math-sqrt"])
+def test_inputs_an_op_cannot_take_are_one_line_usage_errors(capsys, argv):
+    code, out, err = run(capsys, "gradcheck", *argv)
+    assert code == 2 and out == ""
+    assert err.startswith("tinygrad-edu: error: ") and err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_forward_differences_far_beyond_eps_are_not_called_inexact(capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(HERE))
+    # BadMul's wrong entry is off by 0.5: forward differences there are not an O(eps) error
+    code, out, _ = run(capsys, "gradcheck", "op", "badops:BadMul", "--shape", "3,4")
+    rows = [line for line in out.splitlines() if "forward differences" in line]
+    assert any("DIFFERS (far beyond O(eps))" in line for line in rows)
+    assert not any("inexact (O(eps))" in line and "5.0e-01" in line for line in rows)

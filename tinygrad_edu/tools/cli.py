@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib
+import inspect
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
+from ..tensor import Tensor
 from . import experiments as ex
 from .graph import GraphvizNotFoundError, render, to_dot
 
@@ -168,6 +171,40 @@ def _target(args: argparse.Namespace, dtype: Any = None) -> ex.Target:
                              seed=args.seed, dtype=dtype)
 
 
+def _own_op(args: argparse.Namespace) -> bool:
+    """The target is the user's ``module:function``, not one of the framework's ops."""
+    return args.kind == "op" and ":" in args.name
+
+
+def _try_forward(args: argparse.Namespace, target: ex.Target) -> None:
+    """Run the target forward once, so that shapes or keywords an op cannot take are usage
+    errors (one line, exit 2).  A user's own op that fails is left to fail later, with its
+    traceback: that error is in their code."""
+    if args.kind != "op":
+        return
+    if _own_op(args):
+        module, _, attr = args.name.partition(":")
+        op = getattr(importlib.import_module(module), attr)
+        if inspect.isbuiltin(op) or isinstance(op, np.ufunc) or not callable(op):
+            raise TypeError(f"{args.name} is not a function of Tensors or a Function "
+                            f"subclass (it is {type(op).__name__} {op!r}, which works on "
+                            f"numbers or arrays, not on Tensors)")
+        return
+    shapes = ", ".join(str(tuple(x.shape)) for x in target.inputs)
+    try:
+        out = target.fn(*target.inputs)
+    except (ValueError, TypeError, IndexError) as e:
+        raise ValueError(f"{target.title} cannot run on inputs of shapes {shapes}"
+                         f"{_kw_text(args)}: {e}. Give one --shape per input (e.g. --shape "
+                         f"2,3 --shape 3,4) and only keywords the op takes") from None
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{target.title} returned {type(out).__name__}, not a Tensor")
+
+
+def _kw_text(args: argparse.Namespace) -> str:
+    return "".join(f", {k}={v!r}" for k, v in args.kw)
+
+
 # ----------------------------------------------------------------------------- printing
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Left-aligned columns separated by two spaces, a rule under the header."""
@@ -178,7 +215,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
 
 
-def _print_report(command: str, report: ex.Report, strict: bool) -> int:
+def _print_report(command: str, report: ex.Report, strict: bool, own_op: bool = False) -> int:
     t = report.target
     first, *more = t.details.split("\n")
     print(f"{command} {t.title}: {first}")
@@ -219,7 +256,10 @@ def _print_report(command: str, report: ex.Report, strict: bool) -> int:
         for note in t.notes:
             print(f"  {note}")
     code = report.exit_code(strict)
-    if report.failed:
+    if report.failed and own_op:
+        verdict = ("your op's backward is WRONG: its gradient disagrees with central "
+                   "differences at the entries above")
+    elif report.failed:
         verdict = ("autograd DISAGREES with central differences or a corrected formula: a "
                    "bug in the framework (or the reference)")
     elif report.low_precision and any(r.n_differ and r.kind == "central" for r in report.rows):
@@ -287,6 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.path.insert(0, str(Path.cwd()))  # "module:Function" from here, as python -m does
     try:  # a bad op name, module, shape or keyword is a usage error ...
         target = _target(args)
+        _try_forward(args, target)
     except (ValueError, TypeError, IndexError, ImportError, AttributeError) as e:
         print(f"tinygrad-edu: error: {e}", file=sys.stderr)
         return 2
@@ -299,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _graph(args, target)
     report = ex.check(target, args.eps, args.atol, args.rtol,
                       order=2 if args.command == "gradgradcheck" else 1)
-    return _print_report(args.command, report, args.strict)
+    return _print_report(args.command, report, args.strict, own_op=_own_op(args))
 
 
 if __name__ == "__main__":

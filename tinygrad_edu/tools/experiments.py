@@ -522,6 +522,7 @@ class Row:
     n: int
     pattern: str = ""
     low_precision: bool = False  # the input is not float64: round-off swamps the differences
+    beyond_eps: bool = False  # forward differences off by far more than their O(eps) error
 
     @property
     def status(self) -> str:
@@ -530,8 +531,9 @@ class Row:
             return "ok"
         if self.low_precision and self.kind == "central":
             return "round-off? (not float64)"
-        return {"central": "FAIL", "forward": "inexact (O(eps))",
-                "article": "article formula differs",
+        if self.kind == "forward":
+            return "DIFFERS (far beyond O(eps))" if self.beyond_eps else "inexact (O(eps))"
+        return {"central": "FAIL", "article": "article formula differs",
                 "corrected": "FAIL (corrected formula)"}[self.kind]
 
 
@@ -581,9 +583,14 @@ def _index(flat: int, shape: tuple[int, ...]) -> str:
         if shape else "[]"
 
 
+FORWARD_SLACK = 1e3
+"""Forward differences err by about eps |f''| / 2: a difference above FORWARD_SLACK x eps x
+max(1, |gradient|) is not that error (a kink, or a wrong gradient: central decides)."""
+
+
 def _compare(target: Target, ana: list[list[np.ndarray]], other: list[list[np.ndarray]],
              out_shapes: list[tuple[int, ...]], versus: str, kind: str, atol: float,
-             rtol: float) -> list[Row]:
+             rtol: float, eps: float = 0.0) -> list[Row]:
     """One `Row` per checked input: the Jacobian blocks of all outputs stacked."""
     rows = []
     scalar = len(out_shapes) == 1 and int(np.prod(out_shapes[0])) == 1
@@ -604,12 +611,15 @@ def _compare(target: Target, ana: list[list[np.ndarray]], other: list[list[np.nd
             entry = (f"d {target.outputs[o]}{_index(r - starts[o], out_shapes[o])}"
                      f" / d {name.split(' = ')[0]}{_index(c, x.shape)}")
         scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), atol)
-        rows.append(Row(name, tuple(x.shape), versus, kind,
-                        float(np.max(diff, initial=0.0)), float(np.max(diff / scale, initial=0.0)),
+        max_abs = float(np.max(diff, initial=0.0))
+        beyond = kind == "forward" and not max_abs <= FORWARD_SLACK * eps * float(
+            np.max(np.abs(b), initial=1.0))
+        rows.append(Row(name, tuple(x.shape), versus, kind, max_abs,
+                        float(np.max(diff / scale, initial=0.0)),
                         entry, float(a[r, c]) if a.size else 0.0,
                         float(b[r, c]) if a.size else 0.0, int(bad.sum()), int(a.size),
                         _pattern(a, b, x.data.reshape(1, -1)) if bad.any() else "",
-                        x.dtype != np.float64))
+                        x.dtype != np.float64, beyond))
     return rows
 
 
@@ -651,7 +661,7 @@ def check(target: Target, eps: float = 1e-6, atol: float = ATOL, rtol: float = R
     for method in ("central", "forward"):
         num = numerical_jacobian(target.fn, target.inputs, eps, method=method)
         groups.append(_compare(target, ana, num, out_shapes, f"{method} differences", method,
-                               atol, rtol))
+                               atol, rtol, eps))
     for f in target.formulas:
         formula = [[g.reshape(1, -1) for g in f.grads()]]
         groups.append(_compare(target, ana, formula, out_shapes, f.label,
