@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -26,9 +27,10 @@ from tinygrad_edu.tools import plots
 from tinygrad_edu.tools.progress import progress
 
 __all__ = [
-    "accuracy", "base_parser", "int_list", "limit_blas_threads", "linear_layers",
-    "load_or_synthesize", "logits_of", "mean_std", "mlp", "positive_int", "progress",
-    "run_seeds", "save_standard_plots", "synthetic_images",
+    "accuracy", "add_exercise_flags", "base_parser", "extras", "int_list", "limit_blas_threads",
+    "linear_layers", "load_or_synthesize", "logits_of", "mean_std", "mlp", "out_dir", "plot_title",
+    "positive_float", "positive_int", "progress", "run_seeds", "save_standard_plots",
+    "synthetic_images", "writable_dir",
 ]
 
 
@@ -42,6 +44,29 @@ def int_list(text: str) -> tuple[int, ...]:
             f"expected comma-separated layer sizes like 200,100, got {text!r}") from None
 
 
+def positive_float(text: str) -> float:
+    """argparse type: a number > 0 (a learning rate)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
+    return value
+
+
+def writable_dir(text: str) -> str:
+    """argparse type: a folder that exists and is writable, or can be created (it is
+    created only when something is written into it)."""
+    path = Path(text).absolute()
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} exists and is not a folder")
+    parent = next(p for p in (path, *path.parents) if p.exists())
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text}: cannot write into {parent}")
+    return text
+
+
 def positive_int(text: str) -> int:
     """argparse type: an integer >= 1."""
     try:
@@ -51,6 +76,17 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
     return value
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show a flag's default once: not where the help already states it, nor for on/off
+    switches and unset options."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        return super()._get_help_string(action) or text
 
 
 def base_parser(name: str, doc: str | None, *, epochs: int, lr: float | None, seed: int = 1,
@@ -63,10 +99,10 @@ def base_parser(name: str, doc: str | None, *, epochs: int, lr: float | None, se
     examples 3-18x slower than with one)."""
     p = argparse.ArgumentParser(
         prog=f"{name}.py", description=(doc or "").split("\n\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=_HelpFormatter)
     p.add_argument("--epochs", type=positive_int, default=epochs, help=epochs_help)
     if lr is not None:
-        p.add_argument("--lr", type=float, default=lr, help="learning rate")
+        p.add_argument("--lr", type=positive_float, default=lr, help="learning rate")
     p.add_argument("--seed", type=int, default=seed,
                    help="seed of the data split, the initialisation and the shuffling")
     p.add_argument("--seeds", type=positive_int, default=1,
@@ -75,8 +111,9 @@ def base_parser(name: str, doc: str | None, *, epochs: int, lr: float | None, se
                    help="data root (default: $TINYGRAD_EDU_DATA, else the cache folder)")
     p.add_argument("--download", action="store_true",
                    help="fetch missing data files (verified) into the data root")
-    p.add_argument("--out", default=str(Path("runs") / name),
-                   help="folder for the PNG plots")
+    p.add_argument("--out", type=writable_dir, default=None,
+                   help=f"folder for the PNG plots (default: runs/{name}/article, or "
+                        f"runs/{name}/improved with --improved; created only for plots)")
     p.add_argument("--improved", action="store_true",
                    help="fix the article's weaknesses (see the module docstring)")
     p.add_argument("--tiny", action="store_true",
@@ -88,7 +125,36 @@ def base_parser(name: str, doc: str | None, *, epochs: int, lr: float | None, se
                    help="BLAS threads (NumPy's and SciPy's), set with threadpoolctl")
     p.add_argument("--no-plots", action="store_true", help="skip the PNGs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(example=name)
     return p
+
+
+def add_exercise_flags(p: argparse.ArgumentParser, *, activation: str | None = None,
+                       dropout: bool = False) -> None:
+    """The articles' common exercises: ``--activation`` (when the example lets it change),
+    ``--momentum``/``--nesterov`` (SGD) and, with ``dropout``, ``--dropout``."""
+    if activation is not None:
+        p.add_argument("--activation", choices=sorted(ACTIVATIONS), default=activation,
+                       help="hidden-layer activation")
+    p.add_argument("--momentum", type=float, default=0.0, help="SGD momentum")
+    p.add_argument("--nesterov", action="store_true",
+                   help="Nesterov momentum (with --momentum > 0)")
+    if dropout:
+        p.add_argument("--dropout", type=float, default=0.0,
+                       help="dropout probability after each hidden layer")
+
+
+def extras(args: argparse.Namespace) -> str:
+    """", L2 lambda=0.1, momentum 0.9 (Nesterov), dropout 0.2": the optional settings that
+    are on in this run, for its header ("" when none is)."""
+    parts = []
+    if getattr(args, "l2", 0):
+        parts.append(f"L2 lambda={args.l2}")
+    if getattr(args, "momentum", 0):
+        parts.append(f"momentum {args.momentum}" + (" (Nesterov)" if args.nesterov else ""))
+    if getattr(args, "dropout", 0):
+        parts.append(f"dropout {args.dropout}")
+    return "".join(", " + p for p in parts)
 
 
 # ------------------------------------------------------------------------ model
@@ -146,6 +212,7 @@ def load_or_synthesize(args: argparse.Namespace, load_real: Callable[[], Any],
     Without ``--synthetic`` a missing file raises the loader's own error (which says where
     it looked and how to get the data): an example never silently trains on fake data.
     """
+    args.data_label = f"SYNTHETIC stand-in for {what}" if args.synthetic else what
     if args.synthetic:
         print(f"data: SYNTHETIC stand-in for {what} (generated, right shape; --synthetic was "
               f"given: the numbers below mean nothing)")
@@ -183,17 +250,22 @@ def mean_std(values: Sequence[float], fmt: str = ".3f") -> str:
 
 
 # ------------------------------------------------------------------------ pictures
-def save_standard_plots(out: Path, name: str, history: dict[str, list[float]], *,
+def save_standard_plots(args: argparse.Namespace, name: str, history: dict[str, list[float]],
+                        *,
                         images: np.ndarray, predicted: np.ndarray, true: np.ndarray,
                         image_shape: tuple[int, ...] | None = None,
                         class_names: Sequence[str] | None = None, xlabel: str = "epoch",
                         cost_ref: tuple[float, str] | None = None,
                         acc_ref: tuple[float, str] | None = None) -> list[Path]:
-    """cost.png, accuracy.png and predictions.png in ``out``.
+    """cost.png, accuracy.png and predictions.png in ``--out`` (created here, so a run
+    without plots leaves no folder behind); every title says what made it (`plot_title`).
 
     ``history``: "cost" (and optionally "test cost") and any "... accuracy" series.
     ``cost_ref`` / ``acc_ref``: a (value, label) dashed reference line.
     """
+    out = out_dir(args)
+    out.mkdir(parents=True, exist_ok=True)
+    name = plot_title(name, args)
     costs = {k: v for k, v in history.items() if "cost" in k}
     accs = {k: v for k, v in history.items() if "accuracy" in k}
     paths = [
@@ -238,9 +310,13 @@ def run_seeds(train: Callable[[argparse.Namespace], dict], args: argparse.Namesp
 
     Returns the run's result dict; with several seeds, ``{"runs": [...], "summary": ...}``
     where summary maps each metric to "mean ± std" and the table is printed.  BLAS is
-    limited to ``--threads`` first.
+    limited to ``--threads`` first; ``--out`` defaults to runs/NAME/article or
+    runs/NAME/improved.
     """
     print(limit_blas_threads(args.threads))
+    if args.out is None:
+        args.out = str(Path("runs") / args.example / ("improved" if args.improved
+                                                      else "article"))
     if args.seeds <= 1:
         return train(args)
     runs = []
@@ -263,21 +339,34 @@ def run_seeds(train: Callable[[argparse.Namespace], dict], args: argparse.Namesp
 
 
 def cli(main: Callable[[], Any]) -> None:
-    """Run ``main()`` as a script: a missing or bad data file ends with the loader's message
-    (which says where it looked and how to get the file) instead of a traceback."""
-    from tinygrad_edu.data import DataError
+    """Run ``main()`` as a script: a missing data file ends with a message naming the file
+    and this command line's flags, a bad one with the loader's message (which says what is
+    wrong with it), instead of a traceback."""
+    from tinygrad_edu.data import DataError, DataFileNotFoundError
     try:
         main()
+    except DataFileNotFoundError as err:
+        if err.urls:
+            how = (f"run again with --download to fetch it (checksum-verified) from "
+                   f"{' or '.join(err.urls)}, or ")
+        else:
+            how = "it has no public download; "
+        sys.exit(f"error: missing data file {err.path}\n{how}point --data-dir DIR (or "
+                 f"TINYGRAD_EDU_DATA=DIR) at a data folder that holds it.")
     except DataError as err:
-        sys.exit(f"error: {err}\n(--data-dir DIR or TINYGRAD_EDU_DATA=DIR points to a data "
-                 f"folder; --download fetches the file when it is public)")
+        sys.exit(f"error: {err}")
 
 
-def ensure_out(args: argparse.Namespace) -> Path:
-    """The output folder, created."""
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+def out_dir(args: argparse.Namespace) -> Path:
+    """The output folder (not created: `save_standard_plots` creates it when it writes)."""
+    return Path(args.out)
+
+
+def plot_title(name: str, args: argparse.Namespace) -> str:
+    """What made a picture: the example, its mode, the seed and the data."""
+    mode = "improved" if args.improved else "article recipe"
+    data = getattr(args, "data_label", None)
+    return f"{name} ({mode}, seed {args.seed}{', ' + data if data else ''})"
 
 
 def say(*parts: Any) -> None:

@@ -60,14 +60,11 @@ def parse_args(argv=None):
                            epochs_help="full-batch gradient-descent iterations")
     p.add_argument("--hidden", type=common.int_list, default=(20, 7, 5),
                    help="hidden layer sizes (the article's layer_dims without the ends)")
-    p.add_argument("--activation", choices=sorted(common.ACTIVATIONS), default="relu")
+    common.add_exercise_flags(p, activation="relu", dropout=True)
     p.add_argument("--init", choices=["article", "course", "he"], default="article",
                    help="randn * 0.01 (article), randn / sqrt(fan_in) (course), or He")
-    p.add_argument("--momentum", type=float, default=0.0)
-    p.add_argument("--nesterov", action="store_true")
     p.add_argument("--l2", type=float, default=0.0,
                    help="L2 penalty lambda/(2m) * sum(weights^2), biases excluded")
-    p.add_argument("--dropout", type=float, default=0.0)
     args = p.parse_args(argv)
     if args.improved:
         args.init = "he"
@@ -112,7 +109,6 @@ def signal_scales(model, x, y):
 def train(args):
     rng = np.random.default_rng(args.seed)
     tg.manual_seed(args.seed)
-    out = common.ensure_out(args)
 
     # ---- data: flatten the 64x64x3 images and divide by 255
     def synthetic():
@@ -137,7 +133,8 @@ def train(args):
     optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
                           nesterov=args.nesterov)
     print(f"model: {'-'.join(map(str, sizes))}, {args.activation} hidden, sigmoid output, "
-          f"init {args.init}; full-batch GD lr={args.lr}, {args.epochs} iterations")
+          f"init {args.init}; full-batch GD lr={args.lr}{common.extras(args)}, "
+          f"{args.epochs} iterations")
     signal_scales(model, x_train, y_train)
 
     # ---- training: one gradient step per iteration on all 209 images
@@ -175,7 +172,7 @@ def train(args):
 
     if not args.no_plots:
         history = {"train cost": costs, "train accuracy": train_acc, "test accuracy": test_acc}
-        common.save_standard_plots(out, NAME, history, images=test_x[:24],
+        common.save_standard_plots(args, NAME, history, images=test_x[:24],
                                    predicted=p_test[:24].astype(int), true=test_y[:24],
                                    class_names=classes, xlabel="iteration",
                                    cost_ref=(np.log(2.0), "ln 2"))

@@ -58,12 +58,9 @@ def parse_args(argv=None):
     p = common.base_parser(NAME, __doc__, epochs=10, lr=0.01)
     p.add_argument("--hidden", type=common.int_list, default=(200,),
                    help="hidden layer sizes, e.g. 200 or 200,100")
-    p.add_argument("--activation", choices=sorted(common.ACTIVATIONS), default="sigmoid")
+    common.add_exercise_flags(p, activation="sigmoid", dropout=True)
     p.add_argument("--batch-size", type=int, default=1, help="1 = the article's per-sample SGD")
     p.add_argument("--shuffle", action="store_true", help="reshuffle the samples every epoch")
-    p.add_argument("--momentum", type=float, default=0.0)
-    p.add_argument("--nesterov", action="store_true")
-    p.add_argument("--dropout", type=float, default=0.0, help="dropout after each hidden layer")
     p.add_argument("--l2", type=float, default=0.0,
                    help="L2 penalty lambda/(2m) * sum(weights^2), biases excluded")
     p.add_argument("--scale-inputs", action="store_true", help="pixels / 16, into [0, 1]")
@@ -102,7 +99,6 @@ def build_model(sizes, activation, dropout, generator):
 def train(args):
     rng = np.random.default_rng(args.seed)
     tg.manual_seed(args.seed)  # dropout masks
-    out = common.ensure_out(args)
 
     # ---- data: 80/20 split of a seeded shuffle (the article's shuffle is not seeded)
     X, y = common.load_or_synthesize(
@@ -127,7 +123,7 @@ def train(args):
     loader = DataLoader(TensorDataset(X_train, y_train), batch_size=args.batch_size,
                         shuffle=args.shuffle, generator=rng)
     print(f"model: {'-'.join(map(str, sizes))} {args.activation}, softmax + cross-entropy; "
-          f"SGD lr={args.lr} momentum={args.momentum}{' nesterov' if args.nesterov else ''}, "
+          f"SGD lr={args.lr}{common.extras(args)}, "
           f"batch {args.batch_size}, {args.epochs} epochs")
 
     def evaluate():
@@ -167,7 +163,7 @@ def train(args):
 
     if not args.no_plots:
         logits = common.logits_of(model, X_test[:32])
-        common.save_standard_plots(out, NAME, history, images=X_test[:32],
+        common.save_standard_plots(args, NAME, history, images=X_test[:32],
                                    predicted=logits.argmax(axis=1), true=y_test[:32],
                                    image_shape=(8, 8))
     return {"test_accuracy": history["test accuracy"][-1],

@@ -63,7 +63,7 @@ def parse_args(argv=None):
     p = common.base_parser(NAME, __doc__, epochs=5, lr=0.05)
     p.add_argument("--hidden", type=common.int_list, default=(32,),
                    help="hidden layer sizes, e.g. 32 or 64,32")
-    p.add_argument("--activation", choices=sorted(common.ACTIVATIONS), default="relu")
+    common.add_exercise_flags(p, activation="relu", dropout=True)
     p.add_argument("--output-relu", action=argparse.BooleanOptionalAction, default=True,
                    help="the article's ReLU on the output layer, before the softmax")
     p.add_argument("--init", choices=["normal", "he"], default="normal",
@@ -71,9 +71,6 @@ def parse_args(argv=None):
     p.add_argument("--images", type=int, default=5000, help="images drawn from the pool")
     p.add_argument("--train-on-val", action=argparse.BooleanOptionalAction, default=True,
                    help="also train on the validation split each epoch, as the article")
-    p.add_argument("--momentum", type=float, default=0.0)
-    p.add_argument("--nesterov", action="store_true")
-    p.add_argument("--dropout", type=float, default=0.0)
     args = p.parse_args(argv)
     if args.improved:
         args.output_relu, args.init = False, "he"
@@ -112,7 +109,6 @@ def build_model(sizes, args, generator):
 def train(args):
     rng = np.random.default_rng(args.seed)
     tg.manual_seed(args.seed)
-    out = common.ensure_out(args)
 
     # ---- data: 5000 random images, binarised, 70/15/15
     images, labels, pool = common.load_or_synthesize(
@@ -140,7 +136,7 @@ def train(args):
                for name in (("train", "val") if args.train_on_val else ("train",))]
     print(f"model: {'-'.join(map(str, sizes))} {args.activation}, "
           f"{'ReLU then ' if args.output_relu else ''}softmax output, init {args.init}; "
-          f"per-sample SGD lr={args.lr}, {args.epochs} epochs on "
+          f"per-sample SGD lr={args.lr}{common.extras(args)}, {args.epochs} epochs on "
           f"{' + '.join(('train', 'val')[:len(loaders)])}")
 
     def evaluate():
@@ -189,7 +185,7 @@ def train(args):
 
     if not args.no_plots:
         xs, ys = splits["test"]
-        common.save_standard_plots(out, NAME, history, images=xs[:32],
+        common.save_standard_plots(args, NAME, history, images=xs[:32],
                                    predicted=common.logits_of(model, xs[:32]).argmax(axis=1),
                                    true=ys[:32], image_shape=(28, 28),
                                    acc_ref=(ARTICLE_CLAIM, "article's claim"))

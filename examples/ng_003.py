@@ -206,10 +206,13 @@ def parse_args(argv=None):
     p = common.base_parser(NAME, __doc__, epochs=200, lr=None,
                            epochs_help="max_iter: the optimiser's budget (function "
                                        "evaluations for TNC, iterations otherwise)")
-    p.add_argument("--method", choices=[*METHODS, "all"], default="TNC")
-    p.add_argument("--hidden", type=common.int_list, default=(25,))
+    p.add_argument("--method", choices=[*METHODS, "all"], default="TNC",
+                   help="SciPy optimiser (TNC is the article's); all = each in turn")
+    p.add_argument("--hidden", type=common.int_list, default=(25,),
+                   help="hidden layer sizes, e.g. 25 or 50,25")
     p.add_argument("--l2", type=float, default=1.0, help="lambda (regularization_parameter)")
-    p.add_argument("--init", choices=["article", "xavier"], default="article")
+    p.add_argument("--init", choices=["article", "xavier"], default="article",
+                   help="every parameter N(0, 1) (the article's), or Xavier")
     args = p.parse_args(argv)
     if args.improved:
         args.init = "xavier"
@@ -222,7 +225,6 @@ def parse_args(argv=None):
 
 def train(args):
     rng = np.random.default_rng(args.seed)
-    out = common.ensure_out(args)
 
     # ---- data: 5000 20x20 images, a seeded 80/20 split
     X, y, source = common.load_or_synthesize(
@@ -237,7 +239,7 @@ def train(args):
     X_train, y_train = X[order[:n_train]], y[order[:n_train]]
     X_test, y_test = X[order[n_train:]], y[order[n_train:]]
     print(f"{len(y_train)} train / {len(y_test)} test images; 400-"
-          f"{'-'.join(map(str, args.hidden))}-10 sigmoid, lambda={args.l2}, init {args.init}, "
+          f"{'-'.join(map(str, args.hidden))}-10 sigmoid{common.extras(args)}, init {args.init}, "
           f"budget {args.epochs}")
     show_the_articles_jac_mismatch(X_train, y_train, args.l2, args.seed)
 
@@ -277,7 +279,7 @@ def train(args):
             history[f"{m} train accuracy"] = c.train_score_curve_
             history[f"{m} test accuracy"] = c.test_score_curve_
         images = X_test[:32].reshape(-1, 20, 20).transpose(0, 2, 1)  # column-major pixels
-        common.save_standard_plots(out, NAME, history, images=images,
+        common.save_standard_plots(args, NAME, history, images=images,
                                    predicted=clf.predict(X_test[:32]), true=y_test[:32],
                                    xlabel="iteration")
     summary = dict(results[main_method])

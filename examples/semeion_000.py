@@ -68,18 +68,16 @@ def parse_args(argv=None):
                            epochs_help="full-batch gradient-descent iterations")
     p.add_argument("--hidden", type=common.int_list, default=(30, 20),
                    help="hidden layer sizes, e.g. 30,20 or 64")
-    p.add_argument("--activation", choices=sorted(common.ACTIVATIONS), default="sigmoid",
-                   help="hidden-layer activation")
+    common.add_exercise_flags(p, activation="sigmoid")
     p.add_argument("--l2", type=float, default=0.1,
                    help="lambda of the L2 term lambda/(2m) sum(w^2) (biases excluded)")
-    p.add_argument("--momentum", type=float, default=0.0)
-    p.add_argument("--nesterov", action="store_true")
     p.add_argument("--init", choices=["uniform", "xavier"], default="uniform",
                    help="uniform(-1, 1) weights and biases (article) or Xavier + zero biases")
     p.add_argument("--output", choices=["sigmoid", "softmax"], default="sigmoid",
                    help="ten sigmoid outputs with binary cross-entropy (article), or softmax "
                         "with cross-entropy")
-    p.add_argument("--test-size", type=int, default=100)
+    p.add_argument("--test-size", type=common.positive_int, default=100,
+                   help="test images: the last ones of the seeded shuffle")
     args = p.parse_args(argv)
     if args.improved:
         args.init, args.output, args.momentum, args.nesterov = "xavier", "softmax", 0.9, True
@@ -157,7 +155,6 @@ def first_output_over_half(outputs):
 def train(args):
     rng = np.random.default_rng(args.seed)
     tg.manual_seed(args.seed)
-    out = common.ensure_out(args)
 
     # ---- data: a seeded shuffle, the last 100 rows as the test set
     X, y = common.load_or_synthesize(
@@ -181,8 +178,8 @@ def train(args):
     optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
                           nesterov=args.nesterov)
     print(f"model: {'-'.join(map(str, sizes))}, {args.activation} hidden, {args.output} "
-          f"output, L2 lambda={args.l2}, init {args.init}; full-batch GD lr={args.lr} "
-          f"momentum={args.momentum}, {args.epochs} iterations")
+          f"output, init {args.init}; full-batch GD lr={args.lr}{common.extras(args)}, "
+          f"{args.epochs} iterations")
     check_the_text_gradient_rule(model, x_train, Y_train, args.l2)
 
     def probabilities(logits):
@@ -225,7 +222,7 @@ def train(args):
                "test accuracy (argmax)": test_acc,
                "test exact-match accuracy (the article's)": test_exact}
     if not args.no_plots:
-        common.save_standard_plots(out, NAME, history, images=X[-n_test:][:32],
+        common.save_standard_plots(args, NAME, history, images=X[-n_test:][:32],
                                    predicted=p_test[:32].argmax(axis=1), true=y_test[:32],
                                    image_shape=(16, 16), xlabel="iteration")
     return {"test_exact_match": test_exact[-1], "test_accuracy": test_acc[-1],

@@ -59,7 +59,7 @@ def test_script_shape_docstring_flags_and_public_imports(example, name):
     for bad in (["--seeds", "0"], ["--epochs", "-2"]):
         with pytest.raises(SystemExit):
             module.parse_args(bad)
-    assert Path(args.out) == Path("runs") / name
+    assert args.out is None and args.example == name  # runs/NAME/<mode>, chosen when run
     tree = ast.parse((EXAMPLES / f"{name}.py").read_text())
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     imported |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
@@ -140,3 +140,87 @@ def test_threads_flag_limits_every_blas_scipys_included(example, tmp_path, capsy
     assert {i["num_threads"] for i in blas} == {threads}
     assert f"BLAS threads: {threads} (" in capsys.readouterr().out
     threadpoolctl.threadpool_limits(limits=1, user_api="blas")  # leave the default behind
+
+
+def test_each_mode_has_its_own_folder_and_no_plots_leaves_none(example, tmp_path,
+                                                               monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    module = example("digits_001")
+    module.main(["--tiny", "--quiet", "--no-plots", *data_flags("digits_001")])
+    assert not (tmp_path / "runs").exists()  # nothing written, nothing created
+    module.main(["--tiny", "--quiet", *data_flags("digits_001")])
+    module.main(["--tiny", "--quiet", "--improved", *data_flags("digits_001")])
+    assert_pngs(tmp_path / "runs" / "digits_001" / "article")
+    assert_pngs(tmp_path / "runs" / "digits_001" / "improved")
+
+
+def test_plot_titles_say_mode_seed_and_data(example, tmp_path, monkeypatch):
+    common = example("_common")
+    titles = []
+    monkeypatch.setattr(common.plots, "save_curves",
+                        lambda path, *a, title="", **k: titles.append(title) or path)
+    monkeypatch.setattr(common.plots, "save_image_grid",
+                        lambda path, *a, title="", **k: titles.append(title) or path)
+    run(example, "digits_001", tmp_path, "--improved", "--seed", "7")
+    assert len(titles) == 3
+    for title in titles:
+        assert title.startswith("digits_001 (improved, seed 7, ") and "digits" in title[11:]
+
+
+@pytest.mark.parametrize("flags", [["--lr", "-1"], ["--lr", "0"], ["--out", "FILE/sub"]],
+                         ids=["lr-negative", "lr-zero", "out-under-a-file"])
+def test_bad_lr_and_unwritable_out_are_usage_errors(example, tmp_path, monkeypatch, capsys,
+                                                    flags):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "FILE").write_text("a file, not a folder")
+    with pytest.raises(SystemExit) as exc:
+        example("digits_001").main(["--tiny", *flags])
+    assert exc.value.code == 2
+    assert "error: argument" in capsys.readouterr().err
+
+
+def test_missing_data_names_the_file_and_the_download_flag(tmp_path):
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, str(EXAMPLES / "semeion_000.py"), "--data-dir",
+                          str(tmp_path), "--no-plots", "--quiet"],
+                         capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ,
+                              "PYTHONPATH": str(EXAMPLES.parent)})
+    assert res.returncode == 1
+    assert f"missing data file {tmp_path / 'semeion' / 'semeion.data'}" in res.stderr
+    assert "--download" in res.stderr and "download=True" not in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_help_explains_every_flag_and_states_each_default_once(example, name, monkeypatch,
+                                                                capsys):
+    import argparse
+
+    parsers = []
+    real = argparse.ArgumentParser.parse_args
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args",
+                        lambda self, *a, **k: parsers.append(self) or real(self, *a, **k))
+    example(name).parse_args([])
+    (parser,) = parsers
+    for action in parser._actions:
+        assert action.help, f"{name}: {action.option_strings} has no help text"
+    text = parser.format_help()
+    assert "(default: None)" not in text and "(default: False)" not in text
+    for action in parser._actions:
+        shown = parser._get_formatter()._expand_help(action) if action.help else ""
+        assert shown.count("default") <= 1, f"{name} {action.option_strings}: {shown!r}"
+
+
+def test_headers_show_only_the_settings_a_run_has(example, tmp_path, capsys):
+    run(example, "digits_001", tmp_path, "--no-plots")
+    header = next(line for line in capsys.readouterr().out.splitlines()
+                  if line.startswith("model:"))
+    assert "momentum" not in header and "lambda" not in header and "dropout" not in header
+    run(example, "digits_001", tmp_path, "--no-plots", "--momentum", "0.9", "--nesterov",
+        "--l2", "0.01")
+    header = next(line for line in capsys.readouterr().out.splitlines()
+                  if line.startswith("model:"))
+    assert "L2 lambda=0.01" in header and "momentum 0.9 (Nesterov)" in header

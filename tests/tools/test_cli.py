@@ -187,6 +187,7 @@ def test_forward_differences_far_beyond_eps_are_not_called_inexact(capsys, monke
     monkeypatch.syspath_prepend(str(HERE))
     # BadMul's wrong entry is off by 0.5: forward differences there are not an O(eps) error
     code, out, _ = run(capsys, "gradcheck", "op", "badops:BadMul", "--shape", "3,4")
+    assert code == 1
     rows = [line for line in out.splitlines() if "forward differences" in line]
     assert any("DIFFERS (far beyond O(eps))" in line for line in rows)
     assert not any("inexact (O(eps))" in line and "5.0e-01" in line for line in rows)

@@ -16,7 +16,15 @@ class DataError(Exception):
 
 
 class DataFileNotFoundError(DataError, FileNotFoundError):
-    """A data file is not on disk (and ``download=False``, or it cannot be downloaded)."""
+    """A data file is not on disk (and ``download=False``, or it cannot be downloaded).
+
+    ``path`` is the file that was looked for and ``urls`` where ``download=True`` would
+    fetch it from (empty when it cannot), so a command line can word its own advice.
+    """
+
+    def __init__(self, message: str, path: object = None, urls: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.path, self.urls = path, tuple(urls)
 
 
 class DownloadError(DataError, OSError):

@@ -206,7 +206,9 @@ def verify_file(name: str, data_dir: str | os.PathLike[str] | None = None) -> Pa
     """
     path = file_path(name, data_dir)
     if not path.is_file():
-        raise DataFileNotFoundError(f"{path} not found. {_how_to_get(_entry(name), path)}")
+        entry = _entry(name)
+        raise DataFileNotFoundError(f"{path} not found. {_how_to_get(entry, path)}", path=path,
+                                    urls=entry.urls)
     verify_bytes(name, path.read_bytes(), str(path))
     return path
 
@@ -279,8 +281,8 @@ def read_data_file(
     if not download:
         hint = " Or pass download=True." if entry.urls else ""
         raise DataFileNotFoundError(
-            f"{path} not found (data root {root}). {_how_to_get(entry, path)}{hint}"
-        )
+            f"{path} not found (data root {root}). {_how_to_get(entry, path)}{hint}",
+            path=path, urls=entry.urls)
     data, url = _fetch(entry, path, mirror)
     result = parse(data, f"{path} (downloaded from {url})")
     atomic_write(path, data)
