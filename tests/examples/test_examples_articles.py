@@ -117,3 +117,42 @@ def test_004_article_init_stalls_at_one_class_he_init_learns(example, tmp_path, 
     assert "pre-activation std" in out
     improved = m.main([*flags, "--improved"])
     assert improved["history"]["train cost"][-1] < costs[-1] - 0.05
+
+
+def test_002_falls_back_to_the_test_images_alike_with_or_without_download(
+        example, tmp_path, capsys, monkeypatch):
+    from tests.data.fakes import idx_gz, write
+
+    rng = np.random.default_rng(0)
+    write(tmp_path, "mnist/t10k-images-idx3-ubyte.gz",
+          idx_gz(rng.integers(0, 256, (700, 28, 28), dtype=np.uint8)))
+    write(tmp_path, "mnist/t10k-labels-idx1-ubyte.gz",
+          idx_gz((np.arange(700) % 10).astype(np.uint8)))
+    monkeypatch.setenv("TINYGRAD_EDU_MIRROR", (tmp_path / "no-such-mirror").as_uri())
+    results = []
+    for extra in ([], ["--download"]):  # the download of the training files fails
+        results.append(example("mnist_002").main(
+            ["--tiny", "--quiet", "--no-plots", "--data-dir", str(tmp_path), *extra]))
+        assert "drawing from the test images only" in capsys.readouterr().out
+    assert results[0]["pool"] == results[1]["pool"] == \
+        "MNIST test images (700; the training images are missing)"
+    assert results[0]["test_accuracy"] == results[1]["test_accuracy"]
+
+
+def test_002_draws_from_training_and_test_images_together(example, tmp_path, monkeypatch):
+    from tests.data.fakes import idx_gz, write
+
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 500), ("t10k", 300)):
+        write(tmp_path, f"mnist/{prefix}-images-idx3-ubyte.gz",
+              idx_gz(rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)))
+        write(tmp_path, f"mnist/{prefix}-labels-idx1-ubyte.gz",
+              idx_gz((np.arange(n) % 10).astype(np.uint8)))
+    m = example("mnist_002")
+    args = m.parse_args(["--tiny", "--data-dir", str(tmp_path)])
+    images, labels, pool = m.load_pool(args)
+    assert len(images) == len(labels) == 800 and "training and test" in pool
+    splits, _ = m.load_splits(m.parse_args(["--tiny", "--full", "--data-dir", str(tmp_path)]),
+                              rng)
+    assert set(splits) == {"train", "test"}
+    assert len(splits["train"][1]) == 500 and len(splits["test"][1]) == 200  # --tiny: 200
