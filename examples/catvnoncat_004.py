@@ -35,8 +35,21 @@ What ``--improved`` changes, and why
     layers and the same 2500 iterations train the network; ``--init course`` is the
     randn / sqrt(fan_in) scaling the course itself used for this model.
 
+The comparison the article promises and never runs
+    ``--model logistic``: logistic regression on the same 12288 inputs (the course's first
+    model), with the same initialisation, optimiser and schedule.  One layer has no depth
+    for the signal to vanish in, so randn * 0.01 trains it.
+
+Your own pictures
+    ``--images DIR`` trains on a folder with one subfolder of pictures per class
+    (``DIR/cat/*.jpg``, ``DIR/non-cat/*.jpg``, torchvision's ImageFolder layout; needs
+    Pillow), each resized to 64x64 as the article resizes its own picture, split 80/20 by
+    the seed.  Class 1 (the sigmoid's "yes") is the second subfolder in sorted order.
+
 Run:  python examples/catvnoncat_004.py                 (article; ~15 s)
       python examples/catvnoncat_004.py --improved
+      python examples/catvnoncat_004.py --model logistic
+      python examples/catvnoncat_004.py --images ~/Pictures/catvnoncat --improved
       python examples/catvnoncat_004.py --init course --hidden 20,7,5
 """
 
@@ -49,7 +62,7 @@ import numpy as np
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
-from tinygrad_edu.data import load_catvnoncat
+from tinygrad_edu.data import DataFormatError, load_catvnoncat, load_image_folder
 
 NAME = "catvnoncat_004"
 ARTICLE_TEST_ACCURACY = 0.50   # on its own 24 test images
@@ -65,12 +78,32 @@ def parse_args(argv=None):
                    help="randn * 0.01 (article), randn / sqrt(fan_in) (course), or He")
     p.add_argument("--l2", type=float, default=0.0,
                    help="L2 penalty lambda/(2m) * sum(weights^2), biases excluded")
+    p.add_argument("--model", choices=["mlp", "logistic"], default="mlp",
+                   help="the article's network, or logistic regression (12288-1) on the "
+                        "same inputs")
+    p.add_argument("--images", metavar="DIR", default=None,
+                   help="train on your own pictures: DIR/<class>/<image>, two classes")
     args = p.parse_args(argv)
+    if args.model == "logistic":
+        args.hidden = ()
     if args.improved:
         args.init = "he"
     if args.tiny:
         args.epochs = min(args.epochs, 60)
     return args
+
+
+def split_folder(root, rng, test_share=0.2):
+    """Your pictures as the course's arrays: (train_x, train_y, test_x, test_y, classes),
+    64x64x3 uint8, a seeded 80/20 split; two classes, label 1 = the second."""
+    images, labels, classes = load_image_folder(root, size=(64, 64))
+    if len(classes) != 2:
+        raise DataFormatError(f"{root}: {len(classes)} class folders {list(classes)}; "
+                              f"catvnoncat_004 is a yes/no network and needs exactly 2")
+    order = rng.permutation(len(labels))
+    n_test = max(1, round(test_share * len(labels)))
+    test, train = order[:n_test], order[n_test:]
+    return images[train], labels[train], images[test], labels[test], classes
 
 
 def build_model(sizes, args, generator):
@@ -115,16 +148,21 @@ def train(args):
         x, y = common.synthetic_images(rng, 259, (64, 64, 3), 2, scale=255.0)
         return x[:209], y[:209], x[209:], y[209:], ("non-cat", "cat")
 
+    def real():
+        if args.images is None:
+            return load_catvnoncat(data_dir=args.data_dir, download=args.download)
+        return split_folder(args.images, rng)
+
     train_x, train_y, test_x, test_y, classes = common.load_or_synthesize(
-        args, lambda: load_catvnoncat(data_dir=args.data_dir, download=args.download),
-        synthetic, "cat vs non-cat")
+        args, real, synthetic, args.images or "cat vs non-cat")
     if args.tiny:
         train_x, train_y, test_x, test_y = train_x[:64], train_y[:64], test_x[:32], test_y[:32]
     x_train = tg.Tensor(train_x.reshape(len(train_x), -1).astype(np.float32) / 255.0)
     x_test = tg.Tensor(test_x.reshape(len(test_x), -1).astype(np.float32) / 255.0)
     y_train = train_y.astype(np.float32)[:, None]
-    print(f"data: {len(train_y)} train ({int(train_y.sum())} cats) / {len(test_y)} test "
-          f"({int(test_y.sum())} cats) images, 64x64x3 -> 12288 values in [0, 1]")
+    print(f"data: {len(train_y)} train ({int(train_y.sum())} {classes[1]}) / {len(test_y)} "
+          f"test ({int(test_y.sum())} {classes[1]}) images, 64x64x3 -> 12288 values in "
+          f"[0, 1]")
 
     # ---- model, loss, optimiser
     sizes = (x_train.shape[1], *args.hidden, 1)
@@ -132,7 +170,8 @@ def train(args):
     loss_fn = nn.BCEWithLogitsLoss()  # = the article's sigmoid + binary cross-entropy
     optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
                           nesterov=args.nesterov)
-    print(f"model: {'-'.join(map(str, sizes))}, {args.activation} hidden, sigmoid output, "
+    kind = f"{args.activation} hidden" if args.hidden else "logistic regression"
+    print(f"model: {'-'.join(map(str, sizes))}, {kind}, sigmoid output, "
           f"init {args.init}; full-batch GD lr={args.lr}{common.extras(args)}, "
           f"{args.epochs} iterations")
     signal_scales(model, x_train, y_train)
@@ -167,7 +206,7 @@ def train(args):
     print(f"train accuracy {common.accuracy(p_train, train_y):.4f}, test accuracy "
           f"{common.accuracy(p_test, test_y):.4f} (article: {ARTICLE_TEST_ACCURACY:.0%} on its "
           f"own 24 images)  ({seconds:.1f} s)")
-    print(f"images predicted 'cat': {cat_share:.1%}"
+    print(f"images predicted '{classes[1]}': {cat_share:.1%}"
           + ("  <- one class for every image" if cat_share in (0.0, 1.0) else ""))
 
     if not args.no_plots:

@@ -156,3 +156,40 @@ def test_002_draws_from_training_and_test_images_together(example, tmp_path, mon
                               rng)
     assert set(splits) == {"train", "test"}
     assert len(splits["train"][1]) == 500 and len(splits["test"][1]) == 200  # --tiny: 200
+
+
+def test_004_trains_on_a_folder_of_your_own_pictures(example, tmp_path, capsys):
+    Image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(0)
+    for name, colour in (("cat", (200, 120, 40)), ("non-cat", (40, 120, 200))):
+        (tmp_path / "pics" / name).mkdir(parents=True)
+        for i in range(12):  # different sizes: each is resized to 64x64
+            pixels = np.clip(np.array(colour) + rng.normal(0, 30, (40 + i, 50, 3)), 0, 255)
+            Image.fromarray(pixels.astype(np.uint8)).save(tmp_path / "pics" / name / f"{i}.png")
+    result = example("catvnoncat_004").main(
+        ["--tiny", "--quiet", "--no-plots", "--improved", "--images", str(tmp_path / "pics")])
+    out = capsys.readouterr().out
+    assert "data: 19 train" in out and "/ 5 test" in out and "non-cat" in out
+    assert result["train_accuracy"] == 1.0  # two colours: trivially separable
+
+
+def test_004_needs_exactly_two_class_folders(example, tmp_path):
+    from tinygrad_edu.data import DataFormatError
+
+    Image = pytest.importorskip("PIL.Image")
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        Image.new("RGB", (8, 8)).save(tmp_path / name / "x.png")
+    with pytest.raises(DataFormatError, match="needs exactly 2"):
+        example("catvnoncat_004").main(["--tiny", "--quiet", "--no-plots", "--images",
+                                        str(tmp_path)])
+
+
+def test_004_logistic_regression_is_one_layer_and_trains_with_the_article_init(
+        example, tmp_path, capsys):
+    result = example("catvnoncat_004").main(["--tiny", "--quiet", "--no-plots", "--model",
+                                             "logistic", *data_flags("catvnoncat_004")])
+    out = capsys.readouterr().out
+    assert "model: 12288-1, logistic regression" in out
+    costs = result["history"]["train cost"]
+    assert costs[-1] < costs[0] - 0.01  # the deep network's randn * 0.01 barely moves

@@ -25,6 +25,7 @@ from .errors import (
     DownloadError,
     MissingDependencyError,
 )
+from .image_folder import ImageFolder, find_classes, load_image, load_image_folder
 from .mnist import load_mnist
 from .ng_digits import load_ng_digits, mnist_20x20_standin
 from .resize import resize_area
@@ -51,6 +52,7 @@ __all__ = [
     "DataLoader",
     "Dataset",
     "DownloadError",
+    "ImageFolder",
     "MissingDependencyError",
     "RemoteFile",
     "Subset",
@@ -58,8 +60,11 @@ __all__ = [
     "cache_dir",
     "data_root",
     "file_path",
+    "find_classes",
     "load_catvnoncat",
     "load_digits",
+    "load_image",
+    "load_image_folder",
     "load_mnist",
     "load_ng_digits",
     "load_semeion",
