@@ -72,7 +72,7 @@ def test_missing_empty_and_broken_inputs_are_the_projects_errors(tmp_path, folde
         ImageFolder(tmp_path / "empty")
     broken = folder / "cat" / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)
-    with pytest.raises(DataFormatError, match="broken.png: not a readable image"):
+    with pytest.raises(DataFormatError, match=r"broken\.png: not a readable image"):
         load_image_folder(folder)
 
 
