@@ -85,6 +85,9 @@ def parse_args(argv=None):
                         "images instead of the article's 5000-image sample")
     p.add_argument("--train-on-val", action=argparse.BooleanOptionalAction, default=True,
                    help="also train on the validation split each epoch, as the article")
+    p.add_argument("--schedule", choices=["constant", "cosine"], default="constant",
+                   help="learning rate: constant (article), or cosine-annealed to 0 over "
+                        "the epochs (per step)")
     args = p.parse_args(argv)
     if args.improved:
         args.output_relu, args.init = False, "he"
@@ -178,14 +181,17 @@ def train(args):
     loss_fn = nn.CrossEntropyLoss()   # log-softmax of the model's (ReLU'd) outputs
     optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
                           nesterov=args.nesterov)
+    parts = ("train", "val") if args.train_on_val and "val" in splits else ("train",)
+    steps = args.epochs * sum(len(splits[k][1]) for k in parts)
+    scheduler = (optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+                 if args.schedule == "cosine" else None)
     loaders = [DataLoader(TensorDataset(*splits[name]), batch_size=1, shuffle=True,
                           generator=rng)
-               for name in (("train", "val") if args.train_on_val and "val" in splits
-                            else ("train",))]
+               for name in parts]
     print(f"model: {'-'.join(map(str, sizes))} {args.activation}, "
           f"{'ReLU then ' if args.output_relu else ''}softmax output, init {args.init}; "
-          f"per-sample SGD lr={args.lr}{common.extras(args)}, {args.epochs} epochs on "
-          f"{' + '.join(('train', 'val')[:len(loaders)])}")
+          f"per-sample SGD lr={args.lr}{' cosine-annealed' * (scheduler is not None)}"
+          f"{common.extras(args)}, {args.epochs} epochs on {' + '.join(parts)}")
 
     def evaluate():
         result = {}
@@ -208,6 +214,8 @@ def train(args):
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
+                if scheduler is not None:
+                    scheduler.step()
         for key, value in evaluate().items():
             history[key].append(value)
         bar.set_postfix(cost=history["train cost"][-1], test_acc=history["test accuracy"][-1])
@@ -241,7 +249,8 @@ def train(args):
             "dead_output_units": float(len(dead)),
             "dead_for_own_digit": float(len(dead_own)), "never_predicted": float(len(never)),
             "final_cost": history["train cost"][-1],
-            "seconds": seconds, "pool": pool, "history": history}
+            "seconds": seconds, "pool": pool, "final_lr": optimizer.param_groups[0]["lr"],
+            "history": history}
 
 
 def main(argv=None):

@@ -193,3 +193,10 @@ def test_004_logistic_regression_is_one_layer_and_trains_with_the_article_init(
     assert "model: 12288-1, logistic regression" in out
     costs = result["history"]["train cost"]
     assert costs[-1] < costs[0] - 0.01  # the deep network's randn * 0.01 barely moves
+
+
+def test_002_cosine_schedule_anneals_the_step_to_zero(example, tmp_path):
+    m = example("mnist_002")
+    flags = ["--tiny", "--quiet", "--no-plots", *data_flags("mnist_002")]
+    assert m.main([*flags, "--lr", "0.03"])["final_lr"] == 0.03
+    assert m.main([*flags, "--lr", "0.03", "--schedule", "cosine"])["final_lr"] < 1e-9
