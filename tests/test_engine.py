@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import sys
+import threading
+import time
 import weakref
 
 import numpy as np
@@ -11,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
+import tinygrad_edu.tools.anomaly
 from tinygrad_edu.autograd import Function
 
 
@@ -441,3 +445,78 @@ def test_repr_shows_data_dtype_and_grad_fn():
     x = f64(1.0, 2.0)
     assert "dtype=float64" in repr(x) and "requires_grad=True" in repr(x)
     assert "grad_fn=<MulBackward>" in repr(x * 2)
+
+
+# ----------------------------------------------------------------------------- threads
+def _in_thread(body):
+    """Run ``body`` in a new thread; re-raise what it raised."""
+    errors = []
+
+    def run():
+        try:
+            body()
+        except BaseException as e:  # handed to the main thread
+            errors.append(e)
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, errors
+
+
+def test_grad_mode_is_per_thread():
+    """One thread inside no_grad() / detect_anomaly() leaves another's mode alone, and a
+    new thread starts with recording on, whatever its creator's mode (as in PyTorch)."""
+    inside, leave = threading.Event(), threading.Event()
+
+    def inference():
+        with tg.no_grad(), tg.tools.anomaly.detect_anomaly():
+            inside.set()
+            assert leave.wait(10)
+            assert not tg.is_grad_enabled() and tg.autograd.is_anomaly_enabled()
+
+    t, errors = _in_thread(inference)
+    assert inside.wait(10)
+    x = f64(1.0)
+    y = x * 2.0
+    still = tg.is_grad_enabled(), tg.autograd.is_anomaly_enabled()
+    leave.set()
+    t.join()
+    assert not errors and still == (True, False) and y.grad_fn is not None
+    with tg.no_grad():
+        seen = []
+        t, errors = _in_thread(lambda: seen.append(tg.is_grad_enabled()))
+        t.join()
+    assert seen == [True] and not errors
+
+
+def test_training_records_every_step_while_another_thread_runs_inference():
+    """Inference under no_grad() and training in parallel threads, for about a second
+    with a tiny thread switch interval: every training step has its graph and gradient."""
+    model = tg.nn.Linear(3, 2)
+    x = tg.Tensor(np.ones((4, 3), np.float32))
+    done = threading.Event()
+
+    def inference():
+        while not done.is_set():
+            with tg.no_grad():
+                model(x).sum()
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    t, errors = _in_thread(inference)
+    lost, steps, end = 0, 0, time.monotonic() + 1.0
+    try:
+        while time.monotonic() < end:
+            model.weight.grad = None
+            loss = (model(x) ** 2).sum()
+            if loss.grad_fn is None:
+                lost += 1
+            else:
+                loss.backward()
+                lost += model.weight.grad is None
+            steps += 1
+    finally:
+        done.set()
+        t.join()
+        sys.setswitchinterval(old)
+    assert not errors and steps > 50 and lost == 0, f"{lost} of {steps} steps lost their graph"

@@ -43,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import math
 import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -53,28 +54,38 @@ from .tensor import Tensor, _wrap
 _new_tensor = object.__new__  # a Tensor without running __init__ (ops' outputs are valid)
 
 # --------------------------------------------------------------------------- grad mode
-_grad_enabled = True
+class _ThreadMode(threading.local):
+    """The per-thread switches, as in PyTorch: one thread's ``no_grad()`` (inference, say)
+    does not stop another thread's training from being recorded.  A new thread starts with
+    recording on and anomaly checks off (these class attributes)."""
+
+    grad = True          # whether ops are recorded
+    anomaly = False      # whether detect_anomaly's hooks run
+    record: Callable[[Function, np.ndarray], None] = staticmethod(lambda ctx, out: None)
+    check: Callable[[Function, Any], None] = staticmethod(lambda ctx, grads: None)
+
+
+_mode = _ThreadMode()
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops are being recorded."""
-    return _grad_enabled
+    """Whether ops are being recorded (in this thread)."""
+    return _mode.grad
 
 
 class set_grad_enabled:
-    """Turn recording on or off, as a call or as a context manager (restores on exit)."""
+    """Turn recording on or off in this thread, as a call or as a context manager
+    (restores on exit)."""
 
     def __init__(self, mode: bool) -> None:
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = bool(mode)
+        self.prev = _mode.grad
+        _mode.grad = bool(mode)
 
     def __enter__(self) -> None:
         pass
 
     def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
+        _mode.grad = self.prev
 
 
 class _GradMode(contextlib.ContextDecorator):
@@ -83,13 +94,11 @@ class _GradMode(contextlib.ContextDecorator):
     mode: bool
 
     def __enter__(self) -> None:
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = self.mode
+        self.prev = _mode.grad
+        _mode.grad = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
+        _mode.grad = self.prev
 
     def _recreate_cm(self) -> _GradMode:
         return type(self)()  # one per call of a decorated function: recursion restores too
@@ -188,7 +197,7 @@ class Function:
             out = np.asarray(out)
         t = _new_tensor(Tensor)
         t.data = out
-        if requires and _grad_enabled:
+        if requires and _mode.grad:
             ctx.next = tuple(nodes)
             ctx.inputs = ctx.save_inputs(arrays)
             ctx.out = out if cls.saves_output else None
@@ -197,8 +206,8 @@ class Function:
             ctx.stamp = _clock
             t._ctx = ctx
             t.requires_grad = True
-            if _anomaly_mode:
-                _anomaly_record(ctx, out)
+            if _anomaly_threads and _mode.anomaly:
+                _mode.record(ctx, out)
         return t
 
     @classmethod
@@ -273,30 +282,32 @@ def _op_error(cls: type, arrays: Sequence[Any], kwargs: dict, err: Exception) ->
 
 
 # --------------------------------------------------------------------------- anomaly mode
-_anomaly_mode = False
-_anomaly_record: Callable[[Function, np.ndarray], None] = lambda ctx, out: None  # noqa: E731
-_anomaly_check: Callable[[Function, Any], None] = lambda ctx, grads: None  # noqa: E731
+_anomaly_threads = 0  # threads with anomaly mode on: ops read this global, not _mode, when 0
+_anomaly_lock = threading.Lock()
 
 
 def is_anomaly_enabled() -> bool:
-    """Whether ``detect_anomaly`` checks are installed."""
-    return _anomaly_mode
+    """Whether ``detect_anomaly`` checks are installed (in this thread)."""
+    return _mode.anomaly
 
 
 def set_anomaly_hooks(enabled: bool,
                       record: Callable[[Function, np.ndarray], None] | None = None,
                       check: Callable[[Function, Any], None] | None = None) -> tuple:
-    """Install the forward/backward checks of ``tools.anomaly.detect_anomaly``.
+    """Install the forward/backward checks of ``tools.anomaly.detect_anomaly`` (this thread).
 
     Returns the previous ``(enabled, record, check)`` so the caller can restore them.
     """
-    global _anomaly_mode, _anomaly_record, _anomaly_check
-    previous = (_anomaly_mode, _anomaly_record, _anomaly_check)
-    _anomaly_mode = enabled
+    global _anomaly_threads
+    mode = _mode
+    previous = (mode.anomaly, mode.record, mode.check)
+    with _anomaly_lock:
+        _anomaly_threads += bool(enabled) - bool(mode.anomaly)
+    mode.anomaly = enabled
     if record is not None:
-        _anomaly_record = record
+        mode.record = record
     if check is not None:
-        _anomaly_check = check
+        mode.check = check
     return previous
 
 
@@ -376,7 +387,6 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
     position) the gradients reaching those nodes are returned instead and no ``.grad`` is
     touched (functional `grad`).
     """
-    global _grad_enabled
     grads: dict[int, Any] = {}
     nodes = []
     for r, g in zip(roots, root_grads):
@@ -393,7 +403,9 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
     ready = [n for n in nodes if id(n) not in deps]
     captured: list[Any] | None = None if capture is None else [None] * len(capture)
 
-    prev_mode, _grad_enabled = _grad_enabled, create_graph  # recorded for higher derivatives
+    mode = _mode
+    prev_mode, mode.grad = mode.grad, create_graph  # recorded for higher derivatives
+    check = mode.check if _anomaly_threads and mode.anomaly else None
     try:
         while ready:
             node = ready.pop()
@@ -422,8 +434,8 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
                 in_grads = node.backward(g, out, *inputs)
             else:
                 in_grads = node.backward(g, node.out, *node.inputs)
-            if _anomaly_mode:
-                _anomaly_check(node, in_grads)
+            if check is not None:
+                check(node, in_grads)
             for p, pg in zip(node.next, in_grads):
                 if p is None:
                     continue
@@ -444,7 +456,7 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
             if not retain_graph:
                 node.next = node.inputs = node.out = None
     finally:
-        _grad_enabled = prev_mode
+        mode.grad = prev_mode
     return captured
 
 
