@@ -520,3 +520,26 @@ def test_training_records_every_step_while_another_thread_runs_inference():
         t.join()
         sys.setswitchinterval(old)
     assert not errors and steps > 50 and lost == 0, f"{lost} of {steps} steps lost their graph"
+
+
+@pytest.mark.parametrize("returned", ["one", "three", "bare", "extra None"])
+def test_backward_returning_the_wrong_number_of_gradients_is_caught(returned):
+    """One gradient for two inputs must not leave the second .grad silently None."""
+    class Product(Function):
+        def forward(self, a, b):
+            return a * b
+
+        def backward(self, g, out, a, b):
+            grads = {"one": (g * b,), "three": (g * b, g * a, g), "bare": g * b,
+                     "extra None": (g * b, g * a, None)}   # allowed, as in PyTorch
+            return grads[returned]
+
+    x, y = f64(1.0, 2.0), f64(3.0, 4.0)
+    if returned == "extra None":
+        Product.apply(x, y).sum().backward()
+        np.testing.assert_array_equal(x.grad.data, y.data)
+        np.testing.assert_array_equal(y.grad.data, x.data)
+        return
+    with pytest.raises(RuntimeError, match=r"ProductBackward.*op product.*incorrect number "
+                                           r"of gradients \(expected 2, got"):
+        Product.apply(x, y).sum().backward()

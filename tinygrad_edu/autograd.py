@@ -434,6 +434,8 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
                 in_grads = node.backward(g, out, *inputs)
             else:
                 in_grads = node.backward(g, node.out, *node.inputs)
+            if type(in_grads) is not tuple or len(in_grads) != len(node.next):
+                _check_count(node, in_grads)
             if check is not None:
                 check(node, in_grads)
             for p, pg in zip(node.next, in_grads):
@@ -458,6 +460,20 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
     finally:
         mode.grad = prev_mode
     return captured
+
+
+def _check_count(node: Function, in_grads: Any) -> None:
+    """Raise unless ``in_grads`` is a tuple of one gradient (or None) per forward argument;
+    extra trailing Nones are allowed, as in PyTorch."""
+    n = len(node.next)
+    if type(in_grads) is tuple and len(in_grads) > n and all(g is None for g in in_grads[n:]):
+        return
+    got = (f"got {len(in_grads)}" if type(in_grads) is tuple
+           else f"got a {type(in_grads).__name__}, not a tuple")
+    raise RuntimeError(
+        f"function {node!r} (op {node.name}) returned an incorrect number of gradients "
+        f"(expected {n}, {got}): backward returns a tuple with one gradient per forward "
+        f"argument, None where there is none")
 
 
 def _check_unchanged(node: Function) -> None:
