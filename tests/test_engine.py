@@ -543,3 +543,55 @@ def test_backward_returning_the_wrong_number_of_gradients_is_caught(returned):
     with pytest.raises(RuntimeError, match=r"ProductBackward.*op product.*incorrect number "
                                            r"of gradients \(expected 2, got"):
         Product.apply(x, y).sum().backward()
+
+
+@pytest.mark.parametrize("make", [lambda: tg.no_grad(), lambda: tg.no_grad,
+                                  lambda: tg.set_grad_enabled(False)],
+                         ids=["no_grad()", "no_grad", "set_grad_enabled(False)"])
+def test_a_decorated_generator_runs_its_body_in_the_mode(make):
+    """Each resumption of the generator runs under the decorator's mode; the caller's mode
+    holds in between (PyTorch wraps generators the same way)."""
+    x = f64(1.0)
+
+    @make()
+    def doubles(n):
+        received = None
+        for _ in range(n):
+            received = yield (x * 2.0).requires_grad, tg.is_grad_enabled(), received
+        return "done"
+
+    assert tg.is_grad_enabled()                       # decorating changes nothing
+    gen = doubles(3)
+    assert next(gen) == (False, False, None)
+    assert tg.is_grad_enabled() and (x * 2.0).requires_grad
+    assert gen.send("hi") == (False, False, "hi")
+    with pytest.raises(KeyError):
+        gen.throw(KeyError("k"))                      # reaches the body and comes back out
+    assert tg.is_grad_enabled()
+
+    def delegate():
+        return (yield from doubles(1))
+
+    outer = delegate()
+    next(outer)
+    with pytest.raises(StopIteration) as stop:
+        next(outer)
+    assert stop.value.value == "done" and tg.is_grad_enabled()
+
+
+def test_enable_grad_on_a_generator_records_inside_no_grad():
+    x = f64(1.0)
+
+    @tg.enable_grad()
+    def outputs():
+        yield x * 2.0
+        yield x * 3.0
+
+    with tg.no_grad():
+        ys = list(outputs())
+        assert not tg.is_grad_enabled()
+    assert all(y.grad_fn is not None for y in ys)
+    closed = outputs()
+    next(closed)
+    closed.close()                                   # GeneratorExit reaches the body
+    assert tg.is_grad_enabled()

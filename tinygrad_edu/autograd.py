@@ -40,7 +40,8 @@ arrays are released as it is used, and a second backward through it raises.
 
 from __future__ import annotations
 
-import contextlib
+import functools
+import inspect
 import math
 import sys
 import threading
@@ -73,25 +74,85 @@ def is_grad_enabled() -> bool:
     return _mode.grad
 
 
-class set_grad_enabled:
-    """Turn recording on or off in this thread, as a call or as a context manager
-    (restores on exit)."""
+class _ModeDecorator:
+    """A grad-mode context manager that also decorates functions and generator functions:
+    every call of a decorated function, and every resumption of a decorated generator, runs
+    in the mode (the caller's mode holds between resumptions, as in PyTorch)."""
+
+    def clone(self) -> _ModeDecorator:
+        """A fresh manager in the same mode (one per call: recursion restores too)."""
+        return type(self)()
+
+    def __call__(self, func: Callable) -> Callable:
+        if inspect.isgeneratorfunction(func):
+            return _in_mode_generator(self.clone, func)
+
+        @functools.wraps(func)
+        def in_mode(*args: Any, **kwargs: Any) -> Any:
+            with self.clone():
+                return func(*args, **kwargs)
+        return in_mode
+
+
+def _in_mode_generator(make_mode: Callable, func: Callable) -> Callable:
+    """Wrap a generator function so that its body runs in ``make_mode()``'s mode each time
+    it is resumed (by ``next``, ``send``, ``throw`` or ``close``)."""
+    @functools.wraps(func)
+    def generator(*args: Any, **kwargs: Any) -> Any:
+        gen = func(*args, **kwargs)
+        try:
+            with make_mode():
+                value = gen.send(None)
+            while True:
+                try:
+                    sent = yield value
+                except GeneratorExit:
+                    with make_mode():
+                        gen.close()
+                    raise
+                except BaseException as e:  # thrown in by the caller: on to the body
+                    with make_mode():
+                        value = gen.throw(e)
+                else:
+                    with make_mode():
+                        value = gen.send(sent)
+        except StopIteration as stop:
+            return stop.value
+    return generator
+
+
+class set_grad_enabled(_ModeDecorator):
+    """Turn recording on or off in this thread: as a call (at once), as a context manager
+    (restored on exit) or as a decorator (during each call)."""
 
     def __init__(self, mode: bool) -> None:
         self.prev = _mode.grad
-        _mode.grad = bool(mode)
+        self.mode = bool(mode)
+        _mode.grad = self.mode
+
+    def __call__(self, func: Callable) -> Callable:
+        _mode.grad = self.prev  # decorating does not change the mode
+        return super().__call__(func)
+
+    def clone(self) -> set_grad_enabled:
+        return set_grad_enabled(self.mode)
 
     def __enter__(self) -> None:
-        pass
+        _mode.grad = self.mode
 
     def __exit__(self, *exc: object) -> None:
         _mode.grad = self.prev
 
 
-class _GradMode(contextlib.ContextDecorator):
-    """Set recording to ``mode`` inside a ``with`` block or a decorated function."""
+class _GradMode(_ModeDecorator):
+    """Set recording to ``mode`` inside a ``with`` block or a decorated function;
+    ``@no_grad`` works without the parentheses too."""
 
     mode: bool
+
+    def __new__(cls, func: Callable | None = None) -> Any:
+        self = super().__new__(cls)
+        return self if func is None else self(func)
 
     def __enter__(self) -> None:
         self.prev = _mode.grad
@@ -99,9 +160,6 @@ class _GradMode(contextlib.ContextDecorator):
 
     def __exit__(self, *exc: object) -> None:
         _mode.grad = self.prev
-
-    def _recreate_cm(self) -> _GradMode:
-        return type(self)()  # one per call of a decorated function: recursion restores too
 
 
 class no_grad(_GradMode):
