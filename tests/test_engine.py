@@ -595,3 +595,24 @@ def test_enable_grad_on_a_generator_records_inside_no_grad():
     next(closed)
     closed.close()                                   # GeneratorExit reaches the body
     assert tg.is_grad_enabled()
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("hooked", ["leaf", "intermediate"])
+@pytest.mark.parametrize("hooked_first", [False, True])
+def test_a_hook_changing_its_gradient_in_place_leaves_the_siblings_alone(hooked, hooked_first,
+                                                                          create_graph):
+    """``a + b`` hands both inputs the same gradient array; a hook on one that scales its
+    gradient in place must not scale the other's (either operand order, so that the
+    hooked input is reached first whatever the engine's order)."""
+    a, b = f64(1.0, 2.0), f64(3.0, 4.0)
+
+    def scale(g):
+        g.data *= 10.0                                 # in place, returns None
+
+    h = a * 1.0 if hooked == "intermediate" else a
+    h.register_hook(scale)
+    total = h + b if hooked_first else b + h
+    (total * 1.0).sum().backward(create_graph=create_graph)   # a writable upstream gradient
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+    np.testing.assert_array_equal(a.grad.data, [10.0, 10.0])

@@ -561,9 +561,14 @@ def _release(node: Node, ready: list, deps: dict[int, int], retain_graph: bool) 
 
 def _run_hooks(hooks: list, shape: tuple[int, ...], g: Any, create_graph: bool) -> Any:
     """Call each hook on the gradient; a hook's non-None result replaces it (same shape
-    and dtype, as PyTorch requires)."""
+    and dtype, as PyTorch requires).
+
+    The hooks see a copy: a backward may hand one array to several inputs (``a + b``), and
+    a hook changing its gradient in place must change only its own tensor's.
+    """
+    g = g.clone() if create_graph else np.array(g)
     for hook in list(hooks):
-        res = hook(g if create_graph else _wrap(np.asarray(g)))
+        res = hook(g if create_graph else _wrap(g))
         if res is not None:
             if not create_graph:
                 res = res.data if isinstance(res, Tensor) else np.asarray(res)
