@@ -616,3 +616,55 @@ def test_a_hook_changing_its_gradient_in_place_leaves_the_siblings_alone(hooked,
     (total * 1.0).sum().backward(create_graph=create_graph)   # a writable upstream gradient
     np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
     np.testing.assert_array_equal(a.grad.data, [10.0, 10.0])
+
+
+# ------------------------------------------------------------------- nodes without gradient
+class _Stop(Function):
+    """Identity forward, no gradient back (its input is reached by no gradient)."""
+
+    saves_inputs = saves_output = False
+
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, g, out, a):
+        return (None,)
+
+
+@pytest.mark.parametrize("retain_graph", [False, True])
+def test_nodes_reached_by_no_gradient_still_let_their_inputs_run(retain_graph):
+    """x feeds the loss directly and through x*2*3 into an op that sends no gradient back:
+    the two nodes on that path get none, and x must still get the direct path's gradient
+    (once all its uses are done), every backward."""
+    x = f64(1.0, 2.0)
+    k = x * 2.0 * 3.0
+    silent = (k.grad_fn, k.grad_fn.next[0])
+    y = (_Stop.apply(k) + x).sum()
+    y.backward(retain_graph=retain_graph)
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+    if retain_graph:
+        y.backward()
+        np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    else:  # the nodes that got no gradient are freed too
+        for node in silent:
+            with pytest.raises(RuntimeError, match="freed"):
+                _ = node.next_functions
+
+
+def test_the_same_tensor_twice_among_the_outputs_sums_its_gradients():
+    x = f64(1.0, 2.0)
+    y = x * 3.0
+    (g,) = tg.grad([y, y], x, grad_outputs=[np.array([1.0, 10.0]), np.array([100.0, 1000.0])])
+    np.testing.assert_array_equal(g.data, [303.0, 3030.0])
+    y = x * 3.0
+    (g,) = tg.grad([y.sum(), x.sum(), y.sum()], x)
+    np.testing.assert_array_equal(g.data, [7.0, 7.0])
+
+
+@pytest.mark.parametrize("shape, other", [((1,), (0,)), ((3, 1), (3, 0)), ((1, 3), (0, 3)),
+                                          ((1, 1), (0,))])
+def test_a_size_1_axis_broadcast_against_a_size_0_axis_gets_zero_gradient(shape, other):
+    x = tg.Tensor(np.ones(shape), requires_grad=True)
+    (x * np.ones(other)).sum().backward()
+    assert x.grad.shape == shape
+    np.testing.assert_array_equal(x.grad.data, np.zeros(shape))
