@@ -668,3 +668,25 @@ def test_a_size_1_axis_broadcast_against_a_size_0_axis_gets_zero_gradient(shape,
     (x * np.ones(other)).sum().backward()
     assert x.grad.shape == shape
     np.testing.assert_array_equal(x.grad.data, np.zeros(shape))
+
+
+def test_op_errors_are_shape_dtype_and_index_errors_naming_the_op():
+    """A forward's ValueError becomes a ShapeError, a TypeError a DTypeError (both still
+    what they were, and RuntimeErrors as PyTorch raises); an IndexError stays one."""
+    with pytest.raises(tg.ShapeError, match=r"add: invalid arguments .*\(2, 3\).*\(4,\)"):
+        tg.ones(2, 3) + tg.ones(4)
+    with pytest.raises(tg.DTypeError, match=r"add: invalid arguments .*'abc'"):
+        tg.ones(2) + "abc"
+    with pytest.raises(IndexError, match=r"^sum: .*axis") as info:
+        tg.ones(2, 3).sum(axis=5)
+    assert not isinstance(info.value, RuntimeError)
+
+
+@pytest.mark.parametrize("bad", ["abc", [[1.0], [2.0, 3.0]], {"a": 1}, object()])
+def test_backward_with_a_gradient_that_is_not_numbers_names_backward(bad):
+    x = f64(1.0, 2.0)
+    with pytest.raises(TypeError, match=r"^backward: the gradient must be a Tensor, an "
+                                        r"ndarray or .*numbers of the output's shape \(2,\)"):
+        (x * 2.0).backward(gradient=bad)
+    with pytest.raises(TypeError, match=r"^grad: the gradient must be"):
+        tg.grad(x * 2.0, x, grad_outputs=[bad])

@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import DTypeError, ShapeError
 from .tensor import Tensor, _wrap
 
 _new_tensor = object.__new__  # a Tensor without running __init__ (ops' outputs are valid)
@@ -249,8 +250,7 @@ class Function:
         try:
             out = ctx.forward(*arrays, **kwargs)
         except (ValueError, TypeError, IndexError) as e:
-            kind = next(k for k in (IndexError, ValueError, TypeError) if isinstance(e, k))
-            raise kind(_op_error(cls, arrays, kwargs, e)) from e
+            raise _op_error(cls, arrays, kwargs, e) from e
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         t = _new_tensor(Tensor)
@@ -333,10 +333,15 @@ def _op_name(cls: type) -> str:
     return cls.op_name or cls.__name__.lower()
 
 
-def _op_error(cls: type, arrays: Sequence[Any], kwargs: dict, err: Exception) -> str:
+def _op_error(cls: type, arrays: Sequence[Any], kwargs: dict, err: Exception) -> Exception:
+    """The error to raise for ``err`` from an op's forward, naming the op and its arguments:
+    an IndexError stays one (a ``dim`` out of range), a ValueError becomes a `ShapeError`
+    and a TypeError a `DTypeError` (both still the kind they were)."""
     args = ", ".join(_describe(a) for a in arrays)
     opts = "".join(f", {k}={v!r}" for k, v in kwargs.items())
-    return f"{_op_name(cls)}: invalid arguments ({args}{opts}): {err}"
+    kind = (IndexError if isinstance(err, IndexError)
+            else ShapeError if isinstance(err, ValueError) else DTypeError)
+    return kind(f"{_op_name(cls)}: invalid arguments ({args}{opts}): {err}")
 
 
 # --------------------------------------------------------------------------- anomaly mode
@@ -419,20 +424,33 @@ def _count_consumers(roots: Iterable[Node]) -> dict[int, int]:
     return deps
 
 
-def _as_grad(t: Tensor, gradient: Any) -> np.ndarray | Tensor:
-    """Validate a user-given output gradient (or make the implicit 1 for scalars)."""
+def _as_grad(t: Tensor, gradient: Any, who: str = "backward") -> np.ndarray | Tensor:
+    """Validate a user-given output gradient (or make the implicit 1 for scalars);
+    ``who`` (backward or grad) names the caller in errors."""
     if gradient is None:
         if t.data.size != 1:
             raise RuntimeError(
-                f"backward: grad can be implicitly created only for scalar outputs; this "
+                f"{who}: grad can be implicitly created only for scalar outputs; this "
                 f"output has shape {t.shape}. Pass gradient= (an array of that shape) or "
                 f"reduce it first, e.g. .sum()")
         one = np.array(1, t.data.dtype)  # np.ones is a Python function: 7x the time
         return one if t.data.ndim == 0 else one.reshape(t.data.shape)
-    g = gradient if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=t.dtype)
+    if isinstance(gradient, Tensor):
+        g = gradient
+    else:
+        try:
+            g = np.asarray(gradient)
+        except ValueError:  # ragged nested lists
+            g = np.asarray(None)
+        if g.dtype.kind not in "biufc":
+            raise TypeError(
+                f"{who}: the gradient must be a Tensor, an ndarray or (nested lists of) "
+                f"numbers of the output's shape {t.shape}, got {type(gradient).__name__} "
+                f"{gradient!r:.60}")
+        g = g.astype(t.dtype, copy=False)
     if g.shape != t.shape:
         raise RuntimeError(
-            f"backward: gradient has shape {g.shape} but the output has shape {t.shape}; "
+            f"{who}: gradient has shape {g.shape} but the output has shape {t.shape}; "
             f"they must match exactly")
     return g
 
@@ -657,7 +675,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                                f"and has no grad_fn")
     if retain_graph is None:
         retain_graph = create_graph
-    roots_g = [_as_grad(y, g) for y, g in zip(outputs, grad_outputs)]
+    roots_g = [_as_grad(y, g, "grad") for y, g in zip(outputs, grad_outputs)]
     capture = {id(x._ctx or x): i for i, x in enumerate(inputs)}
     if len(capture) != len(inputs):
         raise ValueError("grad: the same tensor appears twice in inputs")
