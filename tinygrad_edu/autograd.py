@@ -27,6 +27,14 @@ An op is a subclass of `Function` with two methods side by side::
   there is no gradient).  It may return a gradient in the *broadcast* shape; the engine
   sums it back to each input's shape and dtype, in one place (`_reduce_to`).
 
+Users' ops: PyTorch's contract
+------------------------------
+A subclass whose ``forward`` is a ``@staticmethod`` follows ``torch.autograd.Function``
+instead: ``forward(ctx, *args)`` on the arguments as given (Tensors), unrecorded;
+``backward(ctx, *grads)`` on Tensors; ``ctx.save_for_backward`` / ``saved_tensors``,
+``needs_input_grad``, several outputs.  ``ctx`` is the recorded node (`FunctionCtx`), which
+wraps the user's backward in the contract above; built-in ops keep the leaner one.
+
 The graph and the engine
 ------------------------
 As in PyTorch the graph is made of nodes, not tensors: a node is the `Function` that made
@@ -225,6 +233,14 @@ class Function:
     def backward(self, g: Any, out: Any, *inputs: Any) -> tuple:
         raise NotImplementedError
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass with a staticmethod ``forward`` follows PyTorch's contract
+        (``forward(ctx, ...)``, ``backward(ctx, *grads)``): see `FunctionCtx`."""
+        super().__init_subclass__(**kwargs)
+        if isinstance(inspect.getattr_static(cls, "forward"), staticmethod):
+            cls.apply = classmethod(_apply_with_ctx)
+            cls._node_class = type(f"{cls.__name__}Backward", (FunctionCtx,), {"fn": cls})
+
     def save_inputs(self, arrays: list) -> tuple:
         """What to keep of the inputs for backward (default: per ``saves_inputs``)."""
         return tuple(arrays) if self.saves_inputs else (None,) * len(arrays)
@@ -342,6 +358,174 @@ def _op_error(cls: type, arrays: Sequence[Any], kwargs: dict, err: Exception) ->
     kind = (IndexError if isinstance(err, IndexError)
             else ShapeError if isinstance(err, ValueError) else DTypeError)
     return kind(f"{_op_name(cls)}: invalid arguments ({args}{opts}): {err}")
+
+
+# ------------------------------------------------------------------ PyTorch-style Functions
+class FunctionCtx(Function):
+    """The ``ctx`` of a PyTorch-style `Function` (``forward``/``backward`` staticmethods),
+    and the graph node its ``apply`` records (``output.grad_fn``), as in PyTorch.
+
+    ``forward(ctx, *args)`` gets the arguments as given (Tensors stay Tensors) and runs
+    unrecorded; ``backward(ctx, *grads)`` gets one gradient Tensor per output and returns
+    one per argument (a Tensor or None).  Under ``create_graph=True`` its Tensor ops are
+    recorded, so a backward written with Tensor ops is differentiable again.  The saved
+    tensors are kept in ``out``, which the engine frees after backward.
+    """
+
+    fn: type                      # the user's Function subclass
+    next: tuple | None = ()       # () until recorded; None once backward freed the graph
+    out: tuple = ()               # what save_for_backward saved
+    needs_input_grad: tuple = ()
+    materialize_grads = True      # a missing output gradient arrives as zeros, not None
+    non_differentiable: tuple = ()
+    outputs: tuple = ()           # per output (multi-output ctx): (shape, dtype) or None
+
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        """Keep ``tensors`` (inputs, outputs or None) for ``backward``."""
+        self.out = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """What ``save_for_backward`` kept."""
+        if self.next is None:
+            raise RuntimeError(
+                f"{self!r}: trying to backward through the graph a second time (or to read "
+                f"saved_tensors after they were freed); pass retain_graph=True to the first "
+                f"backward() if you need to backward twice")
+        return self.out
+
+    def mark_non_differentiable(self, *outputs: Tensor) -> None:
+        """These outputs get no gradient (integer results, indices...): their gradients
+        in ``backward`` are zeros."""
+        self.non_differentiable = outputs
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Whether an output that got no gradient passes zeros (True) or None to backward."""
+        self.materialize_grads = value
+
+    def mark_dirty(self, *tensors: Tensor) -> None:
+        raise RuntimeError(f"{self.fn.__name__}: custom Functions that change their inputs "
+                           f"in place (mark_dirty) are not supported; return a new tensor")
+
+    @property
+    def name(self) -> str:
+        return _op_name(self.fn)
+
+    def __repr__(self) -> str:
+        return f"<{self.fn.__name__}Backward>"
+
+    def _saved_tensors(self) -> tuple[Any, list]:
+        return self.out, []
+
+    def backward(self, g: Any, saved: Any) -> tuple:
+        """The engine's contract around the user's ``backward(ctx, *grads)``."""
+        create = _mode.grad  # the engine records exactly when create_graph is on
+        if type(g) is _Slots:
+            grads = [g[i] if i in g else self._missing(spec)
+                     for i, spec in enumerate(self.outputs)]
+        else:
+            grads = [g]
+        grads = [x if x is None or isinstance(x, Tensor) else _wrap(np.asarray(x))
+                 for x in grads]
+        result = self.fn.backward(self, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        if create:
+            return tuple(r if r is None or isinstance(r, Tensor) else _wrap(np.asarray(r))
+                         for r in result)
+        return tuple(r.data if isinstance(r, Tensor) else r for r in result)
+
+    def _missing(self, spec: tuple | None) -> Tensor | None:
+        """The gradient of an output that got none: zeros of its shape (or None)."""
+        if spec is None or not self.materialize_grads:
+            return None
+        return _wrap(np.zeros(*spec))
+
+
+class _Slots(dict):
+    """Output index -> gradient, on its way from a multi-output Function's outputs to its
+    node; the engine adds these as it adds arrays (``shape``/``dtype`` match the node's)."""
+
+    shape = ()
+    dtype = None
+
+    def __add__(self, other: _Slots) -> _Slots:
+        total = _Slots(self)
+        for i, g in other.items():
+            total[i] = g if i not in total else total[i] + g
+        return total
+
+
+class _Output(Function):
+    """The node of output ``index`` of a multi-output custom Function: it passes its
+    gradient on to the Function's node, in that output's slot."""
+
+    index: int
+    label: str
+
+    def backward(self, g: Any, out: Any) -> tuple:
+        return (_Slots({self.index: g}),)
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+    def __repr__(self) -> str:
+        return f"<{self.label}Backward>"
+
+
+def _apply_with_ctx(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """``F.apply`` for a PyTorch-style `Function` ``F`` (see `FunctionCtx`)."""
+    setup = getattr(cls, "setup_context", None)
+    if kwargs:  # bound to forward's parameters, as PyTorch does
+        sig = inspect.signature(cls.forward)
+        bound = sig.bind(*args, **kwargs) if setup else sig.bind(None, *args, **kwargs)
+        bound.apply_defaults()
+        args = bound.args if setup else bound.args[1:]
+    ctx = cls._node_class()
+    record = _mode.grad and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    ctx.needs_input_grad = tuple(record and isinstance(a, Tensor) and a.requires_grad
+                                 for a in args)
+    with no_grad():
+        if setup:
+            output = cls.forward(*args)
+            setup(ctx, args, output)
+        else:
+            output = cls.forward(ctx, *args)
+    if not record:
+        return output
+    outs = output if isinstance(output, tuple) else (output,)
+    fixed = {id(t) for t in ctx.non_differentiable}
+    taken = {id(a) for a in args}
+    outs = tuple(o if not isinstance(o, Tensor) or (o._ctx is None and not o.requires_grad
+                                                     and id(o) not in taken)
+                 else _wrap(o.data) for o in outs)  # never re-parent an input
+    diff = [isinstance(o, Tensor) and id(o) not in fixed for o in outs]
+    ctx.next = tuple(a._ctx or a if isinstance(a, Tensor) and a.requires_grad else None
+                     for a in args)
+    ctx.inputs = ()
+    ctx.stamp = _clock
+    if not isinstance(output, tuple):
+        if diff[0]:
+            _attach(ctx, outs[0])
+        return outs[0]
+    ctx.out_shape, ctx.out_dtype = _Slots.shape, _Slots.dtype
+    ctx.outputs = tuple((o.shape, o.dtype) if isinstance(o, Tensor) else None for o in outs)
+    for i, o in enumerate(outs):
+        if diff[i]:
+            node = _Output()
+            node.index, node.label = i, f"{cls.__name__}Output{i}"
+            node.next, node.inputs, node.out, node.stamp = (ctx,), (), None, _clock
+            _attach(node, o)
+    return outs
+
+
+def _attach(node: Function, t: Tensor) -> None:
+    """Make ``node`` the recorded op that produced ``t``."""
+    node.out_shape, node.out_dtype = t.data.shape, t.data.dtype
+    t._ctx, t.requires_grad = node, True
+    if _anomaly_threads and _mode.anomaly:
+        _mode.record(node, t.data)
 
 
 # --------------------------------------------------------------------------- anomaly mode
@@ -633,21 +817,31 @@ _getrefcount = getattr(sys, "getrefcount", lambda a: -1)  # CPython has it, PyPy
 _SOLE_HOLDER = _sole_holder_count() if hasattr(sys, "getrefcount") else -2
 
 
-def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False,
-             create_graph: bool = False) -> None:
-    """Accumulate the gradient of ``tensor`` into the ``.grad`` of every leaf it depends on.
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
+             retain_graph: bool | None = None, create_graph: bool = False) -> None:
+    """Accumulate the gradient of ``tensors`` into the ``.grad`` of every leaf they depend
+    on (``torch.autograd.backward``; ``t.backward(g)`` is ``backward(t, g)``).
 
-    ``gradient`` is d(loss)/d(tensor), required unless ``tensor`` has one element.  With
-    ``create_graph=True`` the backward pass is recorded too (for higher derivatives), and
-    the graph is kept unless ``retain_graph`` says otherwise.
+    ``grad_tensors`` is d(loss)/d(tensor) for one tensor, or a sequence with one per
+    tensor; it may be None for tensors of one element.  With ``create_graph=True`` the
+    backward pass is recorded too (for higher derivatives), and the graph is kept unless
+    ``retain_graph`` says otherwise.
     """
-    if not tensor.requires_grad:
-        raise RuntimeError(
-            "backward: this tensor does not require grad and has no grad_fn; make sure a "
-            "leaf it depends on was created with requires_grad=True and that it was not "
-            "computed under no_grad()")
-    g = _as_grad(tensor, gradient)
-    _run([tensor], [g], retain_graph or create_graph, create_graph)
+    one = isinstance(tensors, Tensor)
+    tensors = [tensors] if one else list(tensors)
+    if one or grad_tensors is None:
+        grad_tensors = [grad_tensors] * len(tensors)
+    elif len(grad_tensors) != len(tensors):
+        raise ValueError(f"backward: got {len(grad_tensors)} grad_tensors for "
+                         f"{len(tensors)} tensors")
+    for t in tensors:
+        if not t.requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad and has no grad_fn; make sure "
+                "a leaf it depends on was created with requires_grad=True and that it was "
+                "not computed under no_grad()")
+    grads = [_as_grad(t, g) for t, g in zip(tensors, grad_tensors)]
+    _run(tensors, grads, bool(retain_graph) or create_graph, create_graph)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
