@@ -5,7 +5,8 @@ Profiles (choose with the environment variable HYPOTHESIS_PROFILE):
 * ``ci`` (default): a fixed example budget and derandomized search, so CI is fast and a
   failure reproduces exactly on any machine;
 * ``dev``: random search with a moderate budget (failures print a reproduce blob);
-* ``thorough``: many more examples, for a local run before a release.
+* ``thorough``: many more examples, for a local run before a release;
+* ``quick``: a handful of derandomized examples, for mutation testing (``.ci/mutation.py``).
 """
 
 from __future__ import annotations
@@ -19,4 +20,5 @@ _common = dict(deadline=None, print_blob=True,
 settings.register_profile("ci", max_examples=100, derandomize=True, **_common)
 settings.register_profile("dev", max_examples=200, **_common)
 settings.register_profile("thorough", max_examples=1000, **_common)
+settings.register_profile("quick", max_examples=4, derandomize=True, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import sys
+import threading
+import time
 import weakref
 
 import numpy as np
@@ -11,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tinygrad_edu as tg
+import tinygrad_edu.tools.anomaly
 from tinygrad_edu.autograd import Function
 
 
@@ -441,3 +445,248 @@ def test_repr_shows_data_dtype_and_grad_fn():
     x = f64(1.0, 2.0)
     assert "dtype=float64" in repr(x) and "requires_grad=True" in repr(x)
     assert "grad_fn=<MulBackward>" in repr(x * 2)
+
+
+# ----------------------------------------------------------------------------- threads
+def _in_thread(body):
+    """Run ``body`` in a new thread; re-raise what it raised."""
+    errors = []
+
+    def run():
+        try:
+            body()
+        except BaseException as e:  # handed to the main thread
+            errors.append(e)
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, errors
+
+
+def test_grad_mode_is_per_thread():
+    """One thread inside no_grad() / detect_anomaly() leaves another's mode alone, and a
+    new thread starts with recording on, whatever its creator's mode (as in PyTorch)."""
+    inside, leave = threading.Event(), threading.Event()
+
+    def inference():
+        with tg.no_grad(), tg.tools.anomaly.detect_anomaly():
+            inside.set()
+            assert leave.wait(10)
+            assert not tg.is_grad_enabled() and tg.autograd.is_anomaly_enabled()
+
+    t, errors = _in_thread(inference)
+    assert inside.wait(10)
+    x = f64(1.0)
+    y = x * 2.0
+    still = tg.is_grad_enabled(), tg.autograd.is_anomaly_enabled()
+    leave.set()
+    t.join()
+    assert not errors and still == (True, False) and y.grad_fn is not None
+    with tg.no_grad():
+        seen = []
+        t, errors = _in_thread(lambda: seen.append(tg.is_grad_enabled()))
+        t.join()
+    assert seen == [True] and not errors
+
+
+def test_training_records_every_step_while_another_thread_runs_inference():
+    """Inference under no_grad() and training in parallel threads, for about a second
+    with a tiny thread switch interval: every training step has its graph and gradient."""
+    model = tg.nn.Linear(3, 2)
+    x = tg.Tensor(np.ones((4, 3), np.float32))
+    done = threading.Event()
+
+    def inference():
+        while not done.is_set():
+            with tg.no_grad():
+                model(x).sum()
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    t, errors = _in_thread(inference)
+    lost, steps, end = 0, 0, time.monotonic() + 1.0
+    try:
+        while time.monotonic() < end:
+            model.weight.grad = None
+            loss = (model(x) ** 2).sum()
+            if loss.grad_fn is None:
+                lost += 1
+            else:
+                loss.backward()
+                lost += model.weight.grad is None
+            steps += 1
+    finally:
+        done.set()
+        t.join()
+        sys.setswitchinterval(old)
+    assert not errors and steps > 50 and lost == 0, f"{lost} of {steps} steps lost their graph"
+
+
+@pytest.mark.parametrize("returned", ["one", "three", "bare", "extra None"])
+def test_backward_returning_the_wrong_number_of_gradients_is_caught(returned):
+    """One gradient for two inputs must not leave the second .grad silently None."""
+    class Product(Function):
+        def forward(self, a, b):
+            return a * b
+
+        def backward(self, g, out, a, b):
+            grads = {"one": (g * b,), "three": (g * b, g * a, g), "bare": g * b,
+                     "extra None": (g * b, g * a, None)}   # allowed, as in PyTorch
+            return grads[returned]
+
+    x, y = f64(1.0, 2.0), f64(3.0, 4.0)
+    if returned == "extra None":
+        Product.apply(x, y).sum().backward()
+        np.testing.assert_array_equal(x.grad.data, y.data)
+        np.testing.assert_array_equal(y.grad.data, x.data)
+        return
+    with pytest.raises(RuntimeError, match=r"ProductBackward.*op product.*incorrect number "
+                                           r"of gradients \(expected 2, got"):
+        Product.apply(x, y).sum().backward()
+
+
+@pytest.mark.parametrize("make", [lambda: tg.no_grad(), lambda: tg.no_grad,
+                                  lambda: tg.set_grad_enabled(False)],
+                         ids=["no_grad()", "no_grad", "set_grad_enabled(False)"])
+def test_a_decorated_generator_runs_its_body_in_the_mode(make):
+    """Each resumption of the generator runs under the decorator's mode; the caller's mode
+    holds in between (PyTorch wraps generators the same way)."""
+    x = f64(1.0)
+
+    @make()
+    def doubles(n):
+        received = None
+        for _ in range(n):
+            received = yield (x * 2.0).requires_grad, tg.is_grad_enabled(), received
+        return "done"
+
+    assert tg.is_grad_enabled()                       # decorating changes nothing
+    gen = doubles(3)
+    assert next(gen) == (False, False, None)
+    assert tg.is_grad_enabled() and (x * 2.0).requires_grad
+    assert gen.send("hi") == (False, False, "hi")
+    with pytest.raises(KeyError):
+        gen.throw(KeyError("k"))                      # reaches the body and comes back out
+    assert tg.is_grad_enabled()
+
+    def delegate():
+        return (yield from doubles(1))
+
+    outer = delegate()
+    next(outer)
+    with pytest.raises(StopIteration) as stop:
+        next(outer)
+    assert stop.value.value == "done" and tg.is_grad_enabled()
+
+
+def test_enable_grad_on_a_generator_records_inside_no_grad():
+    x = f64(1.0)
+
+    @tg.enable_grad()
+    def outputs():
+        yield x * 2.0
+        yield x * 3.0
+
+    with tg.no_grad():
+        ys = list(outputs())
+        assert not tg.is_grad_enabled()
+    assert all(y.grad_fn is not None for y in ys)
+    closed = outputs()
+    next(closed)
+    closed.close()                                   # GeneratorExit reaches the body
+    assert tg.is_grad_enabled()
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("hooked", ["leaf", "intermediate"])
+@pytest.mark.parametrize("hooked_first", [False, True])
+def test_a_hook_changing_its_gradient_in_place_leaves_the_siblings_alone(hooked, hooked_first,
+                                                                          create_graph):
+    """``a + b`` hands both inputs the same gradient array; a hook on one that scales its
+    gradient in place must not scale the other's (either operand order, so that the
+    hooked input is reached first whatever the engine's order)."""
+    a, b = f64(1.0, 2.0), f64(3.0, 4.0)
+
+    def scale(g):
+        g.data *= 10.0                                 # in place, returns None
+
+    h = a * 1.0 if hooked == "intermediate" else a
+    h.register_hook(scale)
+    total = h + b if hooked_first else b + h
+    (total * 1.0).sum().backward(create_graph=create_graph)   # a writable upstream gradient
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+    np.testing.assert_array_equal(a.grad.data, [10.0, 10.0])
+
+
+# ------------------------------------------------------------------- nodes without gradient
+class _Stop(Function):
+    """Identity forward, no gradient back (its input is reached by no gradient)."""
+
+    saves_inputs = saves_output = False
+
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, g, out, a):
+        return (None,)
+
+
+@pytest.mark.parametrize("retain_graph", [False, True])
+def test_nodes_reached_by_no_gradient_still_let_their_inputs_run(retain_graph):
+    """x feeds the loss directly and through x*2*3 into an op that sends no gradient back:
+    the two nodes on that path get none, and x must still get the direct path's gradient
+    (once all its uses are done), every backward."""
+    x = f64(1.0, 2.0)
+    k = x * 2.0 * 3.0
+    silent = (k.grad_fn, k.grad_fn.next[0])
+    y = (_Stop.apply(k) + x).sum()
+    y.backward(retain_graph=retain_graph)
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+    if retain_graph:
+        y.backward()
+        np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    else:  # the nodes that got no gradient are freed too
+        for node in silent:
+            with pytest.raises(RuntimeError, match="freed"):
+                _ = node.next_functions
+
+
+def test_the_same_tensor_twice_among_the_outputs_sums_its_gradients():
+    x = f64(1.0, 2.0)
+    y = x * 3.0
+    (g,) = tg.grad([y, y], x, grad_outputs=[np.array([1.0, 10.0]), np.array([100.0, 1000.0])])
+    np.testing.assert_array_equal(g.data, [303.0, 3030.0])
+    y = x * 3.0
+    (g,) = tg.grad([y.sum(), x.sum(), y.sum()], x)
+    np.testing.assert_array_equal(g.data, [7.0, 7.0])
+
+
+@pytest.mark.parametrize("shape, other", [((1,), (0,)), ((3, 1), (3, 0)), ((1, 3), (0, 3)),
+                                          ((1, 1), (0,))])
+def test_a_size_1_axis_broadcast_against_a_size_0_axis_gets_zero_gradient(shape, other):
+    x = tg.Tensor(np.ones(shape), requires_grad=True)
+    (x * np.ones(other)).sum().backward()
+    assert x.grad.shape == shape
+    np.testing.assert_array_equal(x.grad.data, np.zeros(shape))
+
+
+def test_op_errors_are_shape_dtype_and_index_errors_naming_the_op():
+    """A forward's ValueError becomes a ShapeError, a TypeError a DTypeError (both still
+    what they were, and RuntimeErrors as PyTorch raises); an IndexError stays one."""
+    with pytest.raises(tg.ShapeError, match=r"add: invalid arguments .*\(2, 3\).*\(4,\)"):
+        tg.ones(2, 3) + tg.ones(4)
+    with pytest.raises(tg.DTypeError, match=r"add: invalid arguments .*'abc'"):
+        tg.ones(2) + "abc"
+    with pytest.raises(IndexError, match=r"^sum: .*axis") as info:
+        tg.ones(2, 3).sum(axis=5)
+    assert not isinstance(info.value, RuntimeError)
+
+
+@pytest.mark.parametrize("bad", ["abc", [[1.0], [2.0, 3.0]], {"a": 1}, object()])
+def test_backward_with_a_gradient_that_is_not_numbers_names_backward(bad):
+    x = f64(1.0, 2.0)
+    with pytest.raises(TypeError, match=r"^backward: the gradient must be a Tensor, an "
+                                        r"ndarray or .*numbers of the output's shape \(2,\)"):
+        (x * 2.0).backward(gradient=bad)
+    with pytest.raises(TypeError, match=r"^grad: the gradient must be"):
+        tg.grad(x * 2.0, x, grad_outputs=[bad])

@@ -27,6 +27,14 @@ An op is a subclass of `Function` with two methods side by side::
   there is no gradient).  It may return a gradient in the *broadcast* shape; the engine
   sums it back to each input's shape and dtype, in one place (`_reduce_to`).
 
+Users' ops: PyTorch's contract
+------------------------------
+A subclass whose ``forward`` is a ``@staticmethod`` follows ``torch.autograd.Function``
+instead: ``forward(ctx, *args)`` on the arguments as given (Tensors), unrecorded;
+``backward(ctx, *grads)`` on Tensors; ``ctx.save_for_backward`` / ``saved_tensors``,
+``needs_input_grad``, several outputs.  ``ctx`` is the recorded node (`FunctionCtx`), which
+wraps the user's backward in the contract above; built-in ops keep the leaner one.
+
 The graph and the engine
 ------------------------
 As in PyTorch the graph is made of nodes, not tensors: a node is the `Function` that made
@@ -40,59 +48,127 @@ arrays are released as it is used, and a second backward through it raises.
 
 from __future__ import annotations
 
-import contextlib
+import functools
+import inspect
 import math
 import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
+from .errors import DTypeError, ShapeError
 from .tensor import Tensor, _wrap
 
 _new_tensor = object.__new__  # a Tensor without running __init__ (ops' outputs are valid)
 
 # --------------------------------------------------------------------------- grad mode
-_grad_enabled = True
+class _ThreadMode(threading.local):
+    """The per-thread switches, as in PyTorch: one thread's ``no_grad()`` (inference, say)
+    does not stop another thread's training from being recorded.  A new thread starts with
+    recording on and anomaly checks off (these class attributes)."""
+
+    grad = True          # whether ops are recorded
+    anomaly = False      # whether detect_anomaly's hooks run
+    record: Callable[[Function, np.ndarray], None] = staticmethod(lambda ctx, out: None)
+    check: Callable[[Function, Any], None] = staticmethod(lambda ctx, grads: None)
+
+
+_mode = _ThreadMode()
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops are being recorded."""
-    return _grad_enabled
+    """Whether ops are being recorded (in this thread)."""
+    return _mode.grad
 
 
-class set_grad_enabled:
-    """Turn recording on or off, as a call or as a context manager (restores on exit)."""
+class _ModeDecorator:
+    """A grad-mode context manager that also decorates functions and generator functions:
+    every call of a decorated function, and every resumption of a decorated generator, runs
+    in the mode (the caller's mode holds between resumptions, as in PyTorch)."""
+
+    def clone(self) -> _ModeDecorator:
+        """A fresh manager in the same mode (one per call: recursion restores too)."""
+        return type(self)()
+
+    def __call__(self, func: Callable) -> Callable:
+        if inspect.isgeneratorfunction(func):
+            return _in_mode_generator(self.clone, func)
+
+        @functools.wraps(func)
+        def in_mode(*args: Any, **kwargs: Any) -> Any:
+            with self.clone():
+                return func(*args, **kwargs)
+        return in_mode
+
+
+def _in_mode_generator(make_mode: Callable, func: Callable) -> Callable:
+    """Wrap a generator function so that its body runs in ``make_mode()``'s mode each time
+    it is resumed (by ``next``, ``send``, ``throw`` or ``close``)."""
+    @functools.wraps(func)
+    def generator(*args: Any, **kwargs: Any) -> Any:
+        gen = func(*args, **kwargs)
+        try:
+            with make_mode():
+                value = gen.send(None)
+            while True:
+                try:
+                    sent = yield value
+                except GeneratorExit:
+                    with make_mode():
+                        gen.close()
+                    raise
+                except BaseException as e:  # thrown in by the caller: on to the body
+                    with make_mode():
+                        value = gen.throw(e)
+                else:
+                    with make_mode():
+                        value = gen.send(sent)
+        except StopIteration as stop:
+            return stop.value
+    return generator
+
+
+class set_grad_enabled(_ModeDecorator):
+    """Turn recording on or off in this thread: as a call (at once), as a context manager
+    (restored on exit) or as a decorator (during each call)."""
 
     def __init__(self, mode: bool) -> None:
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = bool(mode)
+        self.prev = _mode.grad
+        self.mode = bool(mode)
+        _mode.grad = self.mode
+
+    def __call__(self, func: Callable) -> Callable:
+        _mode.grad = self.prev  # decorating does not change the mode
+        return super().__call__(func)
+
+    def clone(self) -> set_grad_enabled:
+        return set_grad_enabled(self.mode)
 
     def __enter__(self) -> None:
-        pass
+        _mode.grad = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
+        _mode.grad = self.prev
 
 
-class _GradMode(contextlib.ContextDecorator):
-    """Set recording to ``mode`` inside a ``with`` block or a decorated function."""
+class _GradMode(_ModeDecorator):
+    """Set recording to ``mode`` inside a ``with`` block or a decorated function;
+    ``@no_grad`` works without the parentheses too."""
 
     mode: bool
 
+    def __new__(cls, func: Callable | None = None) -> Any:
+        self = super().__new__(cls)
+        return self if func is None else self(func)
+
     def __enter__(self) -> None:
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = self.mode
+        self.prev = _mode.grad
+        _mode.grad = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
-
-    def _recreate_cm(self) -> _GradMode:
-        return type(self)()  # one per call of a decorated function: recursion restores too
+        _mode.grad = self.prev
 
 
 class no_grad(_GradMode):
@@ -157,6 +233,14 @@ class Function:
     def backward(self, g: Any, out: Any, *inputs: Any) -> tuple:
         raise NotImplementedError
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass with a staticmethod ``forward`` follows PyTorch's contract
+        (``forward(ctx, ...)``, ``backward(ctx, *grads)``): see `FunctionCtx`."""
+        super().__init_subclass__(**kwargs)
+        if isinstance(inspect.getattr_static(cls, "forward"), staticmethod):
+            cls.apply = classmethod(_apply_with_ctx)
+            cls._node_class = type(f"{cls.__name__}Backward", (FunctionCtx,), {"fn": cls})
+
     def save_inputs(self, arrays: list) -> tuple:
         """What to keep of the inputs for backward (default: per ``saves_inputs``)."""
         return tuple(arrays) if self.saves_inputs else (None,) * len(arrays)
@@ -182,13 +266,12 @@ class Function:
         try:
             out = ctx.forward(*arrays, **kwargs)
         except (ValueError, TypeError, IndexError) as e:
-            kind = next(k for k in (IndexError, ValueError, TypeError) if isinstance(e, k))
-            raise kind(_op_error(cls, arrays, kwargs, e)) from e
+            raise _op_error(cls, arrays, kwargs, e) from e
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         t = _new_tensor(Tensor)
         t.data = out
-        if requires and _grad_enabled:
+        if requires and _mode.grad:
             ctx.next = tuple(nodes)
             ctx.inputs = ctx.save_inputs(arrays)
             ctx.out = out if cls.saves_output else None
@@ -197,8 +280,8 @@ class Function:
             ctx.stamp = _clock
             t._ctx = ctx
             t.requires_grad = True
-            if _anomaly_mode:
-                _anomaly_record(ctx, out)
+            if _anomaly_threads and _mode.anomaly:
+                _mode.record(ctx, out)
         return t
 
     @classmethod
@@ -266,37 +349,212 @@ def _op_name(cls: type) -> str:
     return cls.op_name or cls.__name__.lower()
 
 
-def _op_error(cls: type, arrays: Sequence[Any], kwargs: dict, err: Exception) -> str:
+def _op_error(cls: type, arrays: Sequence[Any], kwargs: dict, err: Exception) -> Exception:
+    """The error to raise for ``err`` from an op's forward, naming the op and its arguments:
+    an IndexError stays one (a ``dim`` out of range), a ValueError becomes a `ShapeError`
+    and a TypeError a `DTypeError` (both still the kind they were)."""
     args = ", ".join(_describe(a) for a in arrays)
     opts = "".join(f", {k}={v!r}" for k, v in kwargs.items())
-    return f"{_op_name(cls)}: invalid arguments ({args}{opts}): {err}"
+    kind = (IndexError if isinstance(err, IndexError)
+            else ShapeError if isinstance(err, ValueError) else DTypeError)
+    return kind(f"{_op_name(cls)}: invalid arguments ({args}{opts}): {err}")
+
+
+# ------------------------------------------------------------------ PyTorch-style Functions
+class FunctionCtx(Function):
+    """The ``ctx`` of a PyTorch-style `Function` (``forward``/``backward`` staticmethods),
+    and the graph node its ``apply`` records (``output.grad_fn``), as in PyTorch.
+
+    ``forward(ctx, *args)`` gets the arguments as given (Tensors stay Tensors) and runs
+    unrecorded; ``backward(ctx, *grads)`` gets one gradient Tensor per output and returns
+    one per argument (a Tensor or None).  Under ``create_graph=True`` its Tensor ops are
+    recorded, so a backward written with Tensor ops is differentiable again.  The saved
+    tensors are kept in ``out``, which the engine frees after backward.
+    """
+
+    fn: type                      # the user's Function subclass
+    next: tuple | None = ()       # () until recorded; None once backward freed the graph
+    out: tuple = ()               # what save_for_backward saved
+    needs_input_grad: tuple = ()
+    materialize_grads = True      # a missing output gradient arrives as zeros, not None
+    non_differentiable: tuple = ()
+    outputs: tuple = ()           # per output (multi-output ctx): (shape, dtype) or None
+
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        """Keep ``tensors`` (inputs, outputs or None) for ``backward``."""
+        self.out = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """What ``save_for_backward`` kept."""
+        if self.next is None:
+            raise RuntimeError(
+                f"{self!r}: trying to backward through the graph a second time (or to read "
+                f"saved_tensors after they were freed); pass retain_graph=True to the first "
+                f"backward() if you need to backward twice")
+        return self.out
+
+    def mark_non_differentiable(self, *outputs: Tensor) -> None:
+        """These outputs get no gradient (integer results, indices...): their gradients
+        in ``backward`` are zeros."""
+        self.non_differentiable = outputs
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Whether an output that got no gradient passes zeros (True) or None to backward."""
+        self.materialize_grads = value
+
+    def mark_dirty(self, *tensors: Tensor) -> None:
+        raise RuntimeError(f"{self.fn.__name__}: custom Functions that change their inputs "
+                           f"in place (mark_dirty) are not supported; return a new tensor")
+
+    @property
+    def name(self) -> str:
+        return _op_name(self.fn)
+
+    def __repr__(self) -> str:
+        return f"<{self.fn.__name__}Backward>"
+
+    def _saved_tensors(self) -> tuple[Any, list]:
+        return self.out, []
+
+    def backward(self, g: Any, saved: Any) -> tuple:
+        """The engine's contract around the user's ``backward(ctx, *grads)``."""
+        create = _mode.grad  # the engine records exactly when create_graph is on
+        if type(g) is _Slots:
+            grads = [g[i] if i in g else self._missing(spec)
+                     for i, spec in enumerate(self.outputs)]
+        else:
+            grads = [g]
+        grads = [x if x is None or isinstance(x, Tensor) else _wrap(np.asarray(x))
+                 for x in grads]
+        result = self.fn.backward(self, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        if create:
+            return tuple(r if r is None or isinstance(r, Tensor) else _wrap(np.asarray(r))
+                         for r in result)
+        return tuple(r.data if isinstance(r, Tensor) else r for r in result)
+
+    def _missing(self, spec: tuple | None) -> Tensor | None:
+        """The gradient of an output that got none: zeros of its shape (or None)."""
+        if spec is None or not self.materialize_grads:
+            return None
+        return _wrap(np.zeros(*spec))
+
+
+class _Slots(dict):
+    """Output index -> gradient, on its way from a multi-output Function's outputs to its
+    node; the engine adds these as it adds arrays (``shape``/``dtype`` match the node's)."""
+
+    shape = ()
+    dtype = None
+
+    def __add__(self, other: _Slots) -> _Slots:
+        total = _Slots(self)
+        for i, g in other.items():
+            total[i] = g if i not in total else total[i] + g
+        return total
+
+
+class _Output(Function):
+    """The node of output ``index`` of a multi-output custom Function: it passes its
+    gradient on to the Function's node, in that output's slot."""
+
+    index: int
+    label: str
+
+    def backward(self, g: Any, out: Any) -> tuple:
+        return (_Slots({self.index: g}),)
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+    def __repr__(self) -> str:
+        return f"<{self.label}Backward>"
+
+
+def _apply_with_ctx(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """``F.apply`` for a PyTorch-style `Function` ``F`` (see `FunctionCtx`)."""
+    setup = getattr(cls, "setup_context", None)
+    if kwargs:  # bound to forward's parameters, as PyTorch does
+        sig = inspect.signature(cls.forward)
+        bound = sig.bind(*args, **kwargs) if setup else sig.bind(None, *args, **kwargs)
+        bound.apply_defaults()
+        args = bound.args if setup else bound.args[1:]
+    ctx = cls._node_class()
+    record = _mode.grad and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+    ctx.needs_input_grad = tuple(record and isinstance(a, Tensor) and a.requires_grad
+                                 for a in args)
+    with no_grad():
+        if setup:
+            output = cls.forward(*args)
+            setup(ctx, args, output)
+        else:
+            output = cls.forward(ctx, *args)
+    if not record:
+        return output
+    outs = output if isinstance(output, tuple) else (output,)
+    fixed = {id(t) for t in ctx.non_differentiable}
+    taken = {id(a) for a in args}
+    outs = tuple(o if not isinstance(o, Tensor) or (o._ctx is None and not o.requires_grad
+                                                     and id(o) not in taken)
+                 else _wrap(o.data) for o in outs)  # never re-parent an input
+    diff = [isinstance(o, Tensor) and id(o) not in fixed for o in outs]
+    ctx.next = tuple(a._ctx or a if isinstance(a, Tensor) and a.requires_grad else None
+                     for a in args)
+    ctx.inputs = ()
+    ctx.stamp = _clock
+    if not isinstance(output, tuple):
+        if diff[0]:
+            _attach(ctx, outs[0])
+        return outs[0]
+    ctx.out_shape, ctx.out_dtype = _Slots.shape, _Slots.dtype
+    ctx.outputs = tuple((o.shape, o.dtype) if isinstance(o, Tensor) else None for o in outs)
+    for i, o in enumerate(outs):
+        if diff[i]:
+            node = _Output()
+            node.index, node.label = i, f"{cls.__name__}Output{i}"
+            node.next, node.inputs, node.out, node.stamp = (ctx,), (), None, _clock
+            _attach(node, o)
+    return outs
+
+
+def _attach(node: Function, t: Tensor) -> None:
+    """Make ``node`` the recorded op that produced ``t``."""
+    node.out_shape, node.out_dtype = t.data.shape, t.data.dtype
+    t._ctx, t.requires_grad = node, True
+    if _anomaly_threads and _mode.anomaly:
+        _mode.record(node, t.data)
 
 
 # --------------------------------------------------------------------------- anomaly mode
-_anomaly_mode = False
-_anomaly_record: Callable[[Function, np.ndarray], None] = lambda ctx, out: None  # noqa: E731
-_anomaly_check: Callable[[Function, Any], None] = lambda ctx, grads: None  # noqa: E731
+_anomaly_threads = 0  # threads with anomaly mode on: ops read this global, not _mode, when 0
+_anomaly_lock = threading.Lock()
 
 
 def is_anomaly_enabled() -> bool:
-    """Whether ``detect_anomaly`` checks are installed."""
-    return _anomaly_mode
+    """Whether ``detect_anomaly`` checks are installed (in this thread)."""
+    return _mode.anomaly
 
 
 def set_anomaly_hooks(enabled: bool,
                       record: Callable[[Function, np.ndarray], None] | None = None,
                       check: Callable[[Function, Any], None] | None = None) -> tuple:
-    """Install the forward/backward checks of ``tools.anomaly.detect_anomaly``.
+    """Install the forward/backward checks of ``tools.anomaly.detect_anomaly`` (this thread).
 
     Returns the previous ``(enabled, record, check)`` so the caller can restore them.
     """
-    global _anomaly_mode, _anomaly_record, _anomaly_check
-    previous = (_anomaly_mode, _anomaly_record, _anomaly_check)
-    _anomaly_mode = enabled
+    global _anomaly_threads
+    mode = _mode
+    previous = (mode.anomaly, mode.record, mode.check)
+    with _anomaly_lock:
+        _anomaly_threads += bool(enabled) - bool(mode.anomaly)
+    mode.anomaly = enabled
     if record is not None:
-        _anomaly_record = record
+        mode.record = record
     if check is not None:
-        _anomaly_check = check
+        mode.check = check
     return previous
 
 
@@ -350,20 +608,33 @@ def _count_consumers(roots: Iterable[Node]) -> dict[int, int]:
     return deps
 
 
-def _as_grad(t: Tensor, gradient: Any) -> np.ndarray | Tensor:
-    """Validate a user-given output gradient (or make the implicit 1 for scalars)."""
+def _as_grad(t: Tensor, gradient: Any, who: str = "backward") -> np.ndarray | Tensor:
+    """Validate a user-given output gradient (or make the implicit 1 for scalars);
+    ``who`` (backward or grad) names the caller in errors."""
     if gradient is None:
         if t.data.size != 1:
             raise RuntimeError(
-                f"backward: grad can be implicitly created only for scalar outputs; this "
+                f"{who}: grad can be implicitly created only for scalar outputs; this "
                 f"output has shape {t.shape}. Pass gradient= (an array of that shape) or "
                 f"reduce it first, e.g. .sum()")
         one = np.array(1, t.data.dtype)  # np.ones is a Python function: 7x the time
         return one if t.data.ndim == 0 else one.reshape(t.data.shape)
-    g = gradient if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=t.dtype)
+    if isinstance(gradient, Tensor):
+        g = gradient
+    else:
+        try:
+            g = np.asarray(gradient)
+        except ValueError:  # ragged nested lists
+            g = np.asarray(None)
+        if g.dtype.kind not in "biufc":
+            raise TypeError(
+                f"{who}: the gradient must be a Tensor, an ndarray or (nested lists of) "
+                f"numbers of the output's shape {t.shape}, got {type(gradient).__name__} "
+                f"{gradient!r:.60}")
+        g = g.astype(t.dtype, copy=False)
     if g.shape != t.shape:
         raise RuntimeError(
-            f"backward: gradient has shape {g.shape} but the output has shape {t.shape}; "
+            f"{who}: gradient has shape {g.shape} but the output has shape {t.shape}; "
             f"they must match exactly")
     return g
 
@@ -376,7 +647,6 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
     position) the gradients reaching those nodes are returned instead and no ``.grad`` is
     touched (functional `grad`).
     """
-    global _grad_enabled
     grads: dict[int, Any] = {}
     nodes = []
     for r, g in zip(roots, root_grads):
@@ -393,7 +663,9 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
     ready = [n for n in nodes if id(n) not in deps]
     captured: list[Any] | None = None if capture is None else [None] * len(capture)
 
-    prev_mode, _grad_enabled = _grad_enabled, create_graph  # recorded for higher derivatives
+    mode = _mode
+    prev_mode, mode.grad = mode.grad, create_graph  # recorded for higher derivatives
+    check = mode.check if _anomaly_threads and mode.anomaly else None
     try:
         while ready:
             node = ready.pop()
@@ -422,8 +694,10 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
                 in_grads = node.backward(g, out, *inputs)
             else:
                 in_grads = node.backward(g, node.out, *node.inputs)
-            if _anomaly_mode:
-                _anomaly_check(node, in_grads)
+            if type(in_grads) is not tuple or len(in_grads) != len(node.next):
+                _check_count(node, in_grads)
+            if check is not None:
+                check(node, in_grads)
             for p, pg in zip(node.next, in_grads):
                 if p is None:
                     continue
@@ -444,8 +718,22 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
             if not retain_graph:
                 node.next = node.inputs = node.out = None
     finally:
-        _grad_enabled = prev_mode
+        mode.grad = prev_mode
     return captured
+
+
+def _check_count(node: Function, in_grads: Any) -> None:
+    """Raise unless ``in_grads`` is a tuple of one gradient (or None) per forward argument;
+    extra trailing Nones are allowed, as in PyTorch."""
+    n = len(node.next)
+    if type(in_grads) is tuple and len(in_grads) > n and all(g is None for g in in_grads[n:]):
+        return
+    got = (f"got {len(in_grads)}" if type(in_grads) is tuple
+           else f"got a {type(in_grads).__name__}, not a tuple")
+    raise RuntimeError(
+        f"function {node!r} (op {node.name}) returned an incorrect number of gradients "
+        f"(expected {n}, {got}): backward returns a tuple with one gradient per forward "
+        f"argument, None where there is none")
 
 
 def _check_unchanged(node: Function) -> None:
@@ -475,9 +763,14 @@ def _release(node: Node, ready: list, deps: dict[int, int], retain_graph: bool) 
 
 def _run_hooks(hooks: list, shape: tuple[int, ...], g: Any, create_graph: bool) -> Any:
     """Call each hook on the gradient; a hook's non-None result replaces it (same shape
-    and dtype, as PyTorch requires)."""
+    and dtype, as PyTorch requires).
+
+    The hooks see a copy: a backward may hand one array to several inputs (``a + b``), and
+    a hook changing its gradient in place must change only its own tensor's.
+    """
+    g = g.clone() if create_graph else np.array(g)
     for hook in list(hooks):
-        res = hook(g if create_graph else _wrap(np.asarray(g)))
+        res = hook(g if create_graph else _wrap(g))
         if res is not None:
             if not create_graph:
                 res = res.data if isinstance(res, Tensor) else np.asarray(res)
@@ -524,21 +817,31 @@ _getrefcount = getattr(sys, "getrefcount", lambda a: -1)  # CPython has it, PyPy
 _SOLE_HOLDER = _sole_holder_count() if hasattr(sys, "getrefcount") else -2
 
 
-def backward(tensor: Tensor, gradient: Any = None, retain_graph: bool = False,
-             create_graph: bool = False) -> None:
-    """Accumulate the gradient of ``tensor`` into the ``.grad`` of every leaf it depends on.
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
+             retain_graph: bool | None = None, create_graph: bool = False) -> None:
+    """Accumulate the gradient of ``tensors`` into the ``.grad`` of every leaf they depend
+    on (``torch.autograd.backward``; ``t.backward(g)`` is ``backward(t, g)``).
 
-    ``gradient`` is d(loss)/d(tensor), required unless ``tensor`` has one element.  With
-    ``create_graph=True`` the backward pass is recorded too (for higher derivatives), and
-    the graph is kept unless ``retain_graph`` says otherwise.
+    ``grad_tensors`` is d(loss)/d(tensor) for one tensor, or a sequence with one per
+    tensor; it may be None for tensors of one element.  With ``create_graph=True`` the
+    backward pass is recorded too (for higher derivatives), and the graph is kept unless
+    ``retain_graph`` says otherwise.
     """
-    if not tensor.requires_grad:
-        raise RuntimeError(
-            "backward: this tensor does not require grad and has no grad_fn; make sure a "
-            "leaf it depends on was created with requires_grad=True and that it was not "
-            "computed under no_grad()")
-    g = _as_grad(tensor, gradient)
-    _run([tensor], [g], retain_graph or create_graph, create_graph)
+    one = isinstance(tensors, Tensor)
+    tensors = [tensors] if one else list(tensors)
+    if one or grad_tensors is None:
+        grad_tensors = [grad_tensors] * len(tensors)
+    elif len(grad_tensors) != len(tensors):
+        raise ValueError(f"backward: got {len(grad_tensors)} grad_tensors for "
+                         f"{len(tensors)} tensors")
+    for t in tensors:
+        if not t.requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad and has no grad_fn; make sure "
+                "a leaf it depends on was created with requires_grad=True and that it was "
+                "not computed under no_grad()")
+    grads = [_as_grad(t, g) for t, g in zip(tensors, grad_tensors)]
+    _run(tensors, grads, bool(retain_graph) or create_graph, create_graph)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -566,7 +869,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                                f"and has no grad_fn")
     if retain_graph is None:
         retain_graph = create_graph
-    roots_g = [_as_grad(y, g) for y, g in zip(outputs, grad_outputs)]
+    roots_g = [_as_grad(y, g, "grad") for y, g in zip(outputs, grad_outputs)]
     capture = {id(x._ctx or x): i for i, x in enumerate(inputs)}
     if len(capture) != len(inputs):
         raise ValueError("grad: the same tensor appears twice in inputs")
