@@ -8,7 +8,10 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
 ``arithmetic.py``   ``+ - * / neg **``
 ``unary.py``        ``exp log sqrt abs``
 ``activation.py``   ``sigmoid tanh relu leaky_relu softplus``
-``select.py``       ``maximum minimum clip where``
+``select.py``       ``maximum minimum clamp (clip) where``
+``special.py``      ``sin cos tan asin acos atan sinh cosh asinh acosh atanh erf erfc exp2
+                    expm1 log2 log10 log1p rsqrt reciprocal square sign floor ceil round
+                    trunc frac nan_to_num atan2 hypot copysign logaddexp lerp``
 ``reduce.py``       ``sum max min``
 ``softmax.py``      ``softmax log_softmax logsumexp``
 ``matmul.py``       ``@``
@@ -40,6 +43,41 @@ from .reduce import reduced_count as _reduced_count
 from .select import Clip, Maximum, Minimum, Where
 from .shape import BroadcastTo, Cast, Cat, Clone, GetItem, Permute, Reshape, Stack
 from .softmax import LogSoftmax, LogSumExp, Softmax
+from .special import (
+    Acos,
+    Acosh,
+    Asin,
+    Asinh,
+    Atan,
+    Atan2,
+    Atanh,
+    Ceil,
+    Copysign,
+    Cos,
+    Cosh,
+    Erf,
+    Erfc,
+    Exp2,
+    Expm1,
+    Floor,
+    Frac,
+    Hypot,
+    Lerp,
+    Log1p,
+    Log2,
+    Log10,
+    LogAddExp,
+    NanToNum,
+    Reciprocal,
+    Round,
+    Rsqrt,
+    Sign,
+    Sin,
+    Sinh,
+    Square,
+    Tan,
+    Trunc,
+)
 from .unary import Abs, Exp, Log, Sqrt
 
 Axis = int | tuple[int, ...] | None
@@ -138,16 +176,95 @@ def minimum(a: Operand, b: Operand) -> Tensor:
     return Minimum.apply(a, b)
 
 
-def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
-    """x limited to [min, max]; gradient 1 inside (bounds included), 0 outside."""
+def clamp(x: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:
+    """min(max(x, min), max) elementwise (PyTorch's clamp; bounds are numbers or tensors,
+    broadcasting).  Gradient 1 inside (bounds included), 0 outside; a tensor bound gets the
+    gradient where it is the output."""
     if min is None and max is None:
-        raise ValueError("clip: at least one of min and max must be given")
-    return Clip.apply(x, lo=min, hi=max)
+        raise ValueError("clamp: at least one of min and max must be given")
+    return Clip.apply(x, min, max)
+
+
+def clamp_min(x: Tensor, min: Operand) -> Tensor:
+    """max(x, min) elementwise (``clamp(x, min=min)``)."""
+    return Clip.apply(x, min, None)
+
+
+def clamp_max(x: Tensor, max: Operand) -> Tensor:
+    """min(x, max) elementwise (``clamp(x, max=max)``)."""
+    return Clip.apply(x, None, max)
+
+
+clip = clamp  # PyTorch's alias
 
 
 def where(condition: Tensor | np.ndarray, a: Operand, b: Operand) -> Tensor:
     """a where condition is true, else b (broadcasting); condition gets no gradient."""
     return Where.apply(condition, a, b)
+
+
+# ----------------------------------------------------------------------------- maths (issue 13)
+def _unary(cls: type, name: str):
+    def op(input: Tensor) -> Tensor:
+        return cls.apply(input)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = cls.__doc__
+    return op
+
+
+sin, cos, tan = _unary(Sin, "sin"), _unary(Cos, "cos"), _unary(Tan, "tan")
+asin, acos, atan = _unary(Asin, "asin"), _unary(Acos, "acos"), _unary(Atan, "atan")
+sinh, cosh = _unary(Sinh, "sinh"), _unary(Cosh, "cosh")
+asinh, acosh, atanh = _unary(Asinh, "asinh"), _unary(Acosh, "acosh"), _unary(Atanh, "atanh")
+erf, erfc = _unary(Erf, "erf"), _unary(Erfc, "erfc")
+exp2, expm1 = _unary(Exp2, "exp2"), _unary(Expm1, "expm1")
+log2, log10, log1p = _unary(Log2, "log2"), _unary(Log10, "log10"), _unary(Log1p, "log1p")
+rsqrt, reciprocal = _unary(Rsqrt, "rsqrt"), _unary(Reciprocal, "reciprocal")
+square, sign, frac = _unary(Square, "square"), _unary(Sign, "sign"), _unary(Frac, "frac")
+floor, ceil, trunc = _unary(Floor, "floor"), _unary(Ceil, "ceil"), _unary(Trunc, "trunc")
+
+
+def round(x: Tensor, decimals: int = 0) -> Tensor:
+    """x rounded to ``decimals`` places, halves to even (gradient 0, as PyTorch)."""
+    return Round.apply(x, decimals=decimals)
+
+
+def nan_to_num(x: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """NaN, +inf and -inf replaced (defaults: 0, the dtype's largest and lowest finite
+    values); gradient 1 where x is finite, 0 elsewhere."""
+    return NanToNum.apply(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def atan2(input: Operand, other: Operand) -> Tensor:
+    """The angle of the point (other, input) in (-pi, pi] (broadcasting)."""
+    return Atan2.apply(input, other)
+
+
+def hypot(input: Operand, other: Operand) -> Tensor:
+    """sqrt(input^2 + other^2) without overflow (broadcasting)."""
+    return Hypot.apply(input, other)
+
+
+def copysign(input: Operand, other: Operand) -> Tensor:
+    """|input| with the sign of other (broadcasting); other gets gradient 0."""
+    return Copysign.apply(input, other)
+
+
+def logaddexp(input: Operand, other: Operand) -> Tensor:
+    """log(e^input + e^other), stable for any values (broadcasting)."""
+    return LogAddExp.apply(input, other)
+
+
+def lerp(input: Operand, end: Operand, weight: Operand) -> Tensor:
+    """input + weight * (end - input) (weight a number or a tensor; broadcasting)."""
+    return Lerp.apply(input, end, weight)
+
+
+_MATH = (sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erf, erfc, exp2,
+         expm1, log2, log10, log1p, rsqrt, reciprocal, square, sign, floor, ceil, round,
+         trunc, frac, nan_to_num, atan2, hypot, copysign, logaddexp, lerp, clamp, clamp_min,
+         clamp_max)
 
 
 # ----------------------------------------------------------------------------- reductions
@@ -294,7 +411,7 @@ def swapaxes(x: Tensor, axis0: int, axis1: int) -> Tensor:
 def transpose(x: Tensor, *axes: int) -> Tensor:
     """PyTorch's ``transpose(dim0, dim1)`` swaps two axes; NumPy's ``transpose()`` reverses
     them all and ``transpose((axes...))`` permutes."""
-    if len(axes) == 2 and all(isinstance(a, int) for a in axes):
+    if len(axes) == 2 and builtins.all(isinstance(a, int) for a in axes):
         return swapaxes(x, *axes)
     if not axes:
         return Permute.apply(x, axes=tuple(reversed(range(x.ndim))))
@@ -420,7 +537,9 @@ def _bind() -> None:
                transpose, broadcast_to, expand, squeeze, unsqueeze, flatten, astype, clone,
                eq, ne, lt, le, gt, ge):
         setattr(T, fn.__name__, fn)
-    T.clamp = clip
+    for fn in _MATH:  # issue 13
+        setattr(T, fn.__name__, fn)
+    T.clip = clamp
     T.view = reshape
     T.float = lambda self: astype(self, np.float32)
     T.double = lambda self: astype(self, np.float64)
