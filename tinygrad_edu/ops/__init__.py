@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -306,19 +307,29 @@ def _correction(op: str, ddof: int | None, correction: int | None) -> int:
 
 def var(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int | None = None, *,
         dim: Axis = None, keepdim: bool | None = None, correction: int | None = None) -> Tensor:
-    """Variance over ``axis``: sum((x - mean)^2) / (count - correction).
+    """Variance over ``axis``: sum((x - mean)^2) / max(0, count - correction).
 
     The default is PyTorch's unbiased estimate (``correction=1``); NumPy's ``np.var``
-    default is ``ddof=0`` (``ddof`` is NumPy's name for ``correction``).
+    default is ``ddof=0`` (``ddof`` is NumPy's name for ``correction``).  With no degrees
+    of freedom left the result is inf (NaN where the sum is 0), with PyTorch's UserWarning.
     """
-    c = _correction("var", ddof, correction)
-    axis, keepdims = _axis("var", axis, keepdims, dim, keepdim)
-    count = _reduced_count(x.shape, axis)
-    if count - c <= 0:
-        raise ValueError(f"var: correction={c} leaves no degrees of freedom for {count} "
-                         f"values per output (input shape {x.shape}, axis {axis})")
+    return _variance("var", x, axis, keepdims, ddof, dim, keepdim, correction)
+
+
+def _variance(op: str, x: Tensor, axis: Axis, keepdims: bool, ddof: int | None, dim: Axis,
+              keepdim: bool | None, correction: int | None) -> Tensor:
+    c = _correction(op, ddof, correction)
+    axis, keepdims = _axis(op, axis, keepdims, dim, keepdim)
+    dof = _reduced_count(x.shape, axis) - c
     d = x - mean(x, axis=axis, keepdims=True)
-    return Sum.apply(d * d, axis=axis, keepdims=keepdims) / (count - c)
+    squares = Sum.apply(d * d, axis=axis, keepdims=keepdims)
+    if dof > 0:
+        return squares / dof
+    warnings.warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly less "
+                  f"than the reduction factor (input numel divided by output numel).",
+                  UserWarning, stacklevel=3)
+    # sum / 0 as PyTorch, without NumPy's divide warning: inf, or NaN where the sum is 0
+    return squares * np.where(squares.data == 0, np.nan, np.inf).astype(squares.dtype)
 
 
 def std(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int | None = None, *,
@@ -327,7 +338,7 @@ def std(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int | None =
 
     Where the deviation is exactly 0 the gradient is 0, as in PyTorch, not 0 * inf = NaN.
     """
-    v = var(x, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction)
+    v = _variance("std", x, axis, keepdims, ddof, dim, keepdim, correction)
     zero = v.data == 0
     if not zero.any():
         return sqrt(v)
