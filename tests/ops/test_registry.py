@@ -24,6 +24,7 @@ from tinygrad_edu.tensor import Tensor
 EW, RED, SHP = "test_elementwise.py", "test_reduce.py", "test_shape.py"
 MM = "test_matmul.py::test_matmul"
 MATH = "test_math.py"
+LOGIC = "test_logic.py"
 
 COVERAGE: dict[str, str | list[str]] = {
     # ------------------------------------------------------------ Function subclasses
@@ -225,6 +226,26 @@ COVERAGE: dict[str, str | list[str]] = {
                   f"{MATH}::test_math_unary[x.clamp_min(0.5)]"],
     "clamp_max": [f"{MATH}::test_clamp_one_tensor_bound[max]",
                   f"{MATH}::test_math_unary[x.clamp_max(-0.5)]"],
+    # ------------------------------------------------------------ logic (issue 13)
+    "isnan": f"{LOGIC}::test_unary_test[isnan]",
+    "isinf": f"{LOGIC}::test_unary_test[isinf]",
+    "isfinite": f"{LOGIC}::test_unary_test[isfinite]",
+    "isposinf": f"{LOGIC}::test_unary_test[isposinf]",
+    "isneginf": f"{LOGIC}::test_unary_test[isneginf]",
+    "logical_not": f"{LOGIC}::test_unary_test[logical_not]",
+    "logical_and": f"{LOGIC}::test_binary_test[logical_and]",
+    "logical_or": f"{LOGIC}::test_binary_test[logical_or]",
+    "logical_xor": f"{LOGIC}::test_binary_test[logical_xor]",
+    "isclose": f"{LOGIC}::test_binary_test[isclose]",
+    "greater": f"{LOGIC}::test_binary_test[greater]",
+    "greater_equal": f"{LOGIC}::test_binary_test[greater_equal]",
+    "less": f"{LOGIC}::test_binary_test[less]",
+    "less_equal": f"{LOGIC}::test_binary_test[less_equal]",
+    "not_equal": f"{LOGIC}::test_binary_test[not_equal]",
+    "any": f"{LOGIC}::test_any_all[any]",
+    "all": f"{LOGIC}::test_any_all[all]",
+    "allclose": f"{LOGIC}::test_allclose_and_equal",
+    "equal": f"{LOGIC}::test_allclose_and_equal",
 }
 
 

@@ -12,6 +12,9 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
 ``special.py``      ``sin cos tan asin acos atan sinh cosh asinh acosh atanh erf erfc exp2
                     expm1 log2 log10 log1p rsqrt reciprocal square sign floor ceil round
                     trunc frac nan_to_num atan2 hypot copysign logaddexp lerp``
+``logic.py``        ``isclose allclose equal isnan isinf isfinite isposinf isneginf
+                    logical_and logical_or logical_not logical_xor any all`` (not
+                    differentiable)
 ``reduce.py``       ``sum max min``
 ``softmax.py``      ``softmax log_softmax logsumexp``
 ``matmul.py``       ``@``
@@ -37,6 +40,22 @@ import numpy as np
 from ..tensor import Tensor, _wrap
 from .activation import LeakyRelu, Relu, Sigmoid, Softplus, Tanh
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
+from .logic import (
+    all,
+    allclose,
+    any,
+    equal,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    isneginf,
+    isposinf,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+)
 from .matmul import Matmul
 from .reduce import Max, Min, Sum
 from .reduce import reduced_axes as _reduced_axes
@@ -536,6 +555,9 @@ def _compare(ufunc, name: str):
 eq, ne = _compare(np.equal, "eq"), _compare(np.not_equal, "ne")
 lt, le = _compare(np.less, "lt"), _compare(np.less_equal, "le")
 gt, ge = _compare(np.greater, "gt"), _compare(np.greater_equal, "ge")
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne  # PyTorch's aliases
+_LOGIC = (isclose, allclose, equal, isnan, isinf, isfinite, isposinf, isneginf, logical_and,
+          logical_or, logical_not, logical_xor, any, all)
 
 
 # ----------------------------------------------------------------------------- the table
@@ -548,8 +570,9 @@ def _bind() -> None:
                transpose, broadcast_to, expand, squeeze, unsqueeze, flatten, astype, clone,
                eq, ne, lt, le, gt, ge):
         setattr(T, fn.__name__, fn)
-    for fn in _MATH:  # issue 13
+    for fn in (*_MATH, *_LOGIC):  # issue 13
         setattr(T, fn.__name__, fn)
+    T.greater, T.greater_equal, T.less, T.less_equal, T.not_equal = gt, ge, lt, le, ne
     T.clip = clamp
     T.view = reshape
     T.float = lambda self: astype(self, np.float32)

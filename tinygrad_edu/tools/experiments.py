@@ -212,7 +212,8 @@ OP_SPECS: dict[str, OpSpec] = {
     "logaddexp": OpSpec(_PAIR),
     "lerp": OpSpec(((3, 4), (3, 4), (4,))),
 }
-NOT_DIFFERENTIABLE = frozenset({"argmax", "argmin", "eq", "ne", "lt", "le", "gt", "ge"})
+NOT_DIFFERENTIABLE = frozenset({"argmax", "argmin", "eq", "ne", "lt", "le", "gt", "ge",
+                                "greater", "greater_equal", "less", "less_equal", "not_equal"})
 
 
 def op_names() -> list[str]:
