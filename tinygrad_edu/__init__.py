@@ -49,6 +49,8 @@ from .ops import (
                        add,
                        all,
                        allclose,
+                       amax,
+                       amin,
                        any,
                        argmax,
                        argmin,
@@ -69,6 +71,8 @@ from .ops import (
                        copysign,
                        cos,
                        cosh,
+                       cumprod,
+                       cumsum,
                        div,
                        eq,
                        equal,
@@ -119,9 +123,11 @@ from .ops import (
                        nan_to_num,
                        ne,
                        neg,
+                       norm,
                        not_equal,
                        permute,
                        pow,
+                       prod,
                        reciprocal,
                        relu,
                        reshape,
@@ -138,6 +144,7 @@ from .ops import (
                        squeeze,
                        stack,
                        std,
+                       std_mean,
                        sub,
                        sum,
                        swapaxes,
@@ -147,6 +154,7 @@ from .ops import (
                        trunc,
                        unsqueeze,
                        var,
+                       var_mean,
                        where,
 )
 from .random import default_generator, manual_seed
@@ -154,6 +162,6 @@ from .tensor import Tensor, from_numpy, get_default_dtype, set_default_dtype, te
 
 __version__ = "0.1.0"
 
-from . import nn, optim
+from . import linalg, nn, optim
 from .serialization import load, save
 from .tools.gradcheck import GradcheckError, gradcheck, gradgradcheck

@@ -25,6 +25,7 @@ EW, RED, SHP = "test_elementwise.py", "test_reduce.py", "test_shape.py"
 MM = "test_matmul.py::test_matmul"
 MATH = "test_math.py"
 LOGIC = "test_logic.py"
+STATS = "test_stats.py"
 
 COVERAGE: dict[str, str | list[str]] = {
     # ------------------------------------------------------------ Function subclasses
@@ -246,6 +247,23 @@ COVERAGE: dict[str, str | list[str]] = {
     "all": f"{LOGIC}::test_any_all[all]",
     "allclose": f"{LOGIC}::test_allclose_and_equal",
     "equal": f"{LOGIC}::test_allclose_and_equal",
+    # ------------------------------------------------------------ reductions (issue 13)
+    "Prod": [f"{STATS}::test_prod", f"{STATS}::test_prod_and_cumprod_gradients_with_zeros"],
+    "prod": [f"{STATS}::test_prod", f"{STATS}::test_prod_and_cumprod_gradients_with_zeros"],
+    "Amax": f"{STATS}::test_amax_amin[amax]",
+    "amax": f"{STATS}::test_amax_amin[amax]",
+    "Amin": f"{STATS}::test_amax_amin[amin]",
+    "amin": f"{STATS}::test_amax_amin[amin]",
+    "Cumsum": f"{STATS}::test_cumsum_cumprod[cumsum]",
+    "cumsum": f"{STATS}::test_cumsum_cumprod[cumsum]",
+    "Cumprod": [f"{STATS}::test_cumsum_cumprod[cumprod]",
+                f"{STATS}::test_prod_and_cumprod_gradients_with_zeros"],
+    "cumprod": f"{STATS}::test_cumsum_cumprod[cumprod]",
+    "norm": f"{STATS}::test_vector_norms",
+    "vector_norm": f"{STATS}::test_vector_norms",
+    "matrix_norm": f"{STATS}::test_matrix_norm",
+    "var_mean": f"{STATS}::test_var_mean_std_mean[var_mean]",
+    "std_mean": f"{STATS}::test_var_mean_std_mean[std_mean]",
 }
 
 

@@ -16,13 +16,16 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
                     logical_and logical_or logical_not logical_xor any all`` (not
                     differentiable)
 ``reduce.py``       ``sum max min``
+``stats.py``        ``prod amax amin``
+``scan.py``         ``cumsum cumprod``
 ``softmax.py``      ``softmax log_softmax logsumexp``
 ``matmul.py``       ``@``
 ``shape.py``        ``reshape permute broadcast_to [] cat stack astype clone``
 ==================  =========================================================
 
 This module defines the public functions (``tinygrad_edu.exp(x)`` ...), the composites built
-exactly from primitives (``mean var std squeeze unsqueeze flatten transpose expand``), and at
+exactly from primitives (``mean var std squeeze unsqueeze flatten transpose expand``, and
+``norm vector_norm matrix_norm var_mean std_mean``), and at
 the bottom the table that makes them ``Tensor`` methods (``x.exp()``, ``x + y`` ...).
 Reductions take NumPy's ``axis``/``keepdims``; PyTorch's ``dim``/``keepdim`` are aliases.
 """
@@ -37,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor, _wrap
 from .activation import LeakyRelu, Relu, Sigmoid, Softplus, Tanh
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
@@ -60,6 +64,8 @@ from .matmul import Matmul
 from .reduce import Max, Min, Sum
 from .reduce import reduced_axes as _reduced_axes
 from .reduce import reduced_count as _reduced_count
+from .scan import Cumprod, Cumsum
+from .scan import check_dim as _check_dim
 from .select import Clip, Maximum, Minimum, Where
 from .shape import BroadcastTo, Cast, Cat, Clone, GetItem, Permute, Reshape, Stack
 from .softmax import LogSoftmax, LogSumExp, Softmax
@@ -98,6 +104,8 @@ from .special import (
     Tan,
     Trunc,
 )
+from .stats import Amax, Amin, Prod
+from .stats import prod_axis as _prod_axis
 from .unary import Abs, Exp, Log, Sqrt
 
 Axis = int | tuple[int, ...] | None
@@ -300,19 +308,37 @@ def _axis(op: str, axis: Any, keepdims: bool, dim: Any, keepdim: bool | None):
 
 
 def sum(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
-        dim: Axis = None, keepdim: bool | None = None) -> Tensor:
-    """Sum over ``axis`` (all axes when None)."""
+        dim: Axis = None, keepdim: bool | None = None, dtype: Any = None) -> Tensor:
+    """Sum over ``axis`` (all axes when None), in ``dtype`` if given (x is cast first)."""
     axis, keepdims = _axis("sum", axis, keepdims, dim, keepdim)
-    return Sum.apply(x, axis=axis, keepdims=keepdims)
+    return Sum.apply(_cast(x, dtype), axis=axis, keepdims=keepdims)
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
-         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
-    """Mean over ``axis``: sum / count (NaN over no values, as NumPy and PyTorch)."""
+         dim: Axis = None, keepdim: bool | None = None, dtype: Any = None) -> Tensor:
+    """Mean over ``axis``: sum / count (NaN over no values, as NumPy and PyTorch).
+
+    An integer or bool tensor needs ``dtype=`` (a float dtype), as in PyTorch.
+    """
     axis, keepdims = _axis("mean", axis, keepdims, dim, keepdim)
+    x = _cast(x, dtype)
+    if x.dtype.kind not in "fc":
+        raise DTypeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a floating "
+            f"point or complex dtype. Got: {_TORCH_NAMES.get(x.dtype.name, x.dtype.name)} "
+            f"(pass dtype=tg.float32, or convert with .float() first)")
     s = Sum.apply(x, axis=axis, keepdims=keepdims)
     count = _reduced_count(x.shape, axis)
     return s / count if count else s * np.nan
+
+
+_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                "uint8": "Byte", "bool": "Bool"}
+
+
+def _cast(x: Tensor, dtype: Any) -> Tensor:
+    """x in ``dtype`` (a reduction's ``dtype=``: the input is cast before reducing)."""
+    return x if dtype is None else astype(x, dtype)
 
 
 def _correction(op: str, ddof: int | None, correction: int | None) -> int:
@@ -390,6 +416,146 @@ def argmin(x: Tensor, axis: int | None = None, keepdims: bool = False, *,
     """Index of the minimum (int64, not differentiable)."""
     axis, keepdims = _axis("argmin", axis, keepdims, dim, keepdim)
     return _wrap(np.asarray(np.argmin(x.data, axis=axis, keepdims=keepdims), dtype=np.int64))
+
+
+# -------------------------------------------------------------------- more reductions (issue 13)
+def prod(x: Tensor, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
+         keepdim: bool | None = None, dtype: Any = None) -> Tensor:
+    """Product over ``axis`` (an int, or all elements when None), in ``dtype`` if given.
+
+    The gradient is exact with zeros (one or several) and differentiable again.
+    """
+    axis, keepdims = _axis("prod", axis, keepdims, dim, keepdim)
+    x = _cast(x, dtype)
+    return Prod.apply(x, axis=_prod_axis("prod", axis, x.ndim), keepdims=keepdims)
+
+
+def amax(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
+         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    """Maximum over ``axis`` (all when None or ()); tied maxima share the gradient equally."""
+    axis, keepdims = _axis("amax", axis, keepdims, dim, keepdim)
+    return Amax.apply(x, axis=axis if axis != () else None, keepdims=keepdims)
+
+
+def amin(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
+         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    """Minimum over ``axis`` (all when None or ()); tied minima share the gradient equally."""
+    axis, keepdims = _axis("amin", axis, keepdims, dim, keepdim)
+    return Amin.apply(x, axis=axis if axis != () else None, keepdims=keepdims)
+
+
+def _scan_dim(op: str, x: Tensor, dim: int | None, axis: int | None) -> int:
+    if dim is None:
+        dim = axis
+    if dim is None:
+        raise TypeError(f"{op}(): missing the required argument 'dim' (PyTorch has no "
+                        f"flattening default)")
+    return _check_dim(op, dim, x.ndim)
+
+
+def cumsum(x: Tensor, dim: int | None = None, *, dtype: Any = None,
+           axis: int | None = None) -> Tensor:
+    """Running sum along ``dim`` (required), in ``dtype`` if given."""
+    return Cumsum.apply(_cast(x, dtype), axis=_scan_dim("cumsum", x, dim, axis))
+
+
+def cumprod(x: Tensor, dim: int | None = None, *, dtype: Any = None,
+            axis: int | None = None) -> Tensor:
+    """Running product along ``dim`` (required), in ``dtype`` if given; the gradient is
+    exact with zeros."""
+    return Cumprod.apply(_cast(x, dtype), axis=_scan_dim("cumprod", x, dim, axis))
+
+
+def var_mean(x: Tensor, dim: Axis = None, *, correction: int = 1,
+             keepdim: bool = False) -> tuple[Tensor, Tensor]:
+    """(var, mean) over ``dim``, as ``torch.var_mean``."""
+    return (var(x, dim=dim, keepdim=keepdim, correction=correction),
+            mean(x, dim=dim, keepdim=keepdim))
+
+
+def std_mean(x: Tensor, dim: Axis = None, *, correction: int = 1,
+             keepdim: bool = False) -> tuple[Tensor, Tensor]:
+    """(std, mean) over ``dim``, as ``torch.std_mean``."""
+    return (std(x, dim=dim, keepdim=keepdim, correction=correction),
+            mean(x, dim=dim, keepdim=keepdim))
+
+
+def vector_norm(x: Tensor, ord: float = 2, dim: Axis = None, keepdim: bool = False, *,
+                dtype: Any = None) -> Tensor:
+    """(sum |x|^ord)^(1/ord) over ``dim`` (all when None), as ``torch.linalg.vector_norm``:
+    ord inf / -inf is max / min |x|, ord 0 counts the nonzeros.
+
+    Computed as c * norm(x / c) with c = max |x| (a constant), so 1e200 entries do not
+    overflow; the gradient is 0 at the zero vector (PyTorch's choice), and tied maxima
+    share it for ord inf.
+    """
+    x = _cast(x, dtype)
+    if isinstance(ord, str) or not isinstance(ord, int | float | np.number):
+        raise TypeError(f"vector_norm: ord must be a number (inf included), got {ord!r}")
+    axis, _ = _axis("vector_norm", dim, keepdim, None, None)
+    a = abs(x)
+    if ord == math.inf:
+        return amax(a, axis, keepdim)
+    if ord == -math.inf:
+        return amin(a, axis, keepdim)
+    if ord == 0:
+        return sum(sign(a), axis, keepdim)
+    if ord == 1:
+        return sum(a, axis, keepdim)
+    c = np.max(a.data, axis=axis, keepdims=True, initial=0)
+    c = np.where((c > 0) & np.isfinite(c), c, 1).astype(x.dtype)
+    y = x / c
+    s = sum(y * y if ord == 2 else abs(y) ** ord, axis, keepdim)
+    c = c if keepdim else c.reshape(s.shape)
+    zero = s.data == 0
+    if ord < 0 or not zero.any():
+        return s ** (1 / ord) * c
+    return where(zero, 0.0, where(zero, 1.0, s) ** (1 / ord)) * c  # no path through 0^(1/p-1)
+
+
+_MATRIX_ORDS = ("fro", 1, -1, math.inf, -math.inf)
+
+
+def matrix_norm(x: Tensor, ord: str | float = "fro", dim: tuple[int, int] = (-2, -1),
+                keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """A matrix norm over the two axes ``dim``, as ``torch.linalg.matrix_norm``: 'fro',
+    1 / -1 (max / min column sum of |x|), inf / -inf (max / min row sum).
+
+    'nuc', 2 and -2 need singular values, whose gradient is not implemented here: they
+    raise NotImplementedError.
+    """
+    x = _cast(x, dtype)
+    if x.ndim < 2:
+        raise ShapeError(f"matrix_norm: expected a tensor with 2 or more dimensions, got "
+                         f"shape {x.shape}")
+    if ord in ("nuc", 2, -2):
+        raise NotImplementedError(
+            f"matrix_norm: ord={ord!r} needs the singular values (an SVD), whose gradient "
+            f"tinygrad_edu does not implement; use one of {_MATRIX_ORDS}")
+    if ord not in _MATRIX_ORDS:
+        raise ValueError(f"matrix_norm: ord must be one of 'fro', 'nuc', 1, -1, 2, -2, inf, "
+                         f"-inf, got {ord!r}")
+    rows, cols = (_check_dim("matrix_norm", d, x.ndim) for d in dim)
+    if rows == cols:
+        raise ValueError(f"matrix_norm: dim must name two different axes, got {dim}")
+    if ord == "fro":
+        return vector_norm(x, 2, (rows, cols), keepdim)
+    inner, outer = (rows, cols) if builtins.abs(ord) == 1 else (cols, rows)
+    pick = amax if ord > 0 else amin
+    out = pick(sum(abs(x), inner, keepdims=True), outer, keepdims=True)
+    return out if keepdim else squeeze(out, (rows, cols))
+
+
+def norm(x: Tensor, p: str | float | None = "fro", dim: Axis = None, keepdim: bool = False,
+         dtype: Any = None) -> Tensor:
+    """``torch.norm``: a number p is `vector_norm` over ``dim`` (all when None); 'fro' is the
+    2-norm over up to two axes; 'nuc' (or 'fro' over more axes) is `matrix_norm`."""
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
+            return vector_norm(x, 2, dim, keepdim, dtype=dtype)
+        return matrix_norm(x, p, tuple(range(x.ndim)) if dim is None else dim, keepdim,
+                           dtype=dtype)
+    return vector_norm(x, 2 if p is None else p, dim, keepdim, dtype=dtype)
 
 
 def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
@@ -556,6 +722,7 @@ eq, ne = _compare(np.equal, "eq"), _compare(np.not_equal, "ne")
 lt, le = _compare(np.less, "lt"), _compare(np.less_equal, "le")
 gt, ge = _compare(np.greater, "gt"), _compare(np.greater_equal, "ge")
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne  # PyTorch's aliases
+_REDUCTIONS = (prod, amax, amin, cumsum, cumprod, norm)
 _LOGIC = (isclose, allclose, equal, isnan, isinf, isfinite, isposinf, isneginf, logical_and,
           logical_or, logical_not, logical_xor, any, all)
 
@@ -570,7 +737,7 @@ def _bind() -> None:
                transpose, broadcast_to, expand, squeeze, unsqueeze, flatten, astype, clone,
                eq, ne, lt, le, gt, ge):
         setattr(T, fn.__name__, fn)
-    for fn in (*_MATH, *_LOGIC):  # issue 13
+    for fn in (*_MATH, *_LOGIC, *_REDUCTIONS):  # issue 13
         setattr(T, fn.__name__, fn)
     T.greater, T.greater_equal, T.less, T.less_equal, T.not_equal = gt, ge, lt, le, ne
     T.clip = clamp

@@ -211,6 +211,10 @@ OP_SPECS: dict[str, OpSpec] = {
     **dict.fromkeys(["atan2", "hypot", "copysign"], OpSpec(_PAIR, (_nonzero,))),
     "logaddexp": OpSpec(_PAIR),
     "lerp": OpSpec(((3, 4), (3, 4), (4,))),
+    "cumsum": OpSpec(kwargs={"dim": 1}),
+    "cumprod": OpSpec(kwargs={"dim": 1}),
+    "var_mean": OpSpec(kwargs={"dim": 1}, call=lambda x, dim: ops.stack(ops.var_mean(x, dim))),
+    "std_mean": OpSpec(kwargs={"dim": 1}, call=lambda x, dim: ops.stack(ops.std_mean(x, dim))),
 }
 NOT_DIFFERENTIABLE = frozenset({"argmax", "argmin", "eq", "ne", "lt", "le", "gt", "ge",
                                 "greater", "greater_equal", "less", "less_equal", "not_equal"})
