@@ -17,6 +17,7 @@ from tinygrad_edu.tools.gradcheck import gradcheck, gradgradcheck
 
 from .checks import check_op
 from .strategies import AWAY_FROM_ZERO, SMOOTH, arrays, axes, distinct_arrays, shapes
+from .test_float32 import check_float32
 from .test_math import BUDGET
 
 # prod and cumprod are polynomials, so finite differences are exact at 0 too; other values
@@ -234,3 +235,20 @@ def test_sum_and_mean_dtype():
     with pytest.raises(TypeError, match="Got: Bool"):
         (i > 1).mean()
     assert x.prod(dtype=tg.float64).dtype == np.float64
+
+
+F32_CASES = {
+    "prod": lambda x: x.prod(1), "prod (zeros)": lambda x: (x * ZERO_MASK).prod(),
+    "cumprod": lambda x: x.cumprod(1), "cumprod (zeros)": lambda x: (x * ZERO_MASK).cumprod(0),
+    "cumsum": lambda x: x.cumsum(0), "amax": lambda x: x.amax(1), "amin": lambda x: x.amin(),
+    "norm": lambda x: x.norm(), "norm(3, dim=1)": lambda x: x.norm(3, dim=1),
+    "norm(inf)": lambda x: x.norm(math.inf),
+    "matrix_norm(1)": lambda x: tg.linalg.matrix_norm(x, 1),
+    "var_mean": lambda x: tg.stack(tg.var_mean(x, 1)),
+}
+ZERO_MASK = np.array([[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]], np.float32)
+
+
+@pytest.mark.parametrize("name", list(F32_CASES))
+def test_reductions_keep_float32(name):
+    check_float32(F32_CASES[name], [np.array([[0.5, 1.25, 2.0], [0.75, 1.5, 2.5]])])
