@@ -137,8 +137,23 @@ def test_var_and_std_default_to_the_unbiased_estimate_as_pytorch():
     assert tg.Tensor(values).std(correction=0).item() == pytest.approx(np.std(values))
     with pytest.raises(TypeError, match="var: give ddof or correction, not both"):
         tg.Tensor(values).var(ddof=0, correction=0)
-    with pytest.raises(ValueError, match=r"correction=1 leaves no degrees of freedom for 1 "):
-        tg.Tensor(values).var(axis=0, keepdims=True).var()
+
+
+@pytest.mark.parametrize("op", ["var", "std"])
+def test_no_degrees_of_freedom_give_pytorchs_inf_and_nan_with_its_warning(op):
+    """sum / max(0, N - correction): inf, or NaN where the sum is 0 (one value), as PyTorch
+    2.13, with its UserWarning and no NumPy warning."""
+    x = leaf([[1.0, 2.0], [3.0, 3.0]])
+    message = rf"{op}\(\): degrees of freedom is <= 0"
+    with pytest.warns(UserWarning, match=message):
+        y = getattr(x, op)(axis=1, correction=2)
+    np.testing.assert_array_equal(y.data, [np.inf, np.nan])
+    with pytest.warns(UserWarning, match=message):
+        y = getattr(leaf([5.0]), op)()
+    assert np.isnan(y.item())
+    with pytest.warns(UserWarning, match=message):
+        y = getattr(leaf([1.0, 2.0, 4.0]), op)(correction=5)
+    assert y.item() == np.inf
 
 
 def test_std_of_equal_values_has_gradient_0_not_nan():
@@ -187,3 +202,34 @@ def test_shapes_that_do_not_broadcast_are_refused(make, message):
     """NumPy's assignment would drop leading 1s and the backward would then fail."""
     with pytest.raises(ValueError, match=message):
         make()
+
+
+# ----------------------------------------------------------------------------- pow (issue 12.7)
+def test_pow_gradients_at_zero_and_infinite_bases_are_pytorchs():
+    """PyTorch's formulas: da = where(b == 0, 0, g b a^(b-1)) (so x**0 has slope 0 at +-inf,
+    not NaN); db = where(a == 0 & b >= 0, 0, g out log a) (so d/db 0^b = -inf for b < 0)."""
+    x = leaf([np.inf, -np.inf, 0.0, 2.0])
+    (x ** 0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0, 0.0])
+
+    a = leaf([0.0, 0.0, 0.0, np.inf, 2.0])
+    b = leaf([-1.0, 0.0, 2.0, 0.0, 0.0])
+    y = a ** b
+    np.testing.assert_array_equal(y.data, [np.inf, 1.0, 0.0, 1.0, 1.0])
+    y.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [-np.inf, 0.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(b.grad.data, [-np.inf, 0.0, 0.0, np.inf, np.log(2.0)])
+
+    e = leaf([-1.0, 0.0, 2.0])
+    (0.0 ** e).sum().backward()       # a Python base 0
+    np.testing.assert_array_equal(e.grad.data, [-np.inf, 0.0, 0.0])
+    z = leaf([0.0, 2.0])
+    (z ** -2.0).sum().backward()      # d/da 0^-2 = -2 * 0^-3 = -inf
+    np.testing.assert_array_equal(z.grad.data, [-np.inf, -0.25])
+
+
+def test_pow_second_derivative_of_x_to_the_0_at_infinity_is_0():
+    x = leaf([np.inf, -np.inf, 3.0])
+    (g,) = tg.grad((x ** 0).sum(), x, create_graph=True)
+    g.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0])

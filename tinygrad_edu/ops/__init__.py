@@ -8,15 +8,24 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
 ``arithmetic.py``   ``+ - * / neg **``
 ``unary.py``        ``exp log sqrt abs``
 ``activation.py``   ``sigmoid tanh relu leaky_relu softplus``
-``select.py``       ``maximum minimum clip where``
+``select.py``       ``maximum minimum clamp (clip) where``
+``special.py``      ``sin cos tan asin acos atan sinh cosh asinh acosh atanh erf erfc exp2
+                    expm1 log2 log10 log1p rsqrt reciprocal square sign floor ceil round
+                    trunc frac nan_to_num atan2 hypot copysign logaddexp lerp``
+``logic.py``        ``isclose allclose equal isnan isinf isfinite isposinf isneginf
+                    logical_and logical_or logical_not logical_xor any all`` (not
+                    differentiable)
 ``reduce.py``       ``sum max min``
+``stats.py``        ``prod amax amin``
+``scan.py``         ``cumsum cumprod``
 ``softmax.py``      ``softmax log_softmax logsumexp``
 ``matmul.py``       ``@``
 ``shape.py``        ``reshape permute broadcast_to [] cat stack astype clone``
 ==================  =========================================================
 
 This module defines the public functions (``tinygrad_edu.exp(x)`` ...), the composites built
-exactly from primitives (``mean var std squeeze unsqueeze flatten transpose expand``), and at
+exactly from primitives (``mean var std squeeze unsqueeze flatten transpose expand``, and
+``norm vector_norm matrix_norm var_mean std_mean``), and at
 the bottom the table that makes them ``Tensor`` methods (``x.exp()``, ``x + y`` ...).
 Reductions take NumPy's ``axis``/``keepdims``; PyTorch's ``dim``/``keepdim`` are aliases.
 """
@@ -25,21 +34,78 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor, _wrap
 from .activation import LeakyRelu, Relu, Sigmoid, Softplus, Tanh
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
+from .logic import (
+    all,
+    allclose,
+    any,
+    equal,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    isneginf,
+    isposinf,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+)
 from .matmul import Matmul
 from .reduce import Max, Min, Sum
 from .reduce import reduced_axes as _reduced_axes
 from .reduce import reduced_count as _reduced_count
+from .scan import Cumprod, Cumsum
+from .scan import check_dim as _check_dim
 from .select import Clip, Maximum, Minimum, Where
 from .shape import BroadcastTo, Cast, Cat, Clone, GetItem, Permute, Reshape, Stack
 from .softmax import LogSoftmax, LogSumExp, Softmax
+from .special import (
+    Acos,
+    Acosh,
+    Asin,
+    Asinh,
+    Atan,
+    Atan2,
+    Atanh,
+    Ceil,
+    Copysign,
+    Cos,
+    Cosh,
+    Erf,
+    Erfc,
+    Exp2,
+    Expm1,
+    Floor,
+    Frac,
+    Hypot,
+    Lerp,
+    Log1p,
+    Log2,
+    Log10,
+    LogAddExp,
+    NanToNum,
+    Reciprocal,
+    Round,
+    Rsqrt,
+    Sign,
+    Sin,
+    Sinh,
+    Square,
+    Tan,
+    Trunc,
+)
+from .stats import Amax, Amin, Prod
+from .stats import prod_axis as _prod_axis
 from .unary import Abs, Exp, Log, Sqrt
 
 Axis = int | tuple[int, ...] | None
@@ -138,16 +204,95 @@ def minimum(a: Operand, b: Operand) -> Tensor:
     return Minimum.apply(a, b)
 
 
-def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:
-    """x limited to [min, max]; gradient 1 inside (bounds included), 0 outside."""
+def clamp(x: Tensor, min: Operand | None = None, max: Operand | None = None) -> Tensor:
+    """min(max(x, min), max) elementwise (PyTorch's clamp; bounds are numbers or tensors,
+    broadcasting).  Gradient 1 inside (bounds included), 0 outside; a tensor bound gets the
+    gradient where it is the output."""
     if min is None and max is None:
-        raise ValueError("clip: at least one of min and max must be given")
-    return Clip.apply(x, lo=min, hi=max)
+        raise ValueError("clamp: at least one of min and max must be given")
+    return Clip.apply(x, min, max)
+
+
+def clamp_min(x: Tensor, min: Operand) -> Tensor:
+    """max(x, min) elementwise (``clamp(x, min=min)``)."""
+    return Clip.apply(x, min, None)
+
+
+def clamp_max(x: Tensor, max: Operand) -> Tensor:
+    """min(x, max) elementwise (``clamp(x, max=max)``)."""
+    return Clip.apply(x, None, max)
+
+
+clip = clamp  # PyTorch's alias
 
 
 def where(condition: Tensor | np.ndarray, a: Operand, b: Operand) -> Tensor:
     """a where condition is true, else b (broadcasting); condition gets no gradient."""
     return Where.apply(condition, a, b)
+
+
+# ----------------------------------------------------------------------------- maths (issue 13)
+def _unary(cls: type, name: str):
+    def op(input: Tensor) -> Tensor:
+        return cls.apply(input)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = cls.__doc__
+    return op
+
+
+sin, cos, tan = _unary(Sin, "sin"), _unary(Cos, "cos"), _unary(Tan, "tan")
+asin, acos, atan = _unary(Asin, "asin"), _unary(Acos, "acos"), _unary(Atan, "atan")
+sinh, cosh = _unary(Sinh, "sinh"), _unary(Cosh, "cosh")
+asinh, acosh, atanh = _unary(Asinh, "asinh"), _unary(Acosh, "acosh"), _unary(Atanh, "atanh")
+erf, erfc = _unary(Erf, "erf"), _unary(Erfc, "erfc")
+exp2, expm1 = _unary(Exp2, "exp2"), _unary(Expm1, "expm1")
+log2, log10, log1p = _unary(Log2, "log2"), _unary(Log10, "log10"), _unary(Log1p, "log1p")
+rsqrt, reciprocal = _unary(Rsqrt, "rsqrt"), _unary(Reciprocal, "reciprocal")
+square, sign, frac = _unary(Square, "square"), _unary(Sign, "sign"), _unary(Frac, "frac")
+floor, ceil, trunc = _unary(Floor, "floor"), _unary(Ceil, "ceil"), _unary(Trunc, "trunc")
+
+
+def round(x: Tensor, decimals: int = 0) -> Tensor:
+    """x rounded to ``decimals`` places, halves to even (gradient 0, as PyTorch)."""
+    return Round.apply(x, decimals=decimals)
+
+
+def nan_to_num(x: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """NaN, +inf and -inf replaced (defaults: 0, the dtype's largest and lowest finite
+    values); gradient 1 where x is finite, 0 elsewhere."""
+    return NanToNum.apply(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+def atan2(input: Operand, other: Operand) -> Tensor:
+    """The angle of the point (other, input) in (-pi, pi] (broadcasting)."""
+    return Atan2.apply(input, other)
+
+
+def hypot(input: Operand, other: Operand) -> Tensor:
+    """sqrt(input^2 + other^2) without overflow (broadcasting)."""
+    return Hypot.apply(input, other)
+
+
+def copysign(input: Operand, other: Operand) -> Tensor:
+    """|input| with the sign of other (broadcasting); other gets gradient 0."""
+    return Copysign.apply(input, other)
+
+
+def logaddexp(input: Operand, other: Operand) -> Tensor:
+    """log(e^input + e^other), stable for any values (broadcasting)."""
+    return LogAddExp.apply(input, other)
+
+
+def lerp(input: Operand, end: Operand, weight: Operand) -> Tensor:
+    """input + weight * (end - input) (weight a number or a tensor; broadcasting)."""
+    return Lerp.apply(input, end, weight)
+
+
+_MATH = (sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erf, erfc, exp2,
+         expm1, log2, log10, log1p, rsqrt, reciprocal, square, sign, floor, ceil, round,
+         trunc, frac, nan_to_num, atan2, hypot, copysign, logaddexp, lerp, clamp, clamp_min,
+         clamp_max)
 
 
 # ----------------------------------------------------------------------------- reductions
@@ -163,19 +308,37 @@ def _axis(op: str, axis: Any, keepdims: bool, dim: Any, keepdim: bool | None):
 
 
 def sum(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
-        dim: Axis = None, keepdim: bool | None = None) -> Tensor:
-    """Sum over ``axis`` (all axes when None)."""
+        dim: Axis = None, keepdim: bool | None = None, dtype: Any = None) -> Tensor:
+    """Sum over ``axis`` (all axes when None), in ``dtype`` if given (x is cast first)."""
     axis, keepdims = _axis("sum", axis, keepdims, dim, keepdim)
-    return Sum.apply(x, axis=axis, keepdims=keepdims)
+    return Sum.apply(_cast(x, dtype), axis=axis, keepdims=keepdims)
 
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
-         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
-    """Mean over ``axis``: sum / count (NaN over no values, as NumPy and PyTorch)."""
+         dim: Axis = None, keepdim: bool | None = None, dtype: Any = None) -> Tensor:
+    """Mean over ``axis``: sum / count (NaN over no values, as NumPy and PyTorch).
+
+    An integer or bool tensor needs ``dtype=`` (a float dtype), as in PyTorch.
+    """
     axis, keepdims = _axis("mean", axis, keepdims, dim, keepdim)
+    x = _cast(x, dtype)
+    if x.dtype.kind not in "fc":
+        raise DTypeError(
+            f"mean(): could not infer output dtype. Input dtype must be either a floating "
+            f"point or complex dtype. Got: {_TORCH_NAMES.get(x.dtype.name, x.dtype.name)} "
+            f"(pass dtype=tg.float32, or convert with .float() first)")
     s = Sum.apply(x, axis=axis, keepdims=keepdims)
     count = _reduced_count(x.shape, axis)
     return s / count if count else s * np.nan
+
+
+_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                "uint8": "Byte", "bool": "Bool"}
+
+
+def _cast(x: Tensor, dtype: Any) -> Tensor:
+    """x in ``dtype`` (a reduction's ``dtype=``: the input is cast before reducing)."""
+    return x if dtype is None else astype(x, dtype)
 
 
 def _correction(op: str, ddof: int | None, correction: int | None) -> int:
@@ -189,19 +352,29 @@ def _correction(op: str, ddof: int | None, correction: int | None) -> int:
 
 def var(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int | None = None, *,
         dim: Axis = None, keepdim: bool | None = None, correction: int | None = None) -> Tensor:
-    """Variance over ``axis``: sum((x - mean)^2) / (count - correction).
+    """Variance over ``axis``: sum((x - mean)^2) / max(0, count - correction).
 
     The default is PyTorch's unbiased estimate (``correction=1``); NumPy's ``np.var``
-    default is ``ddof=0`` (``ddof`` is NumPy's name for ``correction``).
+    default is ``ddof=0`` (``ddof`` is NumPy's name for ``correction``).  With no degrees
+    of freedom left the result is inf (NaN where the sum is 0), with PyTorch's UserWarning.
     """
-    c = _correction("var", ddof, correction)
-    axis, keepdims = _axis("var", axis, keepdims, dim, keepdim)
-    count = _reduced_count(x.shape, axis)
-    if count - c <= 0:
-        raise ValueError(f"var: correction={c} leaves no degrees of freedom for {count} "
-                         f"values per output (input shape {x.shape}, axis {axis})")
+    return _variance("var", x, axis, keepdims, ddof, dim, keepdim, correction)
+
+
+def _variance(op: str, x: Tensor, axis: Axis, keepdims: bool, ddof: int | None, dim: Axis,
+              keepdim: bool | None, correction: int | None) -> Tensor:
+    c = _correction(op, ddof, correction)
+    axis, keepdims = _axis(op, axis, keepdims, dim, keepdim)
+    dof = _reduced_count(x.shape, axis) - c
     d = x - mean(x, axis=axis, keepdims=True)
-    return Sum.apply(d * d, axis=axis, keepdims=keepdims) / (count - c)
+    squares = Sum.apply(d * d, axis=axis, keepdims=keepdims)
+    if dof > 0:
+        return squares / dof
+    warnings.warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly less "
+                  f"than the reduction factor (input numel divided by output numel).",
+                  UserWarning, stacklevel=3)
+    # sum / 0 as PyTorch, without NumPy's divide warning: inf, or NaN where the sum is 0
+    return squares * np.where(squares.data == 0, np.nan, np.inf).astype(squares.dtype)
 
 
 def std(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int | None = None, *,
@@ -210,7 +383,7 @@ def std(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int | None =
 
     Where the deviation is exactly 0 the gradient is 0, as in PyTorch, not 0 * inf = NaN.
     """
-    v = var(x, axis, keepdims, ddof, dim=dim, keepdim=keepdim, correction=correction)
+    v = _variance("std", x, axis, keepdims, ddof, dim, keepdim, correction)
     zero = v.data == 0
     if not zero.any():
         return sqrt(v)
@@ -243,6 +416,146 @@ def argmin(x: Tensor, axis: int | None = None, keepdims: bool = False, *,
     """Index of the minimum (int64, not differentiable)."""
     axis, keepdims = _axis("argmin", axis, keepdims, dim, keepdim)
     return _wrap(np.asarray(np.argmin(x.data, axis=axis, keepdims=keepdims), dtype=np.int64))
+
+
+# -------------------------------------------------------------------- more reductions (issue 13)
+def prod(x: Tensor, axis: int | None = None, keepdims: bool = False, *, dim: int | None = None,
+         keepdim: bool | None = None, dtype: Any = None) -> Tensor:
+    """Product over ``axis`` (an int, or all elements when None), in ``dtype`` if given.
+
+    The gradient is exact with zeros (one or several) and differentiable again.
+    """
+    axis, keepdims = _axis("prod", axis, keepdims, dim, keepdim)
+    x = _cast(x, dtype)
+    return Prod.apply(x, axis=_prod_axis("prod", axis, x.ndim), keepdims=keepdims)
+
+
+def amax(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
+         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    """Maximum over ``axis`` (all when None or ()); tied maxima share the gradient equally."""
+    axis, keepdims = _axis("amax", axis, keepdims, dim, keepdim)
+    return Amax.apply(x, axis=axis if axis != () else None, keepdims=keepdims)
+
+
+def amin(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
+         dim: Axis = None, keepdim: bool | None = None) -> Tensor:
+    """Minimum over ``axis`` (all when None or ()); tied minima share the gradient equally."""
+    axis, keepdims = _axis("amin", axis, keepdims, dim, keepdim)
+    return Amin.apply(x, axis=axis if axis != () else None, keepdims=keepdims)
+
+
+def _scan_dim(op: str, x: Tensor, dim: int | None, axis: int | None) -> int:
+    if dim is None:
+        dim = axis
+    if dim is None:
+        raise TypeError(f"{op}(): missing the required argument 'dim' (PyTorch has no "
+                        f"flattening default)")
+    return _check_dim(op, dim, x.ndim)
+
+
+def cumsum(x: Tensor, dim: int | None = None, *, dtype: Any = None,
+           axis: int | None = None) -> Tensor:
+    """Running sum along ``dim`` (required), in ``dtype`` if given."""
+    return Cumsum.apply(_cast(x, dtype), axis=_scan_dim("cumsum", x, dim, axis))
+
+
+def cumprod(x: Tensor, dim: int | None = None, *, dtype: Any = None,
+            axis: int | None = None) -> Tensor:
+    """Running product along ``dim`` (required), in ``dtype`` if given; the gradient is
+    exact with zeros."""
+    return Cumprod.apply(_cast(x, dtype), axis=_scan_dim("cumprod", x, dim, axis))
+
+
+def var_mean(x: Tensor, dim: Axis = None, *, correction: int = 1,
+             keepdim: bool = False) -> tuple[Tensor, Tensor]:
+    """(var, mean) over ``dim``, as ``torch.var_mean``."""
+    return (var(x, dim=dim, keepdim=keepdim, correction=correction),
+            mean(x, dim=dim, keepdim=keepdim))
+
+
+def std_mean(x: Tensor, dim: Axis = None, *, correction: int = 1,
+             keepdim: bool = False) -> tuple[Tensor, Tensor]:
+    """(std, mean) over ``dim``, as ``torch.std_mean``."""
+    return (std(x, dim=dim, keepdim=keepdim, correction=correction),
+            mean(x, dim=dim, keepdim=keepdim))
+
+
+def vector_norm(x: Tensor, ord: float = 2, dim: Axis = None, keepdim: bool = False, *,
+                dtype: Any = None) -> Tensor:
+    """(sum |x|^ord)^(1/ord) over ``dim`` (all when None), as ``torch.linalg.vector_norm``:
+    ord inf / -inf is max / min |x|, ord 0 counts the nonzeros.
+
+    Computed as c * norm(x / c) with c = max |x| (a constant), so 1e200 entries do not
+    overflow; the gradient is 0 at the zero vector (PyTorch's choice), and tied maxima
+    share it for ord inf.
+    """
+    x = _cast(x, dtype)
+    if isinstance(ord, str) or not isinstance(ord, int | float | np.number):
+        raise TypeError(f"vector_norm: ord must be a number (inf included), got {ord!r}")
+    axis, _ = _axis("vector_norm", dim, keepdim, None, None)
+    a = abs(x)
+    if ord == math.inf:
+        return amax(a, axis, keepdim)
+    if ord == -math.inf:
+        return amin(a, axis, keepdim)
+    if ord == 0:
+        return sum(sign(a), axis, keepdim)
+    if ord == 1:
+        return sum(a, axis, keepdim)
+    c = np.max(a.data, axis=axis, keepdims=True, initial=0)
+    c = np.where((c > 0) & np.isfinite(c), c, 1).astype(x.dtype)
+    y = x / c
+    s = sum(y * y if ord == 2 else abs(y) ** ord, axis, keepdim)
+    c = c if keepdim else c.reshape(s.shape)
+    zero = s.data == 0
+    if ord < 0 or not zero.any():
+        return s ** (1 / ord) * c
+    return where(zero, 0.0, where(zero, 1.0, s) ** (1 / ord)) * c  # no path through 0^(1/p-1)
+
+
+_MATRIX_ORDS = ("fro", 1, -1, math.inf, -math.inf)
+
+
+def matrix_norm(x: Tensor, ord: str | float = "fro", dim: tuple[int, int] = (-2, -1),
+                keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """A matrix norm over the two axes ``dim``, as ``torch.linalg.matrix_norm``: 'fro',
+    1 / -1 (max / min column sum of |x|), inf / -inf (max / min row sum).
+
+    'nuc', 2 and -2 need singular values, whose gradient is not implemented here: they
+    raise NotImplementedError.
+    """
+    x = _cast(x, dtype)
+    if x.ndim < 2:
+        raise ShapeError(f"matrix_norm: expected a tensor with 2 or more dimensions, got "
+                         f"shape {x.shape}")
+    if ord in ("nuc", 2, -2):
+        raise NotImplementedError(
+            f"matrix_norm: ord={ord!r} needs the singular values (an SVD), whose gradient "
+            f"tinygrad_edu does not implement; use one of {_MATRIX_ORDS}")
+    if ord not in _MATRIX_ORDS:
+        raise ValueError(f"matrix_norm: ord must be one of 'fro', 'nuc', 1, -1, 2, -2, inf, "
+                         f"-inf, got {ord!r}")
+    rows, cols = (_check_dim("matrix_norm", d, x.ndim) for d in dim)
+    if rows == cols:
+        raise ValueError(f"matrix_norm: dim must name two different axes, got {dim}")
+    if ord == "fro":
+        return vector_norm(x, 2, (rows, cols), keepdim)
+    inner, outer = (rows, cols) if builtins.abs(ord) == 1 else (cols, rows)
+    pick = amax if ord > 0 else amin
+    out = pick(sum(abs(x), inner, keepdims=True), outer, keepdims=True)
+    return out if keepdim else squeeze(out, (rows, cols))
+
+
+def norm(x: Tensor, p: str | float | None = "fro", dim: Axis = None, keepdim: bool = False,
+         dtype: Any = None) -> Tensor:
+    """``torch.norm``: a number p is `vector_norm` over ``dim`` (all when None); 'fro' is the
+    2-norm over up to two axes; 'nuc' (or 'fro' over more axes) is `matrix_norm`."""
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
+            return vector_norm(x, 2, dim, keepdim, dtype=dtype)
+        return matrix_norm(x, p, tuple(range(x.ndim)) if dim is None else dim, keepdim,
+                           dtype=dtype)
+    return vector_norm(x, 2 if p is None else p, dim, keepdim, dtype=dtype)
 
 
 def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
@@ -294,7 +607,7 @@ def swapaxes(x: Tensor, axis0: int, axis1: int) -> Tensor:
 def transpose(x: Tensor, *axes: int) -> Tensor:
     """PyTorch's ``transpose(dim0, dim1)`` swaps two axes; NumPy's ``transpose()`` reverses
     them all and ``transpose((axes...))`` permutes."""
-    if len(axes) == 2 and all(isinstance(a, int) for a in axes):
+    if len(axes) == 2 and builtins.all(isinstance(a, int) for a in axes):
         return swapaxes(x, *axes)
     if not axes:
         return Permute.apply(x, axes=tuple(reversed(range(x.ndim))))
@@ -408,6 +721,10 @@ def _compare(ufunc, name: str):
 eq, ne = _compare(np.equal, "eq"), _compare(np.not_equal, "ne")
 lt, le = _compare(np.less, "lt"), _compare(np.less_equal, "le")
 gt, ge = _compare(np.greater, "gt"), _compare(np.greater_equal, "ge")
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne  # PyTorch's aliases
+_REDUCTIONS = (prod, amax, amin, cumsum, cumprod, norm)
+_LOGIC = (isclose, allclose, equal, isnan, isinf, isfinite, isposinf, isneginf, logical_and,
+          logical_or, logical_not, logical_xor, any, all)
 
 
 # ----------------------------------------------------------------------------- the table
@@ -420,7 +737,10 @@ def _bind() -> None:
                transpose, broadcast_to, expand, squeeze, unsqueeze, flatten, astype, clone,
                eq, ne, lt, le, gt, ge):
         setattr(T, fn.__name__, fn)
-    T.clamp = clip
+    for fn in (*_MATH, *_LOGIC, *_REDUCTIONS):  # issue 13
+        setattr(T, fn.__name__, fn)
+    T.greater, T.greater_equal, T.less, T.less_equal, T.not_equal = gt, ge, lt, le, ne
+    T.clip = clamp
     T.view = reshape
     T.float = lambda self: astype(self, np.float32)
     T.double = lambda self: astype(self, np.float64)

@@ -6,10 +6,12 @@ Gradients may come back in the broadcast shape; the engine sums them to each inp
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from ..autograd import Function, save_each_for_the_other
+from .select import Where
 from .unary import Log
 
 
@@ -81,29 +83,49 @@ class Neg(Function):
 class Pow(Function):
     """out = a ** b;  da = g * b * a^(b-1),  db = g * out * log(a).
 
-    Where b == 0 (and b is a constant), or a == b == 0, da is 0 for any a (a^0 is
-    constant), as in PyTorch; where a == 0, db is taken as 0 (the limit for b > 0).  Both
-    evaluate the formula with the base shifted to 1 by a constant in those places, so
-    first and second derivatives elsewhere are unchanged and no 0 * inf appears.  For a
-    negative Python base db is NaN (log a is not real), as in PyTorch.
+    PyTorch's values, special cases included: da is 0 wherever b == 0 (so d/da a^0 is 0 at
+    a = +-inf too), db is 0 where a == 0 and b >= 0; elsewhere the formula's own value
+    (d/da 0^b = -inf for b < 0, d/db 0^b = -inf for b < 0, NaN for a negative base).  The
+    masked places are evaluated at a safe base (1) and then selected away, so no 0 * inf
+    leaks into first or second derivatives, and no NumPy warning is raised.  One deliberate
+    difference: for a tensor exponent only a == b == 0 is masked in da (b * a^(b-1) is
+    already 0 at b == 0 elsewhere), so d(da)/db = a^(b-1) stays exact at b == 0 where
+    PyTorch's mask gives 0.
     """
 
     def forward(self, a, b):
-        return a ** b
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0^-1 = inf, (-1)^0.5 = nan
+            return a ** b
 
     def backward(self, g, out, a, b):
         a_data, b_data = self.inputs
-        zero_base = np.equal(a_data, 0)
         ga = gb = None
-        if self.needs_grad(0):
-            flat = np.equal(b_data, 0)
-            if self.needs_grad(1):  # keep d(da)/db = a^(b-1) exact at b == 0 (a != 0)
-                flat = flat & zero_base
-            ga = g * b * (a + np.where(flat, 1 - a_data, 0) if flat.any() else a) ** (b - 1)
-        if self.needs_grad(1):
-            if isinstance(a, int | float):  # a Python base: keep it weakly typed (float32 stays)
-                log_a = math.log(a) if a > 0 else 0.0 if a == 0 else math.nan  # NaN as PyTorch
-            else:
-                log_a = Log.call(a + zero_base if zero_base.any() else a)
-            gb = g * out * log_a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.needs_grad(0):
+                flat = np.equal(b_data, 0)
+                if self.needs_grad(1):  # keep d(da)/db = a^(b-1) at b == 0 (a != 0) exact
+                    flat = flat & np.equal(a_data, 0)
+                if flat.any():
+                    ga = Where.call(flat, 0.0, g * b * Where.call(flat, 1.0, a) ** (b - 1))
+                else:
+                    ga = g * b * a ** (b - 1)
+            if self.needs_grad(1):
+                if isinstance(a, int | float):  # a Python base: keep it weakly typed
+                    gb = g * out * _log_of_python_base(a, b_data, out)
+                else:
+                    flat = np.equal(a_data, 0) & np.greater_equal(b_data, 0)
+                    if flat.any():
+                        gb = Where.call(flat, 0.0, g * out * Log.call(Where.call(flat, 1.0, a)))
+                    else:
+                        gb = g * out * Log.call(a)
         return ga, gb
+
+
+def _log_of_python_base(a: float, b, out) -> Any:
+    """log(a) for db of a ** b with a Python base: 0 where a == 0 and b >= 0 (PyTorch's mask),
+    -inf where a == 0 and b < 0, NaN for a < 0 (log a is not real)."""
+    if a > 0:
+        return math.log(a)
+    if a < 0:
+        return math.nan
+    return np.where(np.greater_equal(b, 0), 0.0, -np.inf).astype(np.result_type(out))

@@ -38,22 +38,30 @@ class Minimum(Maximum):
 
 
 class Clip(Function):
-    """out = a limited to [lo, hi] (either may be None);  da = g where lo <= a <= hi."""
+    """out = min(max(a, lo), hi) (PyTorch's clamp; lo and hi: None, numbers or tensors);
+    da = g where lo <= a <= hi,  dlo = g where a < lo < hi,  dhi = g where a > hi or lo > hi
+    (lo > hi gives hi everywhere; lo == hi > a gives neither bound a gradient: PyTorch's
+    rules)."""
 
     saves_output = False
+    op_name = "clamp"
 
-    def forward(self, a, lo=None, hi=None):
-        self.lo, self.hi = lo, hi
+    def forward(self, a, lo, hi):
         return np.clip(a, lo, hi)
 
-    def backward(self, g, out, a):
-        x = self.inputs[0]
-        inside = np.ones(x.shape, dtype=bool)
-        if self.lo is not None:
-            inside &= x >= self.lo
-        if self.hi is not None:
-            inside &= x <= self.hi
-        return (g * inside,)
+    def backward(self, g, out, a, lo, hi):
+        x, lo, hi = self.inputs
+        inside = np.ones(np.shape(x), dtype=bool)
+        if lo is not None:
+            inside = inside & (x >= lo)
+        if hi is not None:
+            inside = inside & (x <= hi)
+        both = lo is not None and hi is not None
+        return (g * inside,
+                g * ((x < lo) & (np.less(lo, hi) if both else True))
+                if self.needs_grad(1) else None,
+                g * ((x > hi) | (np.greater(lo, hi) if both else False))
+                if self.needs_grad(2) else None)
 
 
 class Where(Function):

@@ -121,6 +121,21 @@ def _off_bounds(rng: np.random.Generator, shape: Shape, kw: Kw) -> np.ndarray:
                       [kw[k] for k in ("min", "max") if kw.get(k) is not None])
 
 
+def _inside_one(rng: np.random.Generator, shape: Shape, kw: Kw) -> np.ndarray:
+    """U[-0.9, 0.9]: inside the domain of asin, acos, atanh (and away from tan's poles)."""
+    return rng.uniform(-0.9, 0.9, shape)
+
+
+def _above_one(rng: np.random.Generator, shape: Shape, kw: Kw) -> np.ndarray:
+    """U[1.1, 3]: inside the domain of acosh."""
+    return rng.uniform(1.1, 3.0, shape)
+
+
+def _off_steps(rng: np.random.Generator, shape: Shape, kw: Kw) -> np.ndarray:
+    """2 N(0, 1) pushed 0.1 away from the integers and halves (floor, round ... jump there)."""
+    return _away_from(2 * rng.standard_normal(shape), np.arange(-12, 12.5, 0.5))
+
+
 def _distinct(rng: np.random.Generator, shape: Shape, kw: Kw) -> np.ndarray:
     """Distinct values 4/n apart in [-2, 2], shuffled: no ties for max/min/maximum/minimum
     (inputs with this domain share one draw, see `_draw`)."""
@@ -183,8 +198,26 @@ OP_SPECS: dict[str, OpSpec] = {
     "stack": OpSpec(_PAIR, variadic=True, call=lambda *xs, **kw: ops.stack(xs, **kw)),
     # a widening cast exercises Cast (on platforms where longdouble is double it is identity)
     "astype": OpSpec(kwargs={"dtype": "longdouble"}),
+    # maths (issue 13); the ops smooth on the whole line take the defaults
+    "clamp": OpSpec(domains=(_off_bounds,), kwargs={"min": -0.5, "max": 0.5}),
+    "clamp_min": OpSpec(domains=(_off_bounds,), kwargs={"min": -0.5}),
+    "clamp_max": OpSpec(domains=(_off_bounds,), kwargs={"max": 0.5}),
+    **dict.fromkeys(["asin", "acos", "atanh", "tan"], OpSpec(domains=(_inside_one,))),
+    "acosh": OpSpec(domains=(_above_one,)),
+    **dict.fromkeys(["log2", "log10", "log1p", "rsqrt"], OpSpec(domains=(_positive,))),
+    "reciprocal": OpSpec(domains=(_nonzero,)),
+    "sign": OpSpec(domains=(_off_zero,)),
+    **dict.fromkeys(["floor", "ceil", "trunc", "frac", "round"], OpSpec(domains=(_off_steps,))),
+    **dict.fromkeys(["atan2", "hypot", "copysign"], OpSpec(_PAIR, (_nonzero,))),
+    "logaddexp": OpSpec(_PAIR),
+    "lerp": OpSpec(((3, 4), (3, 4), (4,))),
+    "cumsum": OpSpec(kwargs={"dim": 1}),
+    "cumprod": OpSpec(kwargs={"dim": 1}),
+    "var_mean": OpSpec(kwargs={"dim": 1}, call=lambda x, dim: ops.stack(ops.var_mean(x, dim))),
+    "std_mean": OpSpec(kwargs={"dim": 1}, call=lambda x, dim: ops.stack(ops.std_mean(x, dim))),
 }
-NOT_DIFFERENTIABLE = frozenset({"argmax", "argmin", "eq", "ne", "lt", "le", "gt", "ge"})
+NOT_DIFFERENTIABLE = frozenset({"argmax", "argmin", "eq", "ne", "lt", "le", "gt", "ge",
+                                "greater", "greater_equal", "less", "less_equal", "not_equal"})
 
 
 def op_names() -> list[str]:
