@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import pickle
+import re
 import sys
 
 import h5py
@@ -203,8 +204,8 @@ def test_ng_mat_file_is_preferred_and_10_means_0(tmp_path):
     (b"MATLAB? no", "not a readable MAT file"),
     (pickle.dumps({"X": 1}), "not a readable MAT file"),  # never unpickled, named as foreign
     (savemat_bytes(X=np.array([["a"] * 400], dtype=object), y=np.ones((1, 1))),
-     "X is ndarray of object; expected a numeric matrix"),
-    (savemat_bytes(X="hello", y=np.ones((1, 1))), "expected a numeric matrix"),
+     "X is a MATLAB cell array; expected a numeric matrix"),
+    (savemat_bytes(X="hello", y=np.ones((1, 1))), "X is a MATLAB char array"),
     (savemat_bytes(X=np.full((1, 400), np.nan), y=np.ones((1, 1))), "NaN or infinite"),
 ])
 def test_ng_mat_errors(tmp_path, raw, message):
@@ -212,6 +213,45 @@ def test_ng_mat_errors(tmp_path, raw, message):
     with pytest.raises(DataFormatError) as info:
         load_ng_digits(tmp_path)
     assert str(path) in str(info.value) and message in str(info.value)
+
+
+def test_ng_mat_needs_no_scipy(tmp_path, monkeypatch):
+    """MAT v5 is read with NumPy (SciPy's reader crashes on some damaged files)."""
+    X = np.random.default_rng(6).normal(size=(2, 400))
+    for compress in (True, False):
+        buffer = io.BytesIO()
+        scipy.io.savemat(buffer, {"y": np.array([[3], [10]]), "X": X, "note": "text"},
+                         do_compression=compress)
+        write(tmp_path, NG_MAT, buffer.getvalue())
+        monkeypatch.setitem(sys.modules, "scipy", None)
+        monkeypatch.setitem(sys.modules, "scipy.io", None)
+        X2, y = load_ng_digits(tmp_path)
+        monkeypatch.undo()
+        assert np.array_equal(X2, X) and y.tolist() == [3, 0]
+
+
+def test_ng_mat_damage_that_crashed_scipy_is_a_format_error(tmp_path):
+    """Byte 145 (the first variable's array flags) xor 0xff makes scipy.io.loadmat segfault;
+    here it sets the complex flag, which is refused."""
+    raw = bytearray(savemat_bytes(X=np.zeros((3, 400)), y=np.array([[10], [1], [9]], np.uint8)))
+    raw[145] ^= 0xFF
+    path = write(tmp_path, NG_MAT, bytes(raw))
+    with pytest.raises(DataFormatError, match="X is a MATLAB complex matrix") as info:
+        load_ng_digits(tmp_path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda raw: raw[:100], "100 bytes; expected a 128-byte MAT v5 header"),
+    (lambda raw: raw[:126] + b"XX" + raw[128:], "endian mark b'XX'"),
+    (lambda raw: raw[:124] + b"\x00\x02" + raw[126:], "MAT version 0x0200"),
+    (lambda raw: raw[:-8], "declares"),
+])
+def test_ng_mat_header_errors(tmp_path, edit, message):
+    raw = savemat_bytes(X=np.zeros((1, 400)), y=np.ones((1, 1)))
+    write(tmp_path, NG_MAT, edit(raw))
+    with pytest.raises(DataFormatError, match=re.escape(message)):
+        load_ng_digits(tmp_path)
 
 
 # -------------------------------------------------------------------------- cat/non-cat
@@ -304,14 +344,11 @@ def test_load_digits():
 @pytest.mark.parametrize(("module", "package", "loader"), [
     ("sklearn.datasets", "scikit-learn", "load_digits"),
     ("h5py", "h5py", "load_catvnoncat"),
-    ("scipy.io", "scipy", "load_ng_digits"),
 ])
 def test_missing_optional_dependency(tmp_path, monkeypatch, module, package, loader):
     write_cats(tmp_path)
-    write(tmp_path, NG_MAT, b"")
     calls = {"load_digits": load_digits,
-             "load_catvnoncat": lambda: load_catvnoncat(tmp_path),
-             "load_ng_digits": lambda: load_ng_digits(tmp_path)}
+             "load_catvnoncat": lambda: load_catvnoncat(tmp_path)}
     monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
     with pytest.raises(MissingDependencyError, match=f"pip install {package}"):
         calls[loader]()
