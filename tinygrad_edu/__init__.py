@@ -102,5 +102,5 @@ clamp = clip
 __version__ = "0.1.0"
 
 from . import nn, optim  # noqa: E402
-from .serialization import load, save  # noqa: E402
+from .serialization import LoadError, load, save  # noqa: E402
 from .tools.gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
