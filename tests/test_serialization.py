@@ -7,9 +7,13 @@ import io
 import json
 import os
 import re
+import signal
 import struct
+import subprocess
+import sys
 import zipfile
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -479,3 +483,42 @@ def test_real_torch_save_files_are_recognised(tmp_path):
     for name in ("new.pt", "old.pt"):
         with pytest.raises(LoadError, match="is a PyTorch file"):
             load(tmp_path / name)
+
+
+# ------------------------------------------------------------------ killed in mid-write
+_STALL_IN_SAVE = """
+import os, sys, time
+import numpy as np
+from tinygrad_edu.serialization import save
+
+def stall(fd):  # the data are in the temporary file; the rename has not happened
+    print("writing", flush=True)
+    time.sleep(60)
+
+os.fsync = stall
+save({"w": np.zeros(100_000)}, sys.argv[1])
+"""
+
+
+def test_next_save_removes_what_a_killed_save_left(tmp_path):
+    path = tmp_path / "model.npz"
+    save({"w": np.ones(3)}, path)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _STALL_IN_SAVE, str(path)], stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(tg.__file__).resolve().parents[1])})
+    try:
+        assert child.stdout.readline() == b"writing\n"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+        child.stdout.close()
+    debris = sorted(set(os.listdir(tmp_path)) - {"model.npz"})
+    assert len(debris) == 1 and os.path.getsize(tmp_path / debris[0]) > 800_000
+    np.testing.assert_array_equal(load(path)["w"], np.ones(3))  # the old file is intact
+    live = f".model.npz.{os.getpid()}.abcd_123.tmp"  # a save of a running process: kept
+    others = [live, f".other.npz.{child.pid}.abcd_123.tmp", ".model.npz.notes"]
+    for name in others:
+        (tmp_path / name).write_bytes(b"x")
+    save({"w": np.full(3, 2.0)}, path)
+    assert sorted(os.listdir(tmp_path)) == sorted(["model.npz", *others])
+    np.testing.assert_array_equal(load(path)["w"], np.full(3, 2.0))

@@ -22,7 +22,8 @@ headers that lie, structures nested too deeply, and files that would expand to m
 ``max_bytes`` (checked against the declared sizes before reading and counted while
 reading).  A PyTorch ``.pt`` / ``.pth`` file is recognised and the message says how to bring
 it in.  Writes go to a temporary file in the same directory that is fsynced and then
-renamed over the target, so a crash leaves either the old file or the new one.
+renamed over the target, so a crash leaves either the old file or the new one (and the
+next save of that target removes a temporary a killed process left; see `atomic_write`).
 
 Keys and array layouts are PyTorch's, so weights move with ``torch.from_numpy``::
 
@@ -36,6 +37,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import struct
 import tempfile
 import zipfile
@@ -168,22 +170,62 @@ def save(obj: Any, path: PathLike, format: str | None = None) -> None:
     """
     path = os.fspath(path)
     kind = _format_of(path, format)
-    write = _safetensors_writer(obj) if kind == "safetensors" else _npz_writer(obj)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                               dir=directory)
+    atomic_write(path, _safetensors_writer(obj) if kind == "safetensors" else _npz_writer(obj))
+
+
+def atomic_write(path: PathLike, write: Callable[[IO[bytes]], None],
+                 mode: int | None = None) -> None:
+    """Call ``write(file)`` on a temporary file beside ``path``, fsync it, rename it over
+    ``path``: readers see the old file or the new one, never half of one.
+
+    The temporary is ``.<name>.<pid>.<random>.tmp``; on an exception it is removed, and
+    the temporaries a killed process left for the same ``path`` (their pid no longer
+    running; POSIX only) are removed by the next write.  ``mode``: the new file's
+    permissions (default: those of the replaced file, else what ``open()`` would give).
+    """
+    path = os.fspath(path)
+    directory, name = os.path.split(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    _remove_stale_temporaries(directory, name)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, _file_mode(path))
+        os.chmod(tmp, _file_mode(path) if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     _fsync_dir(directory)
+
+
+def _remove_stale_temporaries(directory: str, name: str) -> None:
+    """Remove ``.<name>.<pid>.<8 mkstemp characters>.tmp`` files whose pid is not running."""
+    if os.name != "posix":  # no safe liveness probe (os.kill would end the process)
+        return
+    pattern = re.compile(re.escape(f".{name}.") + r"(\d+)\.[a-z0-9_]{8}\.tmp")
+    with contextlib.suppress(OSError), os.scandir(directory) as entries:
+        for entry in entries:
+            match = pattern.fullmatch(entry.name)
+            if match and not _running(int(match.group(1))) \
+                    and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def _running(pid: int) -> bool:
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. PermissionError: it exists, under another user
+        return True
+    return True
 
 
 def _file_mode(path: str) -> int:

@@ -30,13 +30,13 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import tempfile
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from ..serialization import atomic_write as write_atomically
 from .errors import ChecksumError, DataFileNotFoundError, DownloadError
 
 ENV_DATA = "TINYGRAD_EDU_DATA"
@@ -215,20 +215,9 @@ def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
 
     Readers see either no file or the complete file; on failure the temporary file is
-    removed and ``path`` is left as it was.
+    removed and ``path`` is left as it was (see `tinygrad_edu.serialization.atomic_write`).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda f: f.write(data), mode=0o644)
 
 
 def _http_get(url: str, limit: int) -> bytes:
