@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.server
 import os
 import re
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +20,14 @@ from tinygrad_edu.data import (
     DataFileNotFoundError,
     DataFormatError,
     DownloadError,
+    DownloadLimits,
     cache_dir,
     data_root,
     file_path,
     load_mnist,
     load_ng_digits,
     load_semeion,
+    sources,
     verify_file,
 )
 from tinygrad_edu.data.sources import atomic_write, read_data_file
@@ -233,3 +238,60 @@ def test_atomic_write_failure_keeps_old_file_and_no_temporary(tmp_path, monkeypa
         atomic_write(target, b"new")
     assert target.read_bytes() == b"old"
     assert files_under(tmp_path) == [target]
+
+
+# ------------------------------------------------------------------ slow and dripping
+class _Drip(http.server.BaseHTTPRequestHandler):
+    """Promises 10,000 bytes, then sends one every 20 ms: at most 250 (5 s), and stops as
+    soon as the client hangs up."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "10000")
+        self.end_headers()
+        try:
+            for _ in range(250):
+                self.wfile.write(b"0")
+                self.wfile.flush()
+                time.sleep(0.02)
+        except OSError:  # the client cut the download off
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def drip_server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01},
+                              daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+@pytest.mark.parametrize(("limits", "message"), [
+    (DownloadLimits(timeout=5, deadline=60, min_rate=1000, window=0.3),
+     r"bytes in the last 0\.\d s \(\d+ bytes/s\), below the minimum rate of 1000 bytes/s"),
+    (DownloadLimits(timeout=5, deadline=0.5, min_rate=0, window=60),
+     r"cut off after 0\.\d s with \d+ bytes: over the deadline of 0\.5 s"),
+], ids=["min-rate", "deadline"])
+def test_dripping_download_is_cut_off(drip_server, monkeypatch, limits, message):
+    register(monkeypatch, SEMEION, bytes(10_000))
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match=message) as info:
+        read_data_file(SEMEION, lambda raw, src: raw, download=True, mirror=drip_server,
+                       limits=limits)
+    assert time.monotonic() - start < 4  # the drip alone would take 5 s, the file 200 s
+    assert f"{drip_server}/{SEMEION}: cut off" in str(info.value)
+    assert files_under(cache_dir()) == []
+
+
+def test_loaders_use_the_module_limits(drip_server, monkeypatch):
+    register(monkeypatch, SEMEION, bytes(10_000))
+    monkeypatch.setattr(sources, "DOWNLOAD_LIMITS", DownloadLimits(timeout=5, deadline=0.3))
+    with pytest.raises(DownloadError, match=r"over the deadline of 0\.3 s"):
+        load_semeion(download=True, mirror=drip_server)

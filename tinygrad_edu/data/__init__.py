@@ -30,9 +30,11 @@ from .ng_digits import load_ng_digits, mnist_20x20_standin
 from .resize import resize_area
 from .semeion import load_semeion
 from .sources import (
+    DOWNLOAD_LIMITS,
     ENV_DATA,
     ENV_MIRROR,
     REGISTRY,
+    DownloadLimits,
     RemoteFile,
     cache_dir,
     data_root,
@@ -41,6 +43,7 @@ from .sources import (
 )
 
 __all__ = [
+    "DOWNLOAD_LIMITS",
     "ENV_DATA",
     "ENV_MIRROR",
     "REGISTRY",
@@ -51,6 +54,7 @@ __all__ = [
     "DataLoader",
     "Dataset",
     "DownloadError",
+    "DownloadLimits",
     "MissingDependencyError",
     "RemoteFile",
     "Subset",

@@ -15,7 +15,8 @@ The data root is, in this order:
 3. a per-user cache folder: ``$XDG_CACHE_HOME/tinygrad_edu``, else ``~/.cache/tinygrad_edu``.
 
 A loader called with ``download=True`` fetches a missing file with `urllib` from the public
-URLs in `REGISTRY` (tried in order), checks its size and sha256 (md5 as well where it is
+URLs in `REGISTRY` (tried in order; a download that stalls, drips or overruns its deadline is
+cut off: `DownloadLimits`), checks its size and sha256 (md5 as well where it is
 published), lets the loader check its format, and only then writes it into the data root
 through a temporary file in the same folder and an atomic rename.  On any failure nothing
 is written.  Files already on disk are not re-hashed on every load (use `verify_file`).
@@ -30,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,10 +43,29 @@ from .errors import ChecksumError, DataFileNotFoundError, DownloadError
 
 ENV_DATA = "TINYGRAD_EDU_DATA"
 ENV_MIRROR = "TINYGRAD_EDU_MIRROR"
-TIMEOUT_SECONDS = 60.0
 MAX_UNKNOWN_SIZE = 64 * 2**20  # cap on a download whose size is not in the registry
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DownloadLimits:
+    """When a download is cut off (a `DownloadError` saying which limit).
+
+    * ``timeout``: seconds the connection or one read may wait for any data;
+    * ``deadline``: seconds the whole file may take (checked as data arrive, so a silent
+      connection is cut by ``timeout``);
+    * ``min_rate``: bytes per second that every ``window`` seconds must bring, so a server
+      dripping a byte at a time does not hold a download open for hours.
+    """
+
+    timeout: float = 60.0
+    deadline: float = 1800.0
+    min_rate: float = 1024.0
+    window: float = 30.0
+
+
+DOWNLOAD_LIMITS = DownloadLimits()
 
 
 @dataclass(frozen=True)
@@ -220,23 +241,46 @@ def atomic_write(path: Path, data: bytes) -> None:
     write_atomically(path, lambda f: f.write(data), mode=0o644)
 
 
-def _http_get(url: str, limit: int) -> bytes:
+def _http_get(url: str, limit: int, limits: DownloadLimits) -> bytes:
+    """The body at ``url`` (at most ``limit`` bytes), within ``limits`` (else TimeoutError)."""
     request = urllib.request.Request(url, headers={"User-Agent": "tinygrad_edu"})
-    with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-        data = response.read(limit + 1)
-    if len(data) > limit:
-        raise ChecksumError(f"{url} sent more than {limit} bytes, expected at most {limit}")
-    return data
+    start = time.monotonic()
+    chunks, total = [], 0
+    window_start, window_bytes = start, 0
+    with urllib.request.urlopen(request, timeout=min(limits.timeout, limits.deadline)
+                                ) as response:
+        while chunk := response.read1(2**16):
+            chunks.append(chunk)
+            total += len(chunk)
+            window_bytes += len(chunk)
+            if total > limit:
+                raise ChecksumError(f"{url} sent more than {limit} bytes, expected at most "
+                                    f"{limit}")
+            now = time.monotonic()
+            if now - start > limits.deadline:
+                raise TimeoutError(f"cut off after {now - start:.1f} s with {total} bytes: "
+                                   f"over the deadline of {limits.deadline:g} s")
+            if now - window_start >= limits.window:
+                rate = window_bytes / (now - window_start)
+                if rate < limits.min_rate:
+                    raise TimeoutError(
+                        f"cut off: {window_bytes} bytes in the last {now - window_start:.1f} s "
+                        f"({rate:.0f} bytes/s), below the minimum rate of "
+                        f"{limits.min_rate:g} bytes/s")
+                window_start, window_bytes = now, 0
+    return b"".join(chunks)
 
 
-def _fetch(entry: RemoteFile, path: Path, mirror: str | None) -> tuple[bytes, str]:
+def _fetch(entry: RemoteFile, path: Path, mirror: str | None, limits: DownloadLimits
+           ) -> tuple[bytes, str]:
     """Download ``entry`` from the first URL that gives the right bytes: (data, url)."""
     mirror = mirror if mirror is not None else os.environ.get(ENV_MIRROR) or None
     urls = (mirror.rstrip("/") + "/" + entry.name,) if mirror else entry.urls
     failures = []
     for url in urls:
         try:
-            data = _http_get(url, entry.size if entry.size is not None else MAX_UNKNOWN_SIZE)
+            data = _http_get(url, entry.size if entry.size is not None else MAX_UNKNOWN_SIZE,
+                             limits)
             verify_bytes(entry.name, data, url)
             return data, url
         except (OSError, http.client.HTTPException, ValueError) as exc:
@@ -253,12 +297,15 @@ def read_data_file(
     data_dir: str | os.PathLike[str] | None = None,
     download: bool = False,
     mirror: str | None = None,
+    limits: DownloadLimits | None = None,
 ) -> T:
     """Return ``parse(contents, source)`` for the registered file ``name``.
 
     ``source`` names the file in error messages.  If the file is not under the data root
     it is downloaded when ``download`` is true (checked against the registry, then parsed,
     and written atomically only if both succeed); otherwise `DataFileNotFoundError`.
+    ``limits``: when a download is cut off (default `DOWNLOAD_LIMITS`, which the loaders
+    use).
     """
     entry = _entry(name)
     root = data_root(data_dir)
@@ -270,7 +317,7 @@ def read_data_file(
         raise DataFileNotFoundError(
             f"{path} not found (data root {root}). {_how_to_get(entry, path)}{hint}"
         )
-    data, url = _fetch(entry, path, mirror)
+    data, url = _fetch(entry, path, mirror, DOWNLOAD_LIMITS if limits is None else limits)
     result = parse(data, f"{path} (downloaded from {url})")
     atomic_write(path, data)
     return result
