@@ -91,6 +91,11 @@ def formats():
          semeion_bytes(np.eye(3, 256), np.array([4, 0, 9])), {}, check_semeion),
         ("mnist-images-gz", "mnist/t10k-images-idx3-ubyte.gz", idx_gz(images),
          {"mnist/t10k-labels-idx1-ubyte.gz": idx_gz(np.array([1, 7]))}, check_mnist),
+        ("mnist-images-raw", "mnist/t10k-images-idx3-ubyte", gzip.decompress(idx_gz(images)),
+         {"mnist/t10k-labels-idx1-ubyte.gz": idx_gz(np.array([1, 7]))}, check_mnist),
+        ("mnist-labels-raw", "mnist/t10k-labels.idx1-ubyte", gzip.decompress(idx_gz(
+            np.array([1, 7]))), {"mnist/t10k-images-idx3-ubyte.gz": idx_gz(images)},
+         check_mnist),
         ("mnist-labels-gz", "mnist/t10k-labels-idx1-ubyte.gz", idx_gz(np.array([1, 7])),
          {"mnist/t10k-images-idx3-ubyte.gz": idx_gz(images)}, check_mnist),
         ("ng-labels-gz", "ng_digits_5000/labels.gz", ng_labels_gz(np.array([0, 5, 9])),

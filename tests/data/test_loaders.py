@@ -117,12 +117,13 @@ def test_mnist_round_trip(tmp_path):
     (0, gzip.compress(gzip.decompress(idx_gz(np.zeros((2, 28, 28))))[:-1]),
      "payload of 1567 bytes; expected 1568"),
     (1, gzip.compress(gzip.decompress(idx_gz(np.zeros(2))) + b"\0"), "payload of 3 bytes"),
-    (1, gzip.compress(b"\0\0\x08"), "3 bytes after gunzip; expected an IDX header of 8"),
+    (1, gzip.compress(b"\0\0\x08"), "3 bytes of IDX data; expected an IDX header of 8"),
     (0, idx_gz(np.zeros((2, 28, 28)))[:-10], "truncated or corrupt gzip"),
-    (1, b"not gzip at all", "truncated or corrupt gzip"),
+    (1, b"not gzip at all", "magic number 1852797984 (0x6e6f7420); expected 2049"),
+    (1, b"\x1f\x8bnot gzip at all", "truncated or corrupt gzip"),
     (1, idx_gz(np.array([3, 10])), "a label is 10; expected digits 0-9"),
 ], ids=["images-magic", "labels-magic", "dims", "short", "long", "header", "truncated",
-        "not-gzip", "label-range"])
+        "not-idx", "not-gzip", "label-range"])
 def test_mnist_format_errors(tmp_path, which, raw, message):
     write_mnist(tmp_path, np.zeros((2, 28, 28)), np.zeros(2))
     path = write(tmp_path, MNIST_TEST[which], raw)
