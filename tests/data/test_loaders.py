@@ -242,6 +242,18 @@ def test_ng_mat_damage_that_crashed_scipy_is_a_format_error(tmp_path):
     assert str(path) in str(info.value)
 
 
+def test_ng_mat_compressed_element_is_capped(tmp_path, monkeypatch):
+    from tinygrad_edu.data import matfile
+
+    buffer = io.BytesIO()
+    scipy.io.savemat(buffer, {"X": np.zeros((5, 400)), "y": np.ones((5, 1))},
+                     do_compression=True)
+    write(tmp_path, NG_MAT, buffer.getvalue())
+    monkeypatch.setattr(matfile, "MAX_INFLATED_BYTES", 10_000)
+    with pytest.raises(DataFormatError, match="expands to more than 10000 bytes"):
+        load_ng_digits(tmp_path)
+
+
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda raw: raw[:100], "100 bytes; expected a 128-byte MAT v5 header"),
     (lambda raw: raw[:126] + b"XX" + raw[128:], "endian mark b'XX'"),
@@ -322,6 +334,20 @@ def test_datasets_that_are_groups_or_non_ascii_names_are_format_errors(tmp_path)
         write_cats(tmp_path, train=_h5_bytes(build))
         with pytest.raises(DataFormatError, match=message):
             load_catvnoncat(tmp_path)
+
+
+def test_datasets_declaring_more_than_the_file_could_hold_are_not_read(tmp_path):
+    """A chunked dataset with no chunks written: 12 GB declared in a few kB of file."""
+    def huge(f):
+        f.create_dataset("train_set_x", shape=(10**6, 64, 64, 3), dtype=np.uint8,
+                         chunks=(1, 64, 64, 3))
+        f["train_set_y"] = np.zeros(10**6, np.uint8)
+        f["list_classes"] = np.array([b"non-cat", b"cat"])
+
+    write_cats(tmp_path, train=_h5_bytes(huge))
+    with pytest.raises(DataFormatError, match=r"train_set_x declares \(1000000, 64, 64, 3\), "
+                                              r"more than 1024 times the file's"):
+        load_catvnoncat(tmp_path)
 
 
 def test_list_classes_must_be_two_strings(tmp_path):
