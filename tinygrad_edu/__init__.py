@@ -163,5 +163,5 @@ from .tensor import Tensor, from_numpy, get_default_dtype, set_default_dtype, te
 __version__ = "0.1.0"
 
 from . import linalg, nn, optim
-from .serialization import load, save
+from .serialization import LoadError, load, save
 from .tools.gradcheck import GradcheckError, gradcheck, gradgradcheck

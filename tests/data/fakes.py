@@ -64,7 +64,14 @@ def register(monkeypatch, name: str, data: bytes, urls: tuple[str, ...] | None =
     entry = REGISTRY[name]
     monkeypatch.setitem(REGISTRY, name, replace(
         entry, size=len(data), sha256=hashlib.sha256(data).hexdigest(), md5=None,
-        urls=entry.urls if urls is None else urls))
+        content_size=None, content_sha256=None, urls=entry.urls if urls is None else urls))
+
+
+def register_content(monkeypatch, name: str, content: bytes) -> None:
+    """Make the registry expect ``content`` as the decompressed content of ``name``."""
+    monkeypatch.setitem(REGISTRY, name, replace(
+        REGISTRY[name], content_size=len(content),
+        content_sha256=hashlib.sha256(content).hexdigest()))
 
 
 def files_under(root: Path) -> list[Path]:

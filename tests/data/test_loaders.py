@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import pickle
+import re
 import sys
 
 import h5py
@@ -116,12 +117,13 @@ def test_mnist_round_trip(tmp_path):
     (0, gzip.compress(gzip.decompress(idx_gz(np.zeros((2, 28, 28))))[:-1]),
      "payload of 1567 bytes; expected 1568"),
     (1, gzip.compress(gzip.decompress(idx_gz(np.zeros(2))) + b"\0"), "payload of 3 bytes"),
-    (1, gzip.compress(b"\0\0\x08"), "3 bytes after gunzip; expected an IDX header of 8"),
+    (1, gzip.compress(b"\0\0\x08"), "3 bytes of IDX data; expected an IDX header of 8"),
     (0, idx_gz(np.zeros((2, 28, 28)))[:-10], "truncated or corrupt gzip"),
-    (1, b"not gzip at all", "truncated or corrupt gzip"),
+    (1, b"not gzip at all", "magic number 1852797984 (0x6e6f7420); expected 2049"),
+    (1, b"\x1f\x8bnot gzip at all", "truncated or corrupt gzip"),
     (1, idx_gz(np.array([3, 10])), "a label is 10; expected digits 0-9"),
 ], ids=["images-magic", "labels-magic", "dims", "short", "long", "header", "truncated",
-        "not-gzip", "label-range"])
+        "not-idx", "not-gzip", "label-range"])
 def test_mnist_format_errors(tmp_path, which, raw, message):
     write_mnist(tmp_path, np.zeros((2, 28, 28)), np.zeros(2))
     path = write(tmp_path, MNIST_TEST[which], raw)
@@ -203,8 +205,8 @@ def test_ng_mat_file_is_preferred_and_10_means_0(tmp_path):
     (b"MATLAB? no", "not a readable MAT file"),
     (pickle.dumps({"X": 1}), "not a readable MAT file"),  # never unpickled, named as foreign
     (savemat_bytes(X=np.array([["a"] * 400], dtype=object), y=np.ones((1, 1))),
-     "X is ndarray of object; expected a numeric matrix"),
-    (savemat_bytes(X="hello", y=np.ones((1, 1))), "expected a numeric matrix"),
+     "X is a MATLAB cell array; expected a numeric matrix"),
+    (savemat_bytes(X="hello", y=np.ones((1, 1))), "X is a MATLAB char array"),
     (savemat_bytes(X=np.full((1, 400), np.nan), y=np.ones((1, 1))), "NaN or infinite"),
 ])
 def test_ng_mat_errors(tmp_path, raw, message):
@@ -212,6 +214,57 @@ def test_ng_mat_errors(tmp_path, raw, message):
     with pytest.raises(DataFormatError) as info:
         load_ng_digits(tmp_path)
     assert str(path) in str(info.value) and message in str(info.value)
+
+
+def test_ng_mat_needs_no_scipy(tmp_path, monkeypatch):
+    """MAT v5 is read with NumPy (SciPy's reader crashes on some damaged files)."""
+    X = np.random.default_rng(6).normal(size=(2, 400))
+    for compress in (True, False):
+        buffer = io.BytesIO()
+        scipy.io.savemat(buffer, {"y": np.array([[3], [10]]), "X": X, "note": "text"},
+                         do_compression=compress)
+        write(tmp_path, NG_MAT, buffer.getvalue())
+        monkeypatch.setitem(sys.modules, "scipy", None)
+        monkeypatch.setitem(sys.modules, "scipy.io", None)
+        X2, y = load_ng_digits(tmp_path)
+        monkeypatch.undo()
+        assert np.array_equal(X2, X) and y.tolist() == [3, 0]
+
+
+def test_ng_mat_damage_that_crashed_scipy_is_a_format_error(tmp_path):
+    """Byte 145 (the first variable's array flags) xor 0xff makes scipy.io.loadmat segfault;
+    here it sets the complex flag, which is refused."""
+    raw = bytearray(savemat_bytes(X=np.zeros((3, 400)), y=np.array([[10], [1], [9]], np.uint8)))
+    raw[145] ^= 0xFF
+    path = write(tmp_path, NG_MAT, bytes(raw))
+    with pytest.raises(DataFormatError, match="X is a MATLAB complex matrix") as info:
+        load_ng_digits(tmp_path)
+    assert str(path) in str(info.value)
+
+
+def test_ng_mat_compressed_element_is_capped(tmp_path, monkeypatch):
+    from tinygrad_edu.data import matfile
+
+    buffer = io.BytesIO()
+    scipy.io.savemat(buffer, {"X": np.zeros((5, 400)), "y": np.ones((5, 1))},
+                     do_compression=True)
+    write(tmp_path, NG_MAT, buffer.getvalue())
+    monkeypatch.setattr(matfile, "MAX_INFLATED_BYTES", 10_000)
+    with pytest.raises(DataFormatError, match="expands to more than 10000 bytes"):
+        load_ng_digits(tmp_path)
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda raw: raw[:100], "100 bytes; expected a 128-byte MAT v5 header"),
+    (lambda raw: raw[:126] + b"XX" + raw[128:], "endian mark b'XX'"),
+    (lambda raw: raw[:124] + b"\x00\x02" + raw[126:], "MAT version 0x0200"),
+    (lambda raw: raw[:-8], "declares"),
+])
+def test_ng_mat_header_errors(tmp_path, edit, message):
+    raw = savemat_bytes(X=np.zeros((1, 400)), y=np.ones((1, 1)))
+    write(tmp_path, NG_MAT, edit(raw))
+    with pytest.raises(DataFormatError, match=re.escape(message)):
+        load_ng_digits(tmp_path)
 
 
 # -------------------------------------------------------------------------- cat/non-cat
@@ -283,6 +336,20 @@ def test_datasets_that_are_groups_or_non_ascii_names_are_format_errors(tmp_path)
             load_catvnoncat(tmp_path)
 
 
+def test_datasets_declaring_more_than_the_file_could_hold_are_not_read(tmp_path):
+    """A chunked dataset with no chunks written: 12 GB declared in a few kB of file."""
+    def huge(f):
+        f.create_dataset("train_set_x", shape=(10**6, 64, 64, 3), dtype=np.uint8,
+                         chunks=(1, 64, 64, 3))
+        f["train_set_y"] = np.zeros(10**6, np.uint8)
+        f["list_classes"] = np.array([b"non-cat", b"cat"])
+
+    write_cats(tmp_path, train=_h5_bytes(huge))
+    with pytest.raises(DataFormatError, match=r"train_set_x declares \(1000000, 64, 64, 3\), "
+                                              r"more than 1024 times the file's"):
+        load_catvnoncat(tmp_path)
+
+
 def test_list_classes_must_be_two_strings(tmp_path):
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as f:
@@ -304,14 +371,11 @@ def test_load_digits():
 @pytest.mark.parametrize(("module", "package", "loader"), [
     ("sklearn.datasets", "scikit-learn", "load_digits"),
     ("h5py", "h5py", "load_catvnoncat"),
-    ("scipy.io", "scipy", "load_ng_digits"),
 ])
 def test_missing_optional_dependency(tmp_path, monkeypatch, module, package, loader):
     write_cats(tmp_path)
-    write(tmp_path, NG_MAT, b"")
     calls = {"load_digits": load_digits,
-             "load_catvnoncat": lambda: load_catvnoncat(tmp_path),
-             "load_ng_digits": lambda: load_ng_digits(tmp_path)}
+             "load_catvnoncat": lambda: load_catvnoncat(tmp_path)}
     monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
     with pytest.raises(MissingDependencyError, match=f"pip install {package}"):
         calls[loader]()

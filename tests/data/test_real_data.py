@@ -61,9 +61,17 @@ def test_mnist(real_data):
     assert X.shape == (5000, 400) and np.bincount(y).tolist() == [500] * 10
 
 
-def test_mnist_train_images_are_missing(real_data):
-    with pytest.raises(DataFileNotFoundError, match="train-images-idx3-ubyte"):
-        load_mnist("train", real_data)
+def test_mnist_train_images_verify_by_content_and_load(real_data):
+    """The shared copy is the original content re-gzipped: its .gz checksum differs from
+    the published one, its decompressed content's does not."""
+    name = "mnist/train-images-idx3-ubyte.gz"
+    path = verify_file(name, real_data)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() != REGISTRY[name].sha256
+    images, labels = load_mnist("train", real_data)
+    assert images.shape == (60000, 28, 28) and images.dtype == np.uint8
+    assert images.min() == 0 and images.max() == 255
+    assert np.bincount(labels).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265,
+                                            5851, 5949]
 
 
 def test_ng_labels_and_missing_images(real_data):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.server
 import os
 import re
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -17,17 +20,28 @@ from tinygrad_edu.data import (
     DataFileNotFoundError,
     DataFormatError,
     DownloadError,
+    DownloadLimits,
     cache_dir,
     data_root,
     file_path,
     load_mnist,
     load_ng_digits,
     load_semeion,
+    sources,
     verify_file,
 )
 from tinygrad_edu.data.sources import atomic_write, read_data_file
 
-from .fakes import files_under, idx_gz, ng_labels_gz, register, semeion_bytes, text_gz, write
+from .fakes import (
+    files_under,
+    idx_gz,
+    ng_labels_gz,
+    register,
+    register_content,
+    semeion_bytes,
+    text_gz,
+    write,
+)
 
 SEMEION = "semeion/semeion.data"
 MNIST_TEST = ("mnist/t10k-images-idx3-ubyte.gz", "mnist/t10k-labels-idx1-ubyte.gz")
@@ -233,3 +247,110 @@ def test_atomic_write_failure_keeps_old_file_and_no_temporary(tmp_path, monkeypa
         atomic_write(target, b"new")
     assert target.read_bytes() == b"old"
     assert files_under(tmp_path) == [target]
+
+
+# ------------------------------------------------------------------ slow and dripping
+class _Drip(http.server.BaseHTTPRequestHandler):
+    """Promises 10,000 bytes, then sends one every 20 ms: at most 250 (5 s), and stops as
+    soon as the client hangs up."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "10000")
+        self.end_headers()
+        try:
+            for _ in range(250):
+                self.wfile.write(b"0")
+                self.wfile.flush()
+                time.sleep(0.02)
+        except OSError:  # the client cut the download off
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def drip_server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01},
+                              daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+@pytest.mark.parametrize(("limits", "message"), [
+    (DownloadLimits(timeout=5, deadline=60, min_rate=1000, window=0.3),
+     r"bytes in the last 0\.\d s \(\d+ bytes/s\), below the minimum rate of 1000 bytes/s"),
+    (DownloadLimits(timeout=5, deadline=0.5, min_rate=0, window=60),
+     r"cut off after 0\.\d s with \d+ bytes: over the deadline of 0\.5 s"),
+], ids=["min-rate", "deadline"])
+def test_dripping_download_is_cut_off(drip_server, monkeypatch, limits, message):
+    register(monkeypatch, SEMEION, bytes(10_000))
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match=message) as info:
+        read_data_file(SEMEION, lambda raw, src: raw, download=True, mirror=drip_server,
+                       limits=limits)
+    assert time.monotonic() - start < 4  # the drip alone would take 5 s, the file 200 s
+    assert f"{drip_server}/{SEMEION}: cut off" in str(info.value)
+    assert files_under(cache_dir()) == []
+
+
+def test_loaders_use_the_module_limits(drip_server, monkeypatch):
+    register(monkeypatch, SEMEION, bytes(10_000))
+    monkeypatch.setattr(sources, "DOWNLOAD_LIMITS", DownloadLimits(timeout=5, deadline=0.3))
+    with pytest.raises(DownloadError, match=r"over the deadline of 0\.3 s"):
+        load_semeion(download=True, mirror=drip_server)
+
+
+# ------------------------------------------------------- MNIST: verified by its content
+def test_mnist_registry_holds_the_decompressed_checksums():
+    published = "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"
+    assert REGISTRY["mnist/train-images-idx3-ubyte.gz"].content_sha256 == published
+    assert REGISTRY["mnist/train-images-idx3-ubyte.gz"].content_size == 47_040_016
+    for name in ("train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+                 "t10k-labels-idx1-ubyte.gz"):
+        entry = REGISTRY[f"mnist/{name}"]
+        assert re.fullmatch("[0-9a-f]{64}", entry.content_sha256)
+        stem = name.removesuffix(".gz")
+        assert entry.aliases == (f"mnist/{stem}", f"mnist/{stem.replace('-idx', '.idx')}")
+
+
+@pytest.mark.parametrize("form", ["gzip-9", "gzip-1-named", "raw", "raw-dotted-name"])
+def test_mnist_any_faithful_copy_loads_and_verifies(tmp_path, monkeypatch, form):
+    labels = gzip.decompress(idx_gz(np.array([3, 1, 4])))
+    register_content(monkeypatch, MNIST_TEST[1], labels)
+    name, data = {
+        "gzip-9": (MNIST_TEST[1], gzip.compress(labels, 9, mtime=0)),
+        "gzip-1-named": (MNIST_TEST[1], gzip.compress(labels, 1, mtime=1_600_000_000)),
+        "raw": ("mnist/t10k-labels-idx1-ubyte", labels),
+        "raw-dotted-name": ("mnist/t10k-labels.idx1-ubyte", labels),
+    }[form]
+    path = write(tmp_path, name, data)
+    write(tmp_path, "mnist/t10k-images-idx3-ubyte", gzip.decompress(idx_gz(np.ones((3, 28, 28)))))
+    assert verify_file(MNIST_TEST[1], tmp_path) == path
+    images, y = load_mnist("test", tmp_path)
+    assert images.shape == (3, 28, 28) and y.tolist() == [3, 1, 4]
+    path.write_bytes(data.replace(b"\x04", b"\x05") if form.startswith("raw")
+                     else gzip.compress(labels[:-1] + b"\x05"))
+    with pytest.raises(ChecksumError, match=r"checked by its decompressed content\): content "
+                                            r"sha256 is [0-9a-f]{64}, expected "):
+        verify_file(MNIST_TEST[1], tmp_path)
+
+
+def test_mnist_download_of_a_re_gzipped_copy_is_accepted(server, monkeypatch):
+    labels = gzip.decompress(idx_gz(np.array([7, 2])))
+    images = gzip.decompress(idx_gz(np.zeros((2, 28, 28))))
+    for name, content in zip(MNIST_TEST, (images, labels), strict=True):
+        register_content(monkeypatch, name, content)
+        write(server.root, name, gzip.compress(content, 1, mtime=0))  # not the original bytes
+    x, y = load_mnist("test", download=True, mirror=server.url)
+    assert y.tolist() == [7, 2] and x.shape == (2, 28, 28)
+    assert len(files_under(cache_dir())) == 2
+    write(server.root, MNIST_TEST[1], gzip.compress(labels + b"\x00", mtime=0))
+    (cache_dir() / MNIST_TEST[1]).unlink()
+    with pytest.raises(DownloadError, match="content size is 11 bytes, expected 10"):
+        load_mnist("test", download=True, mirror=server.url)

@@ -31,9 +31,11 @@ from .ng_digits import load_ng_digits, mnist_20x20_standin
 from .resize import resize_area
 from .semeion import load_semeion
 from .sources import (
+    DOWNLOAD_LIMITS,
     ENV_DATA,
     ENV_MIRROR,
     REGISTRY,
+    DownloadLimits,
     RemoteFile,
     cache_dir,
     data_root,
@@ -42,6 +44,7 @@ from .sources import (
 )
 
 __all__ = [
+    "DOWNLOAD_LIMITS",
     "ENV_DATA",
     "ENV_MIRROR",
     "REGISTRY",
@@ -52,6 +55,7 @@ __all__ = [
     "DataLoader",
     "Dataset",
     "DownloadError",
+    "DownloadLimits",
     "ImageFolder",
     "MissingDependencyError",
     "RemoteFile",

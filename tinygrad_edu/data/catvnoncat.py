@@ -21,38 +21,56 @@ CAT_TRAIN = "catvnoncat/train_catvnoncat.h5"
 CAT_TEST = "catvnoncat/test_catvnoncat.h5"
 
 
-def _parse(raw: bytes, source: str, prefix: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    h5py = require("h5py", "h5py", "load_catvnoncat")
-    keys = {f"{prefix}_set_x", f"{prefix}_set_y", "list_classes"}
-    try:
-        with h5py.File(io.BytesIO(raw), "r") as f:
-            if not keys <= set(f):
-                raise DataFormatError(f"{source}: datasets {sorted(f)}; expected {sorted(keys)}")
-            for k in sorted(keys):
-                if not isinstance(f[k], h5py.Dataset):
-                    raise DataFormatError(f"{source}: {k} is an HDF5 {type(f[k]).__name__}; "
-                                          f"expected a dataset")
-            x, y, classes = (np.asarray(f[k][()]) for k in
-                             (f"{prefix}_set_x", f"{prefix}_set_y", "list_classes"))
-    except DataFormatError:
-        raise
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise DataFormatError(f"{source}: not a readable HDF5 file ({exc})") from None
+# what h5py raises on damaged files, besides its OSError for "not HDF5"
+_H5_ERRORS = (OSError, RuntimeError, ValueError, TypeError, KeyError, IndexError, OverflowError)
+MAX_EXPANSION = 1024  # a dataset may declare at most this many times the file's size
+
+
+def _check_declared(x, y, classes, source: str, prefix: str, file_bytes: int) -> None:
+    """Check the datasets' declared dtypes and shapes, before anything is read."""
     if x.dtype != np.uint8 or x.ndim != 4 or x.shape[1:] != (64, 64, 3):
         raise DataFormatError(f"{source}: {prefix}_set_x is {x.dtype} {x.shape}; expected "
                               "uint8 (N, 64, 64, 3)")
-    if y.shape != (len(x),) or not np.isin(y, (0, 1)).all():
-        raise DataFormatError(f"{source}: {prefix}_set_y has shape {y.shape} and values "
-                              f"{np.unique(y)}; expected ({len(x)},) values 0 or 1")
+    if x.size > MAX_EXPANSION * file_bytes:
+        raise DataFormatError(f"{source}: {prefix}_set_x declares {x.shape}, more than "
+                              f"{MAX_EXPANSION} times the file's {file_bytes} bytes")
+    if y.shape != (len(x),) or y.dtype.kind not in "iuf":
+        raise DataFormatError(f"{source}: {prefix}_set_y is {y.dtype} {y.shape}; expected "
+                              f"({len(x)},) values 0 or 1")
     if classes.shape != (2,) or classes.dtype.kind != "S":
         raise DataFormatError(f"{source}: list_classes is {classes.dtype} {classes.shape}; "
                               "expected 2 byte strings")
+
+
+def _parse(raw: bytes, source: str, prefix: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    h5py = require("h5py", "h5py", "load_catvnoncat")
+    names = (f"{prefix}_set_x", f"{prefix}_set_y", "list_classes")
     try:
-        names = tuple(c.decode("ascii") for c in classes)
+        with h5py.File(io.BytesIO(raw), "r") as f:
+            if not set(names) <= set(f):
+                raise DataFormatError(f"{source}: datasets {sorted(f)}; expected "
+                                      f"{sorted(names)}")
+            datasets = [f[k] for k in names]
+            for k, d in zip(names, datasets, strict=True):
+                if not isinstance(d, h5py.Dataset):
+                    raise DataFormatError(f"{source}: {k} is an HDF5 {type(d).__name__}; "
+                                          f"expected a dataset")
+            _check_declared(*datasets, source, prefix, len(raw))
+            x, y, classes = (np.asarray(d[()]) for d in datasets)
+    except DataFormatError:
+        raise
+    except _H5_ERRORS as exc:
+        raise DataFormatError(f"{source}: not a readable HDF5 file ({type(exc).__name__}: "
+                              f"{exc})") from None
+    if not np.isin(y, (0, 1)).all():
+        raise DataFormatError(f"{source}: {prefix}_set_y has shape {y.shape} and values "
+                              f"{np.unique(y)}; expected ({len(x)},) values 0 or 1")
+    try:
+        labels = tuple(c.decode("ascii") for c in classes)
     except UnicodeDecodeError:
         raise DataFormatError(f"{source}: list_classes {classes.tolist()} are not ASCII "
                               "names") from None
-    return x, y.astype(np.int64), names
+    return x, y.astype(np.int64), labels
 
 
 def load_catvnoncat(data_dir: str | os.PathLike[str] | None = None, download: bool = False,

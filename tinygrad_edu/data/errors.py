@@ -40,7 +40,7 @@ class DataFormatError(DataError, ValueError):
 
 
 class MissingDependencyError(DataError, ImportError):
-    """An optional dependency (scikit-learn, h5py, SciPy) needed by a loader is missing."""
+    """An optional dependency (scikit-learn, h5py) needed by a loader is missing."""
 
 
 def require(module: str, package: str, purpose: str) -> ModuleType:

@@ -13,6 +13,8 @@ import numpy as np
 
 from .errors import DataFormatError
 
+GZIP_MAGIC = b"\x1f\x8b"
+
 
 def gunzip(raw: bytes, source: str) -> bytes:
     """Decompress a complete gzip file; a truncated or corrupt stream is a `DataFormatError`."""

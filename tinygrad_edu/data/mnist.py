@@ -1,9 +1,12 @@
-"""MNIST handwritten digits in LeCun's gzipped IDX files (article 002).
+"""MNIST handwritten digits in LeCun's IDX files, gzipped or not (article 002).
 
 An IDX file is a big-endian header followed by the raw values: a 4-byte magic number
 ``0x0000TTDD`` (TT = 0x08 for unsigned bytes, DD = number of dimensions), then one 4-byte
 size per dimension.  Images: magic 2051 (0x00000803), sizes (N, 28, 28); labels: magic
 2049 (0x00000801), size (N,).  The payload must hold exactly the product of the sizes.
+A file is read as gzip if it starts with the gzip magic bytes, else as a raw IDX file, so
+``train-images-idx3-ubyte`` (or ``train-images.idx3-ubyte``) is read when the ``.gz`` is
+missing; files are verified by the checksum of their decompressed content (`verify_file`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Literal
 import numpy as np
 
 from .errors import DataFormatError
-from .formats import gunzip
+from .formats import GZIP_MAGIC, gunzip
 from .sources import file_path, read_data_file
 
 IMAGES_MAGIC = 2051
@@ -26,17 +29,17 @@ MNIST_FILES = {
 }
 
 
-def parse_idx(raw_gz: bytes, source: str, magic: int, shape: tuple[int | None, ...]
+def parse_idx(raw: bytes, source: str, magic: int, shape: tuple[int | None, ...]
               ) -> np.ndarray:
-    """Parse a gzipped unsigned-byte IDX file into a uint8 array.
+    """Parse an unsigned-byte IDX file (gzipped or raw) into a uint8 array.
 
     ``magic`` is the expected magic number; ``shape`` the expected sizes (``None``: any).
     """
-    data = gunzip(raw_gz, source)
+    data = gunzip(raw, source) if raw[:2] == GZIP_MAGIC else raw
     ndim = magic & 0xFF
     header = 4 + 4 * ndim
     if len(data) < header:
-        raise DataFormatError(f"{source}: {len(data)} bytes after gunzip; expected an IDX "
+        raise DataFormatError(f"{source}: {len(data)} bytes of IDX data; expected an IDX "
                               f"header of {header} bytes")
     (found,) = struct.unpack(">I", data[:4])
     if found != magic:
@@ -74,7 +77,8 @@ def load_mnist(split: Literal["train", "test"] = "train",
 
     N is 60000 for ``"train"`` and 10000 for ``"test"``.  The files are
     ``mnist/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz`` under the data root (see
-    `sources`); ``download=True`` fetches missing ones and verifies their checksums.
+    `sources`), or uncompressed without ``.gz`` (also ``train-images.idx3-ubyte`` ...);
+    ``download=True`` fetches missing ones and verifies their decompressed content.
     """
     if split not in MNIST_FILES:
         raise ValueError(f"load_mnist: split={split!r}; expected 'train' or 'test'")

@@ -17,14 +17,14 @@ digit 0 first.
 
 from __future__ import annotations
 
-import io
 import os
 from functools import partial
 
 import numpy as np
 
-from .errors import DataFormatError, require
+from .errors import DataFormatError
 from .formats import decode_one_hot, gunzip, parse_text_table
+from .matfile import read_mat
 from .resize import resize_area
 from .sources import file_path, read_data_file
 
@@ -49,21 +49,14 @@ def _parse_images(raw: bytes, source: str, rows: int) -> np.ndarray:
 
 
 def _parse_mat(raw: bytes, source: str) -> tuple[np.ndarray, np.ndarray]:
-    sio = require("scipy.io", "scipy", "reading ex4data1.mat")
-    try:
-        mat = sio.loadmat(io.BytesIO(raw))
-    except (sio.matlab.MatReadError, NotImplementedError, ValueError, TypeError, OSError,
-            IndexError, KeyError, EOFError, UnicodeDecodeError) as exc:
-        raise DataFormatError(f"{source}: not a readable MAT file ({type(exc).__name__}: "
-                              f"{exc}); expected Coursera's ex4data1.mat (MAT v5)") from None
+    mat = read_mat(raw, source)
     if "X" not in mat or "y" not in mat:
-        found = sorted(k for k in mat if not k.startswith("__"))
-        raise DataFormatError(f"{source}: variables {found}; expected 'X' and 'y'")
+        raise DataFormatError(f"{source}: variables {sorted(mat)}; expected 'X' and 'y'")
     X, y = mat["X"], mat["y"]
     for name, value in (("X", X), ("y", y)):
-        if not (isinstance(value, np.ndarray) and value.dtype.kind in "iuf"):
-            raise DataFormatError(f"{source}: {name} is {type(value).__name__} of "
-                                  f"{getattr(value, 'dtype', '?')}; expected a numeric matrix")
+        if isinstance(value, str):
+            raise DataFormatError(f"{source}: {name} is a MATLAB {value}; expected a numeric "
+                                  "matrix")
     X = X.astype(np.float64)
     if X.ndim != 2 or X.shape[1] != 400 or y.shape not in ((len(X), 1), (len(X),)):
         raise DataFormatError(f"{source}: X has shape {X.shape} and y {y.shape}; expected "
@@ -85,10 +78,10 @@ def load_ng_digits(data_dir: str | os.PathLike[str] | None = None, download: boo
       column-major, so ``X[i].reshape(20, 20, order="F")`` is image ``i``.
     * ``y``: (5000,) int64 digit labels 0-9 (converted from the files' encodings).
 
-    Reads ``ng_digits_5000/ex4data1.mat`` if present (needs SciPy), else ``images.gz`` and
-    ``labels.gz`` (``download=True`` fetches them).  ``images.gz`` has no published
-    checksum: a download is checked by format only.  If no copy of the images can be had,
-    `mnist_20x20_standin` builds a similar set from MNIST.
+    Reads ``ng_digits_5000/ex4data1.mat`` if present (MAT v5, read with NumPy: see
+    `matfile`), else ``images.gz`` and ``labels.gz`` (``download=True`` fetches them).
+    ``images.gz`` has no published checksum: a download is checked by format only.  If no
+    copy of the images can be had, `mnist_20x20_standin` builds a similar set from MNIST.
     """
     if file_path(NG_MAT, data_dir).is_file():
         return read_data_file(NG_MAT, _parse_mat, data_dir=data_dir)
