@@ -8,7 +8,30 @@ fused ops in ``fused``, initialisers in ``init``, parameter helpers in ``utils``
 """
 
 from . import functional, init, utils
-from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .activation import (
+                         CELU,
+                         ELU,
+                         GELU,
+                         GLU,
+                         SELU,
+                         Hardsigmoid,
+                         Hardswish,
+                         Hardtanh,
+                         LeakyReLU,
+                         LogSigmoid,
+                         LogSoftmax,
+                         Mish,
+                         PReLU,
+                         ReLU,
+                         ReLU6,
+                         Sigmoid,
+                         SiLU,
+                         Softmax,
+                         Softmin,
+                         Softplus,
+                         Softsign,
+                         Tanh,
+)
 from .container import Sequential
 from .dropout import Dropout
 from .flatten import Flatten
@@ -18,8 +41,42 @@ from .module import Module
 from .parameter import Parameter
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity",
-    "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "NLLLoss", "Parameter",
-    "ReLU", "Sequential", "Sigmoid", "Softmax", "Softplus", "Tanh", "functional", "init",
-    "utils",
+                         "CELU",
+                         "ELU",
+                         "GELU",
+                         "GLU",
+                         "SELU",
+                         "BCELoss",
+                         "BCEWithLogitsLoss",
+                         "CrossEntropyLoss",
+                         "Dropout",
+                         "Flatten",
+                         "Hardsigmoid",
+                         "Hardswish",
+                         "Hardtanh",
+                         "Identity",
+                         "L1Loss",
+                         "LeakyReLU",
+                         "Linear",
+                         "LogSigmoid",
+                         "LogSoftmax",
+                         "MSELoss",
+                         "Mish",
+                         "Module",
+                         "NLLLoss",
+                         "PReLU",
+                         "Parameter",
+                         "ReLU",
+                         "ReLU6",
+                         "Sequential",
+                         "SiLU",
+                         "Sigmoid",
+                         "Softmax",
+                         "Softmin",
+                         "Softplus",
+                         "Softsign",
+                         "Tanh",
+                         "functional",
+                         "init",
+                         "utils",
 ]

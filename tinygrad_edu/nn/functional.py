@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops
+from ..errors import ShapeError
 from ..random import default_generator
 from ..tensor import Tensor
 from .fused import BCEWithLogitsFunction, CrossEntropyFunction, LinearFunction
@@ -50,6 +51,69 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
 # ----------------------------------------------------------------------------- activations
 # The elementwise activations are the ops themselves (no wrapper on the per-op path).
 sigmoid, tanh, relu, leaky_relu = ops.sigmoid, ops.tanh, ops.relu, ops.leaky_relu
+gelu, silu, mish, hardswish, softsign = ops.gelu, ops.silu, ops.mish, ops.hardswish, ops.softsign
+elu, celu, selu, hardtanh = ops.elu, ops.celu, ops.selu, ops.hardtanh
+
+
+def relu6(input: Tensor) -> Tensor:
+    """min(max(x, 0), 6) (gradient 0 at 0 and 6, as PyTorch's)."""
+    return ops.hardtanh(input, 0.0, 6.0)
+
+
+def hardsigmoid(input: Tensor) -> Tensor:
+    """relu6(x + 3) / 6: 0 below -3, 1 above 3, x / 6 + 1/2 between."""
+    return ops.hardtanh(input + 3, 0.0, 6.0) / 6
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log sigmoid(x) = -softplus(-x), finite and exact for any x (-x for x << 0)."""
+    return -ops.softplus(-input)
+
+
+def _dim(name: str, input: Tensor, dim: int) -> int:
+    """``dim`` as a non-negative axis of ``input`` (PyTorch's IndexError otherwise)."""
+    n = max(input.ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{name}: Dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def softmin(input: Tensor, dim: int) -> Tensor:
+    """softmax(-x) along ``dim``."""
+    return ops.softmax(-input, dim)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: a * sigmoid(b), a and b the two halves of ``input`` along ``dim``
+    (whose size must be even): (..., 2n, ...) -> (..., n, ...)."""
+    if input.ndim == 0:
+        raise ShapeError("glu: does not support 0-d tensors (scalars): the halved dimension "
+                         "must have an even size")
+    d = _dim("glu", input, dim)
+    n = input.shape[d]
+    if n % 2:
+        raise ShapeError(f"glu: Halving dimension must be even, but dimension {d} is size {n} "
+                         f"(input shape {input.shape})")
+    lead = (slice(None),) * d
+    return input[(*lead, slice(0, n // 2))] * ops.sigmoid(input[(*lead, slice(n // 2, None))])
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x if x > 0 else w x, with one w (``weight`` of 1 element) or one per channel (axis 1;
+    axis 0 of a 1-d input)."""
+    k = weight.numel()
+    if k == 1:
+        w = weight.reshape(())
+    else:
+        axis = 1 if input.ndim >= 2 else 0
+        if input.ndim == 0 or input.shape[axis] != k:
+            channels = input.shape[axis] if input.ndim else "none (0-d input)"
+            raise ShapeError(f"prelu: Mismatch of parameter numbers and input channel size. "
+                             f"Found parameter numbers = {k} and channel size = {channels} "
+                             f"(input shape {input.shape}; channels on axis 1, or 0 for 1-d)")
+        w = weight.reshape((k,) + (1,) * (input.ndim - axis - 1))
+    return ops.where(input.data > 0, input, input * w)
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:

@@ -7,7 +7,8 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
 ==================  =========================================================
 ``arithmetic.py``   ``+ - * / neg **``
 ``unary.py``        ``exp log sqrt abs``
-``activation.py``   ``sigmoid tanh relu leaky_relu softplus``
+``activation.py``   ``sigmoid tanh relu leaky_relu softplus``; PyTorch's ``gelu silu mish
+                    hardswish elu celu selu hardtanh softsign`` (functions defined there)
 ``select.py``       ``maximum minimum clip where``
 ``reduce.py``       ``sum max min``
 ``softmax.py``      ``softmax log_softmax logsumexp``
@@ -31,7 +32,22 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, _wrap
-from .activation import LeakyRelu, Relu, Sigmoid, Softplus, Tanh
+from .activation import (
+    LeakyRelu,
+    Relu,
+    Sigmoid,
+    Softplus,
+    Tanh,
+    celu,
+    elu,
+    gelu,
+    hardswish,
+    hardtanh,
+    mish,
+    selu,
+    silu,
+    softsign,
+)
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
 from .matmul import Matmul
 from .reduce import Max, Min, Sum
