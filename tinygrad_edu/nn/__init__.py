@@ -2,9 +2,11 @@
 
 ``import tinygrad_edu.nn as nn`` and ``import tinygrad_edu.nn.functional as F`` work as in
 PyTorch.  Modules (one concept per file): ``module`` (`Module`), ``parameter``
-(`Parameter`), ``linear`` (`Linear`, `Identity`), ``container`` (`Sequential`),
-``dropout``, ``flatten``, ``activation``, ``loss``; stateless maths in ``functional``,
-fused ops in ``fused``, initialisers in ``init``, parameter helpers in ``utils``.
+(`Parameter`), ``linear`` (`Linear`, `Identity`), ``container`` (`Sequential`,
+`ModuleList` ...), ``dropout``, ``flatten``, ``activation``, ``loss``, ``normalization``
+(`LayerNorm`, `BatchNorm1d`), ``sparse`` (`Embedding`), ``hooks`` (module hooks); stateless
+maths in ``functional``, fused ops in ``fused``, initialisers in ``init``, parameter helpers
+(flat vectors, gradient clipping) in ``utils``.
 """
 
 from . import functional, init, utils
@@ -32,13 +34,15 @@ from .activation import (
                          Softsign,
                          Tanh,
 )
-from .container import Sequential
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .dropout import Dropout
 from .flatten import Flatten
 from .linear import Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
+from .normalization import BatchNorm1d, LayerNorm
 from .parameter import Parameter
+from .sparse import Embedding
 
 __all__ = [
                          "CELU",
@@ -48,14 +52,17 @@ __all__ = [
                          "SELU",
                          "BCELoss",
                          "BCEWithLogitsLoss",
+                         "BatchNorm1d",
                          "CrossEntropyLoss",
                          "Dropout",
+                         "Embedding",
                          "Flatten",
                          "Hardsigmoid",
                          "Hardswish",
                          "Hardtanh",
                          "Identity",
                          "L1Loss",
+                         "LayerNorm",
                          "LeakyReLU",
                          "Linear",
                          "LogSigmoid",
@@ -63,9 +70,13 @@ __all__ = [
                          "MSELoss",
                          "Mish",
                          "Module",
+                         "ModuleDict",
+                         "ModuleList",
                          "NLLLoss",
                          "PReLU",
                          "Parameter",
+                         "ParameterDict",
+                         "ParameterList",
                          "ReLU",
                          "ReLU6",
                          "Sequential",

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from .. import ops
-from ..errors import ShapeError
+from ..autograd import mark_changed
+from ..errors import DTypeError, ShapeError
 from ..random import default_generator
 from ..tensor import Tensor
 from .fused import BCEWithLogitsFunction, CrossEntropyFunction, LinearFunction
@@ -46,6 +47,101 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     keep = (gen.random(input.shape) >= p).astype(input.dtype)
     keep /= 1 - p
     return input * keep
+
+
+def layer_norm(input: Tensor, normalized_shape: tuple[int, ...] | list[int] | int,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """(x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape)
+    axes (biased variance), x of shape (*, *normalized_shape)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if input.ndim < k or input.shape[input.ndim - k:] != shape:
+        raise ShapeError(f"layer_norm: Given normalized_shape={list(shape)}, expected input "
+                         f"with shape [*, {', '.join(map(str, shape))}], but got input of "
+                         f"shape {tuple(input.shape)}")
+    axes = tuple(range(-k, 0))
+    d = input - ops.mean(input, axes, keepdims=True)
+    y = d / ops.sqrt(ops.mean(d * d, axes, keepdims=True) + eps)
+    if weight is not None:
+        y = y * weight
+    return y if bias is None else y + bias
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Per-channel (axis 1) normalisation of (N, C, ...) inputs: with the batch's mean and
+    biased variance when ``training`` (updating the running statistics in place, if given,
+    by running = (1 - momentum) running + momentum batch, the variance unbiased), with the
+    running statistics otherwise."""
+    if input.ndim < 2:
+        raise ShapeError(f"batch_norm: expected an input of shape (N, C, ...), got shape "
+                         f"{tuple(input.shape)}")
+    axes = (0, *range(2, input.ndim))
+    bshape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    if training:
+        n = input.numel() // max(input.shape[1], 1)
+        if n <= 1:
+            raise ValueError(f"batch_norm: Expected more than 1 value per channel when "
+                             f"training, got input of shape {tuple(input.shape)}")
+        mean = ops.mean(input, axes, keepdims=True)
+        d = input - mean
+        var = ops.mean(d * d, axes, keepdims=True)
+        if running_mean is not None and running_var is not None:
+            _update_running(running_mean, running_var, mean.data.reshape(-1),
+                            var.data.reshape(-1) * (n / (n - 1)), momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var are needed when not "
+                             "training")
+        d = input - running_mean.data.reshape(bshape)
+        var = running_var.data.reshape(bshape)
+    y = d / ops.sqrt(var + eps)
+    if weight is not None:
+        y = y * weight.reshape(bshape)
+    return y if bias is None else y + bias.reshape(bshape)
+
+
+def _update_running(running_mean: Tensor, running_var: Tensor, mean: np.ndarray,
+                    var: np.ndarray, momentum: float) -> None:
+    """running = (1 - momentum) running + momentum batch, in place."""
+    for buf, batch in ((running_mean, mean), (running_var, var)):
+        np.copyto(buf.data, (1 - momentum) * buf.data + momentum * batch, casting="unsafe")
+    mark_changed(running_mean, running_var)
+
+
+def embedding_indices(name: str, input: Tensor | np.ndarray, num_embeddings: int) -> np.ndarray:
+    """``input``'s integer indices, all in [0, num_embeddings) (clear errors naming ``name``)."""
+    idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if idx.dtype.kind not in "iu":
+        raise DTypeError(f"{name}: expected integer indices (int64 or int32), got dtype "
+                         f"{idx.dtype}")
+    if idx.size and (idx.min() < 0 or idx.max() >= num_embeddings):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise IndexError(f"{name}: index {bad} is out of range for {num_embeddings} "
+                         f"embeddings (valid: 0 to {num_embeddings - 1})")
+    return idx
+
+
+def embedding_lookup(indices: np.ndarray, weight: Tensor, padding_idx: int | None) -> Tensor:
+    """``weight[indices]``; the rows picked by ``padding_idx`` are constants (no gradient)."""
+    out = ops.getitem(weight, indices)
+    if padding_idx is not None:
+        pad = indices == padding_idx
+        if pad.any():
+            out = ops.where(~pad[..., None], out, weight.data[indices])
+    return out
+
+
+def embedding(input: Tensor | np.ndarray, weight: Tensor,
+              padding_idx: int | None = None) -> Tensor:
+    """Rows of ``weight`` (num, dim) picked by integer ``input`` (*): (*, dim).  The
+    gradient scatter-adds into the picked rows, except the row ``padding_idx``."""
+    indices = embedding_indices("embedding", input, weight.shape[0])
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    return embedding_lookup(indices, weight, padding_idx)
 
 
 # ----------------------------------------------------------------------------- activations
