@@ -35,10 +35,22 @@ from .activation import (
                          Tanh,
 )
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .distance import CosineSimilarity
 from .dropout import Dropout
 from .flatten import Flatten
 from .linear import Identity, Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .loss import (
+                         BCELoss,
+                         BCEWithLogitsLoss,
+                         CosineEmbeddingLoss,
+                         CrossEntropyLoss,
+                         HuberLoss,
+                         KLDivLoss,
+                         L1Loss,
+                         MSELoss,
+                         NLLLoss,
+                         SmoothL1Loss,
+)
 from .module import Module
 from .normalization import BatchNorm1d, LayerNorm
 from .parameter import Parameter
@@ -53,6 +65,8 @@ __all__ = [
                          "BCELoss",
                          "BCEWithLogitsLoss",
                          "BatchNorm1d",
+                         "CosineEmbeddingLoss",
+                         "CosineSimilarity",
                          "CrossEntropyLoss",
                          "Dropout",
                          "Embedding",
@@ -60,7 +74,9 @@ __all__ = [
                          "Hardsigmoid",
                          "Hardswish",
                          "Hardtanh",
+                         "HuberLoss",
                          "Identity",
+                         "KLDivLoss",
                          "L1Loss",
                          "LayerNorm",
                          "LeakyReLU",
@@ -82,6 +98,7 @@ __all__ = [
                          "Sequential",
                          "SiLU",
                          "Sigmoid",
+                         "SmoothL1Loss",
                          "Softmax",
                          "Softmin",
                          "Softplus",

@@ -8,6 +8,7 @@ output against an (N,) target would otherwise compare every pair, N^2 terms).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -248,7 +249,7 @@ def _same_shape_target(name: str, input: Tensor, target: Target) -> Tensor:
         data = target.data if isinstance(target, Tensor) else target
         target = Tensor(np.asarray(data), dtype=input.dtype)
     if target.shape != input.shape:
-        raise ValueError(
+        raise ShapeError(
             f"{name}: input shape {input.shape} and target shape {target.shape} differ. "
             f"Losses do not broadcast (an (N, 1) input against an (N,) target would compare "
             f"every pair); reshape one of them, e.g. output.reshape(-1) or target.reshape(-1, 1)")
@@ -259,37 +260,95 @@ def _class_axis(input: Tensor) -> int:
     return 1 if input.ndim >= 2 else 0
 
 
-def _class_indices(name: str, input: Tensor, target: Target) -> np.ndarray:
-    """Integer class indices of shape input.shape without the class axis, all in range."""
+def _check_scores(name: str, input: Tensor) -> None:
+    """Class scores: floating, with a class axis ((C,) or (N, C, ...))."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor of class scores, got "
+                        f"{type(input).__name__}")
+    if input.ndim == 0:
+        raise ShapeError(f"{name}: input must have a class axis: shape (C,) or (N, C, ...), "
+                         f"got a 0-d tensor")
+    if input.dtype.kind != "f":
+        raise DTypeError(f"{name}: input must be floating-point scores, got dtype "
+                         f"{input.dtype}; convert with .float() or .double()")
+
+
+def _class_indices(name: str, input: Tensor, target: Target,
+                   ignore_index: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Integer class indices of shape input.shape without the class axis, each in range or
+    equal to ``ignore_index``; and the mask of the ignored ones (None if there are none)."""
     t = np.asarray(target.data if isinstance(target, Tensor) else target)
     shape = input.shape
     axis = _class_axis(input)
     expected = shape[:axis] + shape[axis + 1:]
     if t.dtype.kind not in "iu":
-        raise TypeError(f"{name}: class-index targets must be integers, got dtype {t.dtype}")
+        raise DTypeError(f"{name}: class-index targets must be integers, got dtype {t.dtype}")
     if t.shape != expected:
-        raise ValueError(f"{name}: input shape {shape} needs class indices of shape "
+        raise ShapeError(f"{name}: input shape {shape} needs class indices of shape "
                          f"{expected}, got target shape {t.shape}")
     if not t.dtype.isnative:
         t = t.astype(t.dtype.newbyteorder("="))
     n_classes = shape[axis]
     # one reduction: seen as unsigned, a negative index is larger than any class count
     if t.size and np.maximum.reduce(t.view(_UNSIGNED[t.dtype.itemsize]), axis=None) >= n_classes:
-        bad = t.min() if t.min() < 0 else t.max()
-        raise IndexError(f"{name}: target {bad} is out of bounds for {n_classes} classes")
-    return t
+        ignored = t == ignore_index if ignore_index is not None else np.zeros(t.shape, bool)
+        kept = t[~ignored]
+        bad = kept[(kept < 0) | (kept >= n_classes)]
+        if bad.size:
+            raise IndexError(f"{name}: target {bad.min() if bad.min() < 0 else bad.max()} is "
+                             f"out of bounds for {n_classes} classes")
+        return t, ignored
+    if ignore_index is not None and 0 <= ignore_index < n_classes:  # a class is ignored
+        ignored = t == ignore_index
+        return t, ignored if ignored.any() else None
+    return t, None
 
 
 _UNSIGNED = {n: np.dtype(f"u{n}") for n in (1, 2, 4, 8)}  # by itemsize
 
 
-def _one_hot(name: str, input: Tensor, target: Target) -> np.ndarray:
-    """Class indices (input's shape without the class axis) -> a one-hot array like input."""
-    t = _class_indices(name, input, target)
+def _class_weights(name: str, input: Tensor, weight: Target | None) -> np.ndarray | None:
+    """``weight`` as an array of one weight per class (C,) in input's dtype."""
+    if weight is None:
+        return None
+    if isinstance(weight, str):
+        raise TypeError(f"{name}: weight must be a tensor of class weights, got the string "
+                        f"{weight!r}; pass reduction= by keyword (PyTorch's order: input, "
+                        f"target, weight, ...)")
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
+    n_classes = input.shape[_class_axis(input)]
+    if w.shape != (n_classes,):
+        raise ShapeError(f"{name}: weight must hold one weight per class, shape "
+                         f"({n_classes},), got shape {w.shape}")
+    return w
+
+
+def _index_distribution(name: str, input: Tensor, target: Target, weight: np.ndarray | None,
+                        ignore_index: int, smoothing: float) -> tuple[np.ndarray, float]:
+    """For class-index targets y: the weighted target distribution q, input's shape, with
+    q_nc = w_c ((1 - smoothing) [c = y_n] + smoothing / C), 0 for ignored n, and the
+    'mean' denominator sum_n w_(y_n) over the kept n (PyTorch's weighted mean)."""
+    t, ignored = _class_indices(name, input, target, ignore_index)
     axis = _class_axis(input)
+    n_classes = input.shape[axis]
+    keep = None if ignored is None else ~ignored
+    safe = t if keep is None else np.where(keep, t, 0)
     q = np.zeros(input.shape, input.dtype)
-    np.put_along_axis(q, np.expand_dims(t, axis), 1, axis)
-    return q
+    np.put_along_axis(q, np.expand_dims(safe, axis), 1 - smoothing, axis)
+    if smoothing:
+        q += smoothing / n_classes
+    w_y = np.ones(t.shape, input.dtype) if weight is None else weight[safe]
+    if weight is not None:
+        q *= weight.reshape((n_classes,) + (1,) * (input.ndim - axis - 1))
+    if keep is not None:
+        q *= np.expand_dims(keep, axis)
+        w_y = w_y * keep
+    return q, float(w_y.sum())
+
+
+def _weighted_mean(total: Tensor, denominator: float) -> Tensor:
+    """total / denominator; NaN (no warning) when nothing is counted, as PyTorch."""
+    return total / denominator if denominator else total * np.nan
 
 
 def _clamped_log(x: Tensor) -> Tensor:
@@ -351,37 +410,155 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Target,
     return _reduce(loss, reduction)
 
 
-def cross_entropy(input: Tensor, target: Target, reduction: str = "mean",
+def cross_entropy(input: Tensor, target: Target, weight: Target | None = None, *,
+                  ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """-sum_c q_c log softmax(input)_c per sample, for logits ``input`` (N, C, ...) or (C,).
 
     ``target`` holds class indices (integers, shape (N, ...)) or class probabilities
-    (floats, input's shape).  With ``label_smoothing`` e, q = (1 - e) q + e / C.
-    'mean' averages over the samples (and any extra axes), as PyTorch does.
+    (floats, input's shape).  With ``label_smoothing`` e, q = (1 - e) q + e / C; with
+    ``weight`` (C,), q_c is scaled by weight_c.  Indices equal to ``ignore_index`` count
+    for nothing.  'mean' is PyTorch's: for indices sum_n loss_n / sum_n weight_(y_n) over
+    the kept samples (the plain mean without weight); for probabilities the mean over the
+    samples (and any extra axes).
     """
+    _check_scores("cross_entropy", input)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], "
                          f"got {label_smoothing}")
+    if reduction not in ("mean", "sum", "none"):
+        _reduce(input, reduction)  # raises the error that names the valid values
     axis = _class_axis(input)
+    w = _class_weights("cross_entropy", input, weight)
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind == "f":
         q = _same_shape_target("cross_entropy", input, target)
-    elif label_smoothing:
-        q = _one_hot("cross_entropy", input, t)
+        if label_smoothing:
+            q = q * (1 - label_smoothing) + label_smoothing / input.shape[axis]
+        if w is not None:
+            q = q * w.reshape((-1,) + (1,) * (input.ndim - axis - 1))
+        if q.requires_grad:
+            return _reduce(-(ops.log_softmax(input, axis) * q).sum(axis=axis), reduction)
+        return CrossEntropyFunction.apply(input, q.data, axis=axis, reduction=reduction)
+    if t.dtype.kind not in "iu":
+        raise DTypeError(f"cross_entropy: target must hold class indices (integers, shape "
+                         f"{input.shape[:axis] + input.shape[axis + 1:]}) or class "
+                         f"probabilities (floating, shape {input.shape}); got dtype {t.dtype}")
+    if w is None and not label_smoothing:
+        indices, ignored = _class_indices("cross_entropy", input, t, ignore_index)
+        if ignored is None:  # the fast path: no one-hot array
+            return CrossEntropyFunction.apply(input, indices, axis=axis, reduction=reduction)
+    q, denominator = _index_distribution("cross_entropy", input, t, w, ignore_index,
+                                         label_smoothing)
+    if reduction != "mean":
+        return CrossEntropyFunction.apply(input, q, axis=axis, reduction=reduction)
+    total = CrossEntropyFunction.apply(input, q, axis=axis, reduction="sum")
+    return _weighted_mean(total, denominator)
+
+
+def nll_loss(input: Tensor, target: Target, weight: Target | None = None, *,
+             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """-weight_(y_n) input[n, y_n] for log-probabilities ``input`` (N, C, ...) or (C,) and
+    class indices ``target`` (N, ...); indices equal to ``ignore_index`` count for nothing;
+    'mean' is sum_n loss_n / sum_n weight_(y_n) over the kept samples, as PyTorch."""
+    _check_scores("nll_loss", input)
+    w = _class_weights("nll_loss", input, weight)
+    q, denominator = _index_distribution("nll_loss", input, target, w, ignore_index, 0.0)
+    loss = -(input * q).sum(axis=_class_axis(input))
+    if reduction == "mean":
+        return _weighted_mean(loss.sum(), denominator)
+    return _reduce(loss, reduction)
+
+
+def _piecewise_quadratic(name: str, input: Tensor, target: Target, k: float) -> Tensor:
+    """d^2 / 2 where |d| < k, k (|d| - k / 2) elsewhere (d = input - target): smooth, the
+    two pieces meet with equal slope at |d| = k."""
+    d = input - _same_shape_target(name, input, target)
+    a = ops.abs(d)
+    return ops.where(a.data < k, d * d * 0.5, (a - k / 2) * k)
+
+
+def huber_loss(input: Tensor, target: Target, reduction: str = "mean",
+               delta: float = 1.0) -> Tensor:
+    """0.5 d^2 if |d| < delta else delta (|d| - delta / 2), d = input - target, reduced."""
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    return _reduce(_piecewise_quadratic("huber_loss", input, target, delta), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Target, reduction: str = "mean", *,
+                   beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta if |d| < beta else |d| - beta / 2 (the L1 loss for beta = 0), reduced:
+    huber_loss / beta."""
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    return _reduce(_piecewise_quadratic("smooth_l1_loss", input, target, beta) / beta,
+                   reduction)
+
+
+def kl_div(input: Tensor, target: Target, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """Pointwise KL divergence for log-probabilities ``input``: target (log target - input),
+    0 where target = 0 (or exp(target) (target - input) with ``log_target``), reduced.
+
+    'batchmean' divides the sum by the batch size input.shape[0] (the KL divergence per
+    sample); 'mean' divides by the number of elements and warns, as PyTorch does.
+    """
+    t = _same_shape_target("kl_div", input, target)
+    if log_target:
+        loss = ops.exp(t) * (t - input)
     else:
-        q = _class_indices("cross_entropy", input, t)
-    if label_smoothing:
-        q = q * (1 - label_smoothing) + label_smoothing / input.shape[axis]
-    if not (isinstance(q, Tensor) and q.requires_grad):
-        if reduction not in ("mean", "sum", "none"):
-            _reduce(input, reduction)  # raises the error that names the valid values
-        return CrossEntropyFunction.apply(input, q.data if isinstance(q, Tensor) else q,
-                                          axis=axis, reduction=reduction)
-    return _reduce(-(ops.log_softmax(input, axis) * q).sum(axis=axis), reduction)
+        positive = t.data > 0
+        log_t = ops.log(ops.where(positive, t, 1.0))
+        loss = ops.where(positive, t * (log_t - input), 0.0)
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and "
+                      "the support size.'batchmean' divides only by the batch size, and "
+                      "aligns with the KL div math definition.'mean' will be changed to "
+                      "behave the same as 'batchmean' in the next major release.",
+                      UserWarning, stacklevel=2)
+    return _reduce(loss, reduction)
 
 
-def nll_loss(input: Tensor, target: Target, reduction: str = "mean") -> Tensor:
-    """-input[n, target[n]] for log-probabilities ``input`` (N, C, ...) or (C,) and class
-    indices ``target`` (N, ...); 'mean' averages over the samples."""
-    onehot = _one_hot("nll_loss", input, target)
-    return _reduce(-(input * onehot).sum(axis=_class_axis(input)), reduction)
+def _norm_at_least(x: Tensor, dim: int, eps: float) -> Tensor:
+    """max(||x||_2 along dim, eps), as sqrt(max(sum x^2, eps^2)): no sqrt'(0)."""
+    return ops.sqrt(ops.clip((x * x).sum(axis=dim), min=eps * eps))
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """x1 . x2 / (max(||x1||, eps) max(||x2||, eps)) along ``dim`` (x1, x2 broadcast)."""
+    x1, x2 = (x if isinstance(x, Tensor) else Tensor(np.asarray(x)) for x in (x1, x2))
+    ndim = max(x1.ndim, x2.ndim)
+    if not -ndim <= dim < max(ndim, 1):
+        raise IndexError(f"cosine_similarity: Dimension out of range (expected to be in "
+                         f"range of [{-ndim}, {ndim - 1}], but got {dim})")
+    try:
+        shape = np.broadcast_shapes(x1.shape, x2.shape)
+    except ValueError:
+        raise ShapeError(f"cosine_similarity: shapes {x1.shape} and {x2.shape} do not "
+                         f"broadcast") from None
+    x1, x2 = ops.broadcast_to(x1, shape), ops.broadcast_to(x2, shape)
+    return (x1 * x2).sum(axis=dim) / (_norm_at_least(x1, dim, eps) * _norm_at_least(x2, dim, eps))
+
+
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Target, margin: float = 0.0,
+                          reduction: str = "mean") -> Tensor:
+    """1 - cos(x1, x2) where target = 1, max(0, cos(x1, x2) - margin) where target = -1
+    (0 elsewhere); cos along the last axis of (N, D) or (D,) inputs, with PyTorch's 1e-12
+    added to each squared norm."""
+    if input1.shape != input2.shape or input1.ndim not in (1, 2):
+        raise ShapeError(f"cosine_embedding_loss: expected two inputs of equal shape (N, D) "
+                         f"or (D,), got {input1.shape} and {input2.shape}")
+    y = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if y.shape != input1.shape[:-1]:
+        raise ShapeError(f"cosine_embedding_loss: target must have shape "
+                         f"{input1.shape[:-1]} (one +-1 per pair), got {y.shape}")
+    dot = (input1 * input2).sum(axis=-1)
+    sq1, sq2 = (input1 * input1).sum(axis=-1) + 1e-12, (input2 * input2).sum(axis=-1) + 1e-12
+    cos = dot / ops.sqrt(sq1 * sq2)
+    loss = ops.where(y == 1, 1 - cos, ops.where(y == -1, ops.clip(cos - margin, min=0), 0.0))
+    return _reduce(loss, reduction)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
@@ -55,6 +56,10 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
+        if input.shape[-1:] != (self.in_features,):
+            raise ShapeError(f"{self!r}: input has {input.shape[-1] if input.shape else 'no'} "
+                             f"features (shape {tuple(input.shape)}); expected "
+                             f"(*, {self.in_features})")
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
