@@ -262,7 +262,10 @@ def _class_axis(input: Tensor) -> int:
 
 def _check_scores(name: str, input: Tensor) -> None:
     """Class scores: floating, with a class axis ((C,) or (N, C, ...))."""
-    if not isinstance(input, Tensor):
+    data = input.data if isinstance(input, Tensor) else None
+    if data is not None and data.ndim and data.dtype.kind == "f":
+        return
+    if data is None:
         raise TypeError(f"{name}: input must be a Tensor of class scores, got "
                         f"{type(input).__name__}")
     if input.ndim == 0:
@@ -429,7 +432,7 @@ def cross_entropy(input: Tensor, target: Target, weight: Target | None = None, *
     if reduction not in ("mean", "sum", "none"):
         _reduce(input, reduction)  # raises the error that names the valid values
     axis = _class_axis(input)
-    w = _class_weights("cross_entropy", input, weight)
+    w = None if weight is None else _class_weights("cross_entropy", input, weight)
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind == "f":
         q = _same_shape_target("cross_entropy", input, target)

@@ -56,11 +56,14 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.shape[-1:] != (self.in_features,):
-            raise ShapeError(f"{self!r}: input has {input.shape[-1] if input.shape else 'no'} "
-                             f"features (shape {tuple(input.shape)}); expected "
-                             f"(*, {self.in_features})")
-        return F.linear(input, self.weight, self.bias)
+        try:  # checked only on failure: nothing on the per-sample path
+            return F.linear(input, self.weight, self.bias)
+        except ValueError as e:
+            shape = tuple(input.shape)
+            if shape[-1:] == (self.in_features,):
+                raise
+            raise ShapeError(f"{self!r}: input has {shape[-1] if shape else 'no'} features "
+                             f"(shape {shape}); expected (*, {self.in_features})") from e
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
