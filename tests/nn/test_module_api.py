@@ -177,3 +177,19 @@ def test_clip_grad_value():
     ps = _grad_params(np.array([-3.0, 0.5, 2.0]))
     assert nn.utils.clip_grad_value_(ps, 1.0) is None
     np.testing.assert_array_equal(ps[0].grad.data, [-1.0, 0.5, 1.0])
+
+
+def test_backward_hook_keeps_each_input_dtype():
+    """The hook's pack of a float32 and a float64 input hands each back in its own dtype."""
+    m = Two()
+    m.register_full_backward_hook(lambda mod, gi, go: None)
+    a = tg.Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    b = tg.Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    seen = []
+    m.register_forward_pre_hook(lambda mod, args: None)
+    m.register_forward_hook(lambda mod, args, out: seen.append([x.dtype for x in args]))
+    u, v = m(a, b)
+    assert seen == [[np.float32, np.float64]]
+    u.sum().backward()
+    assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
+    np.testing.assert_allclose(a.grad.data, [3.0, 4.0])

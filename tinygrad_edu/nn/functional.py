@@ -112,7 +112,7 @@ def _update_running(running_mean: Tensor, running_var: Tensor, mean: np.ndarray,
     mark_changed(running_mean, running_var)
 
 
-def embedding_indices(name: str, input: Tensor | np.ndarray, num_embeddings: int) -> np.ndarray:
+def _embedding_indices(name: str, input: Tensor | np.ndarray, num_embeddings: int) -> np.ndarray:
     """``input``'s integer indices, all in [0, num_embeddings) (clear errors naming ``name``)."""
     idx = np.asarray(input.data if isinstance(input, Tensor) else input)
     if idx.dtype.kind not in "iu":
@@ -125,7 +125,7 @@ def embedding_indices(name: str, input: Tensor | np.ndarray, num_embeddings: int
     return idx
 
 
-def embedding_lookup(indices: np.ndarray, weight: Tensor, padding_idx: int | None) -> Tensor:
+def _embedding_lookup(indices: np.ndarray, weight: Tensor, padding_idx: int | None) -> Tensor:
     """``weight[indices]``; the rows picked by ``padding_idx`` are constants (no gradient)."""
     out = ops.getitem(weight, indices)
     if padding_idx is not None:
@@ -139,10 +139,10 @@ def embedding(input: Tensor | np.ndarray, weight: Tensor,
               padding_idx: int | None = None) -> Tensor:
     """Rows of ``weight`` (num, dim) picked by integer ``input`` (*): (*, dim).  The
     gradient scatter-adds into the picked rows, except the row ``padding_idx``."""
-    indices = embedding_indices("embedding", input, weight.shape[0])
+    indices = _embedding_indices("embedding", input, weight.shape[0])
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
-    return embedding_lookup(indices, weight, padding_idx)
+    return _embedding_lookup(indices, weight, padding_idx)
 
 
 # ----------------------------------------------------------------------------- activations

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import ops
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor, _wrap
 
@@ -61,8 +62,9 @@ def _pack(values: tuple, on_grads: Callable) -> tuple[tuple, list[int]]:
     packed = _Pack.apply(*(values[i] for i in where), on_grads=on_grads)
     out, start = list(values), 0
     for i in where:
-        n = values[i].numel()
-        out[i] = packed[start:start + n].reshape(values[i].shape)
+        v = values[i]
+        n = v.numel()  # each view back in its own dtype (the pack has the widest)
+        out[i] = ops.astype(packed[start:start + n].reshape(v.shape), v.dtype)
         start += n
     return tuple(out), where
 

@@ -44,8 +44,8 @@ class Embedding(Module):
             mark_changed(self.weight)
 
     def forward(self, input: Tensor | np.ndarray) -> Tensor:
-        indices = F.embedding_indices(repr(self), input, self.num_embeddings)
-        return F.embedding_lookup(indices, self.weight, self.padding_idx)
+        indices = F._embedding_indices(repr(self), input, self.num_embeddings)
+        return F._embedding_lookup(indices, self.weight, self.padding_idx)
 
     def extra_repr(self) -> str:
         pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd import mark_changed
-from ..tensor import Tensor
+from ..tensor import Tensor, get_default_dtype
 from .module import Module
 
 Params = Module | Iterable[Tensor] | Iterable[tuple[str, Tensor]]
@@ -80,11 +80,11 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
                     norm_type: float | str = 2.0, error_if_nonfinite: bool = False) -> Tensor:
     """Scale all ``.grad``s in place by min(1, max_norm / (total + 1e-6)), total being the
     ``norm_type`` norm of all the gradients together (``inf``: the largest |g|); returns
-    total as a 0-d tensor (in the gradients' dtype, 0.0 if there is none), as PyTorch."""
+    total as a 0-d tensor (in the gradients' dtype; 0.0 if there is none), as PyTorch."""
     grads = _grads(parameters)
     p = float(norm_type)
     if not grads:
-        return Tensor(np.array(0.0, dtype=np.float32))
+        return Tensor(np.array(0.0, dtype=get_default_dtype()))
     dtype = grads[0].dtype
     if p == math.inf:
         total = max(float(np.max(np.abs(g.data), initial=0.0)) for g in grads)
