@@ -130,7 +130,7 @@ def test_cross_entropy_values(reduction, smoothing):
     np.testing.assert_allclose(F.cross_entropy(x, probs, **kw).data,
                                REDUCE[reduction](want_prob), rtol=1e-12)
     if smoothing == 0:
-        np.testing.assert_allclose(F.nll_loss(F.log_softmax(x, 1), idx, reduction).data,
+        np.testing.assert_allclose(F.nll_loss(F.log_softmax(x, 1), idx, reduction=reduction).data,
                                    REDUCE[reduction](nll), rtol=1e-12)
         np.testing.assert_allclose(nn.NLLLoss(reduction=reduction)(tg.Tensor(logp), idx).data,
                                    REDUCE[reduction](nll), rtol=1e-12)
@@ -140,7 +140,7 @@ def test_cross_entropy_extra_axes_and_unbatched():
     x, idx, _ = _class_problem(1, 3, 4, (5,))
     logp = _log_softmax(x.data, 1)
     want = -np.take_along_axis(logp, idx[:, None], axis=1)[:, 0]
-    np.testing.assert_allclose(F.cross_entropy(x, idx, "none").data, want, rtol=1e-12)
+    np.testing.assert_allclose(F.cross_entropy(x, idx, reduction="none").data, want, rtol=1e-12)
     v = tg.Tensor(np.array([1.0, 2.0, 0.5]), requires_grad=True)
     np.testing.assert_allclose(F.cross_entropy(v, np.array(1)).data,
                                -_log_softmax(v.data, 0)[1], rtol=1e-12)
@@ -179,7 +179,7 @@ def test_cross_entropy_of_a_non_contiguous_input(extra):
         grads = []
         for arr in (data, np.ascontiguousarray(data)):
             x = tg.Tensor(arr, requires_grad=True)
-            loss = F.cross_entropy(x, idx, "sum")
+            loss = F.cross_entropy(x, idx, reduction="sum")
             loss.backward()
             grads.append((loss.item(), x.grad.data))
         assert grads[0][0] == grads[1][0]

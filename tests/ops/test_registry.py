@@ -22,6 +22,7 @@ from tinygrad_edu.autograd import Function
 from tinygrad_edu.tensor import Tensor
 
 EW, RED, SHP = "test_elementwise.py", "test_reduce.py", "test_shape.py"
+ACT = "test_activations.py::test_activation"
 MM = "test_matmul.py::test_matmul"
 MATH = "test_math.py"
 LOGIC = "test_logic.py"
@@ -66,6 +67,15 @@ COVERAGE: dict[str, str | list[str]] = {
     "Stack": f"{SHP}::test_join[stack]",
     "Cast": f"{SHP}::test_cast[astype]",
     "Clone": f"{SHP}::test_cast[clone]",
+    "Gelu": [f"{ACT}[gelu]", f"{ACT}[gelu(tanh)]"],
+    "NormalCdf": f"{ACT}[gelu]",  # GELU's gate: gradgradcheck of gelu differentiates it
+    "_Gated": [f"{ACT}[silu]", f"{ACT}[mish]", f"{ACT}[hardswish]", f"{ACT}[gelu]"],  # base
+    "Silu": f"{ACT}[silu]",
+    "Mish": f"{ACT}[mish]",
+    "Hardswish": f"{ACT}[hardswish]",
+    "Elu": [f"{ACT}[elu]", f"{ACT}[elu(0.3)]", f"{ACT}[celu(0.5)]", f"{ACT}[selu]"],
+    "Hardtanh": [f"{ACT}[hardtanh]", f"{ACT}[relu6]", f"{ACT}[hardsigmoid]"],
+    "Softsign": f"{ACT}[softsign]",
     # ------------------------------------------------------------ public functions
     "add": f"{EW}::test_binary[add]",
     "sub": f"{EW}::test_binary[sub]",
@@ -115,6 +125,15 @@ COVERAGE: dict[str, str | list[str]] = {
     "stack": f"{SHP}::test_join[stack]",
     "astype": f"{SHP}::test_cast[astype]",
     "clone": f"{SHP}::test_cast[clone]",
+    "gelu": [f"{ACT}[gelu]", f"{ACT}[gelu(tanh)]"],
+    "silu": f"{ACT}[silu]",
+    "mish": f"{ACT}[mish]",
+    "hardswish": f"{ACT}[hardswish]",
+    "elu": [f"{ACT}[elu]", f"{ACT}[elu(0.3)]"],
+    "celu": f"{ACT}[celu(0.5)]",
+    "selu": f"{ACT}[selu]",
+    "hardtanh": [f"{ACT}[hardtanh]", f"{ACT}[hardtanh(-0.5, 2)]"],
+    "softsign": f"{ACT}[softsign]",
     "eq": f"{EW}::test_comparison[eq]",
     "ne": f"{EW}::test_comparison[ne]",
     "lt": f"{EW}::test_comparison[lt]",

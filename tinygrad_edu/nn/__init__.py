@@ -2,24 +2,109 @@
 
 ``import tinygrad_edu.nn as nn`` and ``import tinygrad_edu.nn.functional as F`` work as in
 PyTorch.  Modules (one concept per file): ``module`` (`Module`), ``parameter``
-(`Parameter`), ``linear`` (`Linear`, `Identity`), ``container`` (`Sequential`),
-``dropout``, ``flatten``, ``activation``, ``loss``; stateless maths in ``functional``,
-fused ops in ``fused``, initialisers in ``init``, parameter helpers in ``utils``.
+(`Parameter`), ``linear`` (`Linear`, `Identity`), ``container`` (`Sequential`,
+`ModuleList` ...), ``dropout``, ``flatten``, ``activation``, ``loss``, ``normalization``
+(`LayerNorm`, `BatchNorm1d`), ``sparse`` (`Embedding`), ``hooks`` (module hooks); stateless
+maths in ``functional``, fused ops in ``fused``, initialisers in ``init``, parameter helpers
+(flat vectors, gradient clipping) in ``utils``.
 """
 
 from . import functional, init, utils
-from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
-from .container import Sequential
+from .activation import (
+                         CELU,
+                         ELU,
+                         GELU,
+                         GLU,
+                         SELU,
+                         Hardsigmoid,
+                         Hardswish,
+                         Hardtanh,
+                         LeakyReLU,
+                         LogSigmoid,
+                         LogSoftmax,
+                         Mish,
+                         PReLU,
+                         ReLU,
+                         ReLU6,
+                         Sigmoid,
+                         SiLU,
+                         Softmax,
+                         Softmin,
+                         Softplus,
+                         Softsign,
+                         Tanh,
+)
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .distance import CosineSimilarity
 from .dropout import Dropout
 from .flatten import Flatten
 from .linear import Identity, Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .loss import (
+                         BCELoss,
+                         BCEWithLogitsLoss,
+                         CosineEmbeddingLoss,
+                         CrossEntropyLoss,
+                         HuberLoss,
+                         KLDivLoss,
+                         L1Loss,
+                         MSELoss,
+                         NLLLoss,
+                         SmoothL1Loss,
+)
 from .module import Module
+from .normalization import BatchNorm1d, LayerNorm
 from .parameter import Parameter
+from .sparse import Embedding
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Flatten", "Identity",
-    "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module", "NLLLoss", "Parameter",
-    "ReLU", "Sequential", "Sigmoid", "Softmax", "Softplus", "Tanh", "functional", "init",
-    "utils",
+                         "CELU",
+                         "ELU",
+                         "GELU",
+                         "GLU",
+                         "SELU",
+                         "BCELoss",
+                         "BCEWithLogitsLoss",
+                         "BatchNorm1d",
+                         "CosineEmbeddingLoss",
+                         "CosineSimilarity",
+                         "CrossEntropyLoss",
+                         "Dropout",
+                         "Embedding",
+                         "Flatten",
+                         "Hardsigmoid",
+                         "Hardswish",
+                         "Hardtanh",
+                         "HuberLoss",
+                         "Identity",
+                         "KLDivLoss",
+                         "L1Loss",
+                         "LayerNorm",
+                         "LeakyReLU",
+                         "Linear",
+                         "LogSigmoid",
+                         "LogSoftmax",
+                         "MSELoss",
+                         "Mish",
+                         "Module",
+                         "ModuleDict",
+                         "ModuleList",
+                         "NLLLoss",
+                         "PReLU",
+                         "Parameter",
+                         "ParameterDict",
+                         "ParameterList",
+                         "ReLU",
+                         "ReLU6",
+                         "Sequential",
+                         "SiLU",
+                         "Sigmoid",
+                         "SmoothL1Loss",
+                         "Softmax",
+                         "Softmin",
+                         "Softplus",
+                         "Softsign",
+                         "Tanh",
+                         "functional",
+                         "init",
+                         "utils",
 ]

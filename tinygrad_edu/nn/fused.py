@@ -66,7 +66,8 @@ class BCEWithLogitsFunction(Function):
 
     loss = max(x, 0) - t x + log1p(e^-|x|)  [+ (pos_weight - 1) t softplus(-x)]: the same
     as (1 - t) x + lw softplus(-x) with lw = 1 + (pos_weight - 1) t, written so that it is
-    finite for any x and exact for hard labels on both sides (no x - x cancellation).
+    finite for any finite x and exact for hard labels on both sides (no x - x cancellation);
+    at x = +-inf PyTorch's values (`_loss_at_infinite_logit`).
     Gradients, smooth everywhere (no kink at x = 0, unlike a composition of relu and abs):
 
     * dx = g (sigmoid(x) - t) without pos_weight, g ((1 - t) - lw sigmoid(-x)) with it;
@@ -76,10 +77,15 @@ class BCEWithLogitsFunction(Function):
     saves_output = False
 
     def forward(self, x, t, pos_weight=None):
-        log_term = np.log1p(np.exp(-np.abs(x)))
-        loss = np.maximum(x, 0) - t * x + log_term
+        infinite = np.isinf(x)
+        any_infinite = infinite.any()
+        finite = np.where(infinite, 0, x) if any_infinite else x
+        log_term = np.log1p(np.exp(-np.abs(finite)))
+        loss = np.maximum(finite, 0) - t * finite + log_term
         if pos_weight is not None:
-            loss += (pos_weight - 1) * t * (np.maximum(-x, 0) + log_term)
+            loss += (pos_weight - 1) * t * (np.maximum(-finite, 0) + log_term)
+        if any_infinite:
+            loss = np.where(infinite, _loss_at_infinite_logit(x, t), loss)
         return loss
 
     def backward(self, g, out, x, t, pos_weight=None):
@@ -99,6 +105,13 @@ class BCEWithLogitsFunction(Function):
             if self.needs_grad(2):
                 gp = g * t * sp
         return gx, gt, gp
+
+
+def _loss_at_infinite_logit(x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """PyTorch's values at x = +-inf, without warnings: (1 - t) * inf at +inf (inf for
+    t < 1, NaN for t = 1, as its 0 * inf), NaN at -inf (its inf - inf)."""
+    at_plus = np.where(t < 1, np.inf, np.where(t > 1, -np.inf, np.nan))
+    return np.where(x > 0, at_plus, np.nan)
 
 
 class CrossEntropyFunction(Function):

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
@@ -55,7 +56,14 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.linear(input, self.weight, self.bias)
+        try:  # checked only on failure: nothing on the per-sample path
+            return F.linear(input, self.weight, self.bias)
+        except ValueError as e:
+            shape = tuple(input.shape)
+            if shape[-1:] == (self.in_features,):
+                raise
+            raise ShapeError(f"{self!r}: input has {shape[-1] if shape else 'no'} features "
+                             f"(shape {shape}); expected (*, {self.in_features})") from e
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

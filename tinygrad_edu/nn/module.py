@@ -18,7 +18,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..autograd import mark_changed
-from ..tensor import Tensor
+from ..tensor import RemovableHandle, Tensor
+from .hooks import ModuleHooks, call_with_hooks
 from .parameter import Parameter
 
 
@@ -56,6 +57,7 @@ class Module:
     """
 
     training: bool
+    _hooks: ModuleHooks | None = None  # created by the first register_*_hook
 
     def __init__(self) -> None:
         d = self.__dict__
@@ -69,7 +71,38 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} has no forward() method")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        if self._hooks is None:
+            return self.forward(*args, **kwargs)
+        return call_with_hooks(self, args, kwargs)
+
+    # ------------------------------------------------------------------ hooks
+    def _hook_list(self, kind: str) -> list[Callable]:
+        if self._hooks is None:
+            self.__dict__["_hooks"] = ModuleHooks()
+        return getattr(self._hooks, kind)
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, args)`` before each forward; a non-None result replaces ``args``
+        (a single value becomes a 1-tuple).  Returns a handle with ``remove()``."""
+        hooks = self._hook_list("forward_pre")
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, args, output)`` after each forward; a non-None result replaces
+        the output.  Returns a handle with ``remove()``."""
+        hooks = self._hook_list("forward")
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, grad_input, grad_output)`` once the gradients with respect to the
+        module's positional tensor inputs are computed (tuples, None where an input or
+        output is not a tensor that requires grad); a non-None result replaces
+        ``grad_input``.  Returns a handle with ``remove()``."""
+        hooks = self._hook_list("backward")
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
 
     # ------------------------------------------------------------------ registration
     _KINDS = ("_parameters", "_buffers", "_modules")

@@ -1,14 +1,16 @@
-"""Helpers on collections of parameters: flat vectors (PyTorch's names) and the L2 penalty."""
+"""Helpers on collections of parameters: flat vectors and gradient clipping (PyTorch's names),
+and the L2 penalty."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
 
 from .. import ops
 from ..autograd import mark_changed
-from ..tensor import Tensor
+from ..tensor import Tensor, get_default_dtype
 from .module import Module
 
 Params = Module | Iterable[Tensor] | Iterable[tuple[str, Tensor]]
@@ -67,3 +69,40 @@ def l2_penalty(parameters: Params, lam: float, m: int, include_bias: bool = Fals
     for w in weights[1:]:
         total = total + (w * w).sum()
     return total * (lam / (2 * m))
+
+
+def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    return [p.grad for p in params if p.grad is not None]
+
+
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
+                    norm_type: float | str = 2.0, error_if_nonfinite: bool = False) -> Tensor:
+    """Scale all ``.grad``s in place by min(1, max_norm / (total + 1e-6)), total being the
+    ``norm_type`` norm of all the gradients together (``inf``: the largest |g|); returns
+    total as a 0-d tensor (in the gradients' dtype; 0.0 if there is none), as PyTorch."""
+    grads = _grads(parameters)
+    p = float(norm_type)
+    if not grads:
+        return Tensor(np.array(0.0, dtype=get_default_dtype()))
+    dtype = grads[0].dtype
+    if p == math.inf:
+        total = max(float(np.max(np.abs(g.data), initial=0.0)) for g in grads)
+    else:
+        norms = np.array([np.sum(np.abs(g.data.astype(np.float64)) ** p) for g in grads])
+        total = float(np.sum(norms) ** (1 / p))
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(f"The total norm of order {p} for gradients from `parameters` is "
+                           f"non-finite, so it cannot be clipped. To disable this error and "
+                           f"scale the gradients by the non-finite norm anyway, set "
+                           f"`error_if_nonfinite=False`")
+    coef = min(max_norm / (total + 1e-6), 1.0)
+    for g in grads:
+        g.data *= np.asarray(coef, dtype=g.dtype)
+    return Tensor(np.array(total, dtype=dtype))
+
+
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
+    """Clip every ``.grad`` in place to [-clip_value, clip_value]."""
+    for g in _grads(parameters):
+        np.clip(g.data, -clip_value, clip_value, out=g.data)

@@ -7,7 +7,8 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
 ==================  =========================================================
 ``arithmetic.py``   ``+ - * / neg **``
 ``unary.py``        ``exp log sqrt abs``
-``activation.py``   ``sigmoid tanh relu leaky_relu softplus``
+``activation.py``   ``sigmoid tanh relu leaky_relu softplus``; PyTorch's ``gelu silu mish
+                    hardswish elu celu selu hardtanh softsign`` (functions defined there)
 ``select.py``       ``maximum minimum clamp (clip) where``
 ``special.py``      ``sin cos tan asin acos atan sinh cosh asinh acosh atanh erf erfc exp2
                     expm1 log2 log10 log1p rsqrt reciprocal square sign floor ceil round
@@ -42,7 +43,22 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor, _wrap
-from .activation import LeakyRelu, Relu, Sigmoid, Softplus, Tanh
+from .activation import (
+    LeakyRelu,
+    Relu,
+    Sigmoid,
+    Softplus,
+    Tanh,
+    celu,
+    elu,
+    gelu,
+    hardswish,
+    hardtanh,
+    mish,
+    selu,
+    silu,
+    softsign,
+)
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
 from .logic import (
     all,
