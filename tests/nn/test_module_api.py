@@ -188,7 +188,7 @@ def test_backward_hook_keeps_each_input_dtype():
     seen = []
     m.register_forward_pre_hook(lambda mod, args: None)
     m.register_forward_hook(lambda mod, args, out: seen.append([x.dtype for x in args]))
-    u, v = m(a, b)
+    u, _ = m(a, b)
     assert seen == [[np.float32, np.float64]]
     u.sum().backward()
     assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
