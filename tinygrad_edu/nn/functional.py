@@ -167,9 +167,10 @@ def logsigmoid(input: Tensor) -> Tensor:
     return -ops.softplus(-input)
 
 
-def _dim(name: str, input: Tensor, dim: int) -> int:
-    """``dim`` as a non-negative axis of ``input`` (PyTorch's IndexError otherwise)."""
-    n = max(input.ndim, 1)
+def _dim(name: str, ndim: int, dim: int) -> int:
+    """``dim`` as a non-negative axis of an ``ndim``-d tensor (PyTorch's IndexError
+    otherwise)."""
+    n = max(ndim, 1)
     if not -n <= dim < n:
         raise IndexError(f"{name}: Dimension out of range (expected to be in range of "
                          f"[{-n}, {n - 1}], but got {dim})")
@@ -187,7 +188,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     if input.ndim == 0:
         raise ShapeError("glu: does not support 0-d tensors (scalars): the halved dimension "
                          "must have an even size")
-    d = _dim("glu", input, dim)
+    d = _dim("glu", input.ndim, dim)
     n = input.shape[d]
     if n % 2:
         raise ShapeError(f"glu: Halving dimension must be even, but dimension {d} is size {n} "
@@ -535,10 +536,7 @@ def _norm_at_least(x: Tensor, dim: int, eps: float) -> Tensor:
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """x1 . x2 / (max(||x1||, eps) max(||x2||, eps)) along ``dim`` (x1, x2 broadcast)."""
     x1, x2 = (x if isinstance(x, Tensor) else Tensor(np.asarray(x)) for x in (x1, x2))
-    ndim = max(x1.ndim, x2.ndim)
-    if not -ndim <= dim < max(ndim, 1):
-        raise IndexError(f"cosine_similarity: Dimension out of range (expected to be in "
-                         f"range of [{-ndim}, {ndim - 1}], but got {dim})")
+    _dim("cosine_similarity", max(x1.ndim, x2.ndim), dim)
     try:
         shape = np.broadcast_shapes(x1.shape, x2.shape)
     except ValueError:
