@@ -4,6 +4,8 @@ Layers (lower never import higher): ``tensor`` + ``autograd`` (the engine) -> ``
 ``nn`` / ``optim`` -> ``data`` -> tools (``gradcheck``, graph pictures) -> ``examples/``.
 """
 
+import sys
+
 from . import ops
 from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
@@ -162,6 +164,12 @@ from .tensor import Tensor, from_numpy, get_default_dtype, set_default_dtype, te
 
 __version__ = "0.1.0"
 
-from . import linalg, nn, optim
-from .serialization import LoadError, load, save
-from .tools.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from . import autograd, autograd_functional, linalg, nn, optim
+
+# torch.autograd.functional's place: tinygrad_edu.autograd.functional (autograd.py is a
+# module, so the submodule is registered by hand; `import tinygrad_edu.autograd.functional`
+# works too)
+autograd.functional = autograd_functional
+sys.modules[__name__ + ".autograd.functional"] = autograd_functional
+from .serialization import LoadError, load, save  # noqa: E402
+from .tools.gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402

@@ -158,9 +158,9 @@ def test_param_groups_options_and_state_dict_layout():
     sd = opt.state_dict()
     assert sd["param_groups"] == [
         {"lr": 0.1, "momentum": 0.9, "dampening": 0, "weight_decay": 0, "nesterov": False,
-         "params": [0]},
+         "maximize": False, "params": [0]},
         {"lr": 0.5, "momentum": 0.9, "dampening": 0, "weight_decay": 0, "nesterov": False,
-         "params": [1, 2]}]
+         "maximize": False, "params": [1, 2]}]
     assert set(sd["state"]) == {0, 1, 2}
     assert repr(opt).startswith("SGD (\nParameter Group 0\n    dampening: 0\n")
     assert isinstance(sd["state"][1]["momentum_buffer"], tg.Tensor)

@@ -1,89 +1,92 @@
-"""`Adam` and `AdamW`: PyTorch's update rules, bias correction and optional AMSGrad."""
+"""The Adam family: `Adam` (optional AMSGrad), `AdamW`, `Adamax`, `NAdam`, `RAdam`.
+
+PyTorch's update rules, defaults and state names.  Every rule keeps the first moment
+m = beta1 m + (1 - beta1) g (``exp_avg``) and, except Adamax, the second moment
+v = beta2 v + (1 - beta2) g^2 (``exp_avg_sq``), counting steps t = 1, 2, ... in ``step``.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..autograd import new_version
-from .optimizer import Optimizer, ParamGroups
+from .optimizer import Optimizer, ParamGroups, check_betas, check_non_negative
 
 
-class Adam(Optimizer):
+def _first_moment(state: dict[str, Any], g: np.ndarray, beta1: float) -> np.ndarray:
+    """m = beta1 m + (1 - beta1) g, in place in ``state["exp_avg"]``."""
+    m = state["exp_avg"]
+    m *= beta1
+    m += (1 - beta1) * g
+    return m
+
+
+def _second_moment(state: dict[str, Any], g: np.ndarray, beta2: float) -> np.ndarray:
+    """v = beta2 v + (1 - beta2) g^2, in place in ``state["exp_avg_sq"]``."""
+    v = state["exp_avg_sq"]
+    v *= beta2
+    v += (1 - beta2) * (g * g)
+    return v
+
+
+class _AdamBase(Optimizer):
+    """Validation and state shared by the Adam family (``lr, betas, eps, weight_decay``)."""
+
+    def __init__(self, params: ParamGroups, lr: float, betas: tuple[float, float], eps: float,
+                 weight_decay: float, **options: Any) -> None:
+        check_non_negative(lr=lr, eps=eps)
+        check_betas(betas)
+        check_non_negative(weight_decay=weight_decay)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, **options))
+
+    def _init_state(self, x: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
+        return {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
+
+
+class Adam(_AdamBase):
     """Adam, exactly ``torch.optim.Adam``'s update.  Per parameter p with gradient g, at
-    step t = 1, 2, ...::
+    step t::
 
         g = g + weight_decay * p                    (L2; AdamW decays p instead, below)
-        m = beta1 m + (1 - beta1) g                 v = beta2 v + (1 - beta2) g^2
+        m, v as in the module docstring
         v_max = max(v_max, v)                       (amsgrad; then v_max replaces v below)
         p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
     ``state[p]`` holds ``step`` (t), ``exp_avg`` (m), ``exp_avg_sq`` (v) and with amsgrad
     ``max_exp_avg_sq``.  ``decoupled_weight_decay=True`` is AdamW: p = p (1 - lr
-    weight_decay) before the update and no L2 term in g.
+    weight_decay) before the update and no L2 term in g.  ``maximize`` ascends.
     """
 
     def __init__(self, params: ParamGroups, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, amsgrad: bool = False, *,
+                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
                  decoupled_weight_decay: bool = False) -> None:
-        if not lr >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not eps >= 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, amsgrad=amsgrad,
-                                      decoupled_weight_decay=decoupled_weight_decay))
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad=amsgrad,
+                         maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
-        loss = self._eval_closure(closure)
-        version = new_version()  # graphs recorded before the step can't backward through p
-        for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
-            decoupled = group["decoupled_weight_decay"]
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                g, x = grad.data, p.data
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {"step": 0, "exp_avg": np.zeros_like(x),
-                                             "exp_avg_sq": np.zeros_like(x)}
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = np.zeros_like(x)
-                state["step"] = t = state["step"] + 1
-                if weight_decay != 0:
-                    if decoupled:
-                        x *= 1 - lr * weight_decay
-                    else:
-                        g = g + weight_decay * x
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-                m *= beta1
-                m += (1 - beta1) * g
-                v *= beta2
-                v += (1 - beta2) * (g * g)
-                if amsgrad:
-                    v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-                denom = np.sqrt(v)
-                denom /= math.sqrt(1 - beta2**t)
-                denom += eps
-                update = np.divide(m, denom, out=denom)
-                update *= lr / (1 - beta1**t)
-                x -= update
-                p._version = version
-        return loss
+    def _init_state(self, x: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
+        state = super()._init_state(x, group)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = np.zeros_like(x)
+        return state
+
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
+        g = self._decay(x, g, group)
+        m = _first_moment(state, g, beta1)
+        v = _second_moment(state, g, beta2)
+        if group["amsgrad"]:
+            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+        denom = np.sqrt(v)
+        denom /= math.sqrt(1 - beta2**t)
+        denom += eps
+        update = np.divide(m, denom, out=denom)
+        update *= lr / (1 - beta1**t)
+        x -= update
 
 
 class AdamW(Adam):
@@ -92,6 +95,116 @@ class AdamW(Adam):
 
     def __init__(self, params: ParamGroups, lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
                          decoupled_weight_decay=True)
+
+
+class Adamax(_AdamBase):
+    """Adamax (Adam with the infinity norm), ``torch.optim.Adamax``'s update::
+
+        g = g + weight_decay * p
+        m as in the module docstring;  u = max(beta2 u, |g| + eps)
+        p = p - lr / (1 - beta1^t) * m / u
+
+    ``state[p]``: ``step``, ``exp_avg`` (m), ``exp_inf`` (u).
+    """
+
+    def __init__(self, params: ParamGroups, lr: float = 2e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, *, maximize: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, maximize=maximize)
+
+    def _init_state(self, x: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
+        return {"step": 0, "exp_avg": np.zeros_like(x), "exp_inf": np.zeros_like(x)}
+
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
+        g = self._decay(x, g, group)
+        m = _first_moment(state, g, beta1)
+        u = state["exp_inf"]
+        u *= beta2
+        np.maximum(u, np.abs(g) + eps, out=u)
+        x -= lr / (1 - beta1**t) * (m / u)
+
+
+class NAdam(_AdamBase):
+    """Adam with Nesterov momentum, ``torch.optim.NAdam``'s update (psi = momentum_decay)::
+
+        g = g + weight_decay * p        (decoupled_weight_decay: p = p (1 - lr weight_decay))
+        mu_t = beta1 (1 - 0.96^(t psi) / 2)         mu_prod = mu_1 ... mu_t
+        m, v as in the module docstring;            d = sqrt(v / (1 - beta2^t)) + eps
+        p = p - lr (1 - mu_t) / (1 - mu_prod) g / d
+              - lr mu_{t+1} / (1 - mu_prod mu_{t+1}) m / d
+
+    ``state[p]``: ``step``, ``mu_product`` (a float here; PyTorch keeps it in a float32
+    tensor unless its default dtype is float64), ``exp_avg``, ``exp_avg_sq``.
+    """
+
+    _scalars = frozenset({"step", "mu_product"})
+
+    def __init__(self, params: ParamGroups, lr: float = 2e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, *, maximize: bool = False) -> None:
+        check_non_negative(momentum_decay=momentum_decay)
+        super().__init__(params, lr, betas, eps, weight_decay, momentum_decay=momentum_decay,
+                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+
+    def _init_state(self, x: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
+        return {**super()._init_state(x, group), "mu_product": 1.0}
+
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
+        psi = group["momentum_decay"]
+        g = self._decay(x, g, group)
+        mu = beta1 * (1 - 0.5 * 0.96 ** (t * psi))
+        mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+        state["mu_product"] = mu_product = state["mu_product"] * mu
+        m = _first_moment(state, g, beta1)
+        v = _second_moment(state, g, beta2)
+        denom = np.sqrt(v / (1 - beta2**t))
+        denom += eps
+        x -= lr * (1 - mu) / (1 - mu_product) * (g / denom)
+        x -= lr * mu_next / (1 - mu_product * mu_next) * (m / denom)
+
+
+class RAdam(_AdamBase):
+    """Rectified Adam, ``torch.optim.RAdam``'s update::
+
+        g = g + weight_decay * p        (decoupled_weight_decay: p = p (1 - lr weight_decay))
+        m, v as in the module docstring;  m_hat = m / (1 - beta1^t)
+        rho_inf = 2 / (1 - beta2) - 1;    rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t)
+        if rho_t > 5:  r = sqrt((rho_t - 4)(rho_t - 2) rho_inf / ((rho_inf - 4)(rho_inf - 2) rho_t))
+                       p = p - lr m_hat r sqrt(1 - beta2^t) / (sqrt(v) + eps)
+        else:          p = p - lr m_hat                    (plain momentum while v is unreliable)
+
+    ``state[p]``: ``step``, ``exp_avg``, ``exp_avg_sq``.
+    """
+
+    def __init__(self, params: ParamGroups, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay,
+                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
+
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
+        g = self._decay(x, g, group)
+        m = _first_moment(state, g, beta1)
+        v = _second_moment(state, g, beta2)
+        bias2 = 1 - beta2**t
+        m_hat = m / (1 - beta1**t)
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * t * beta2**t / bias2
+        if rho_t > 5.0:
+            rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                             / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+            x -= m_hat * (lr * rect * math.sqrt(bias2)) / (np.sqrt(v) + eps)
+        else:
+            x -= m_hat * lr

@@ -1,7 +1,12 @@
-"""`Optimizer`: parameter groups, per-parameter state, and PyTorch's state-dict layout.
+"""`Optimizer`: parameter groups, per-parameter state, the shared update loop, and
+PyTorch's state-dict layout.
 
-Subclasses implement ``step()``: they update ``p.data`` in place with NumPy, outside the
-graph, reading ``p.grad.data``; parameters whose ``.grad`` is None are skipped.
+The loop (`Optimizer.step`) visits every parameter that has a ``.grad``, negates the
+gradient under ``maximize=True``, creates the parameter's state on its first step
+(``_init_state``), counts ``state["step"]`` and hands NumPy arrays to the subclass's
+``_update(x, g, state, group)``, which changes ``x`` (the parameter's data) in place,
+outside the graph.  Then the parameter is stamped as changed in place (`new_version`), so
+a graph recorded before the step refuses to backward through the old values.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import enable_grad
+from ..autograd import enable_grad, new_version
 from ..nn.module import reset_grads
 from ..tensor import Tensor, _wrap
 
@@ -26,6 +31,8 @@ class Optimizer:
     ``"params"`` and any options that override ``defaults`` for that group.
     ``state[p]`` holds each parameter's buffers (ndarrays) and counters.
     """
+
+    _scalars = frozenset({"step"})  # state entries that are numbers, not arrays
 
     def __init__(self, params: ParamGroups, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -67,8 +74,45 @@ class Optimizer:
         reset_grads((p for g in self.param_groups for p in g["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update the parameters once; ``closure`` (re-evaluating the loss) is optional."""
+        """Update every parameter that has a gradient once; returns ``closure()``'s loss
+        (the closure re-evaluates the loss and is optional)."""
+        loss = self._eval_closure(closure)
+        version = new_version()  # graphs recorded before the step can't backward through p
+        for group in self.param_groups:
+            maximize = group.get("maximize", False)
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                x = p.data
+                state = self.state.get(p)
+                if state is None:
+                    state = self.state[p] = self._init_state(x, group)
+                state["step"] += 1
+                self._update(x, -grad.data if maximize else grad.data, state, group)
+                p._version = version
+        return loss
+
+    def _init_state(self, x: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
+        """A parameter's state before its first step: ``step`` 0 and zeroed buffers."""
+        return {"step": 0}
+
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any]) -> None:
+        """Change ``x`` in place given its gradient ``g`` (``state["step"]`` is t >= 1)."""
         raise NotImplementedError
+
+    @staticmethod
+    def _decay(x: np.ndarray, g: np.ndarray, group: dict[str, Any]) -> np.ndarray:
+        """Weight decay: returns g + weight_decay * x (L2), or with
+        ``decoupled_weight_decay`` shrinks x *= 1 - lr * weight_decay and returns g."""
+        weight_decay = group["weight_decay"]
+        if weight_decay == 0:
+            return g
+        if group.get("decoupled_weight_decay", False):
+            x *= 1 - group["lr"] * weight_decay
+            return g
+        return g + weight_decay * x
 
     @staticmethod
     def _eval_closure(closure: Callable[[], Any] | None) -> Any:
@@ -83,7 +127,10 @@ class Optimizer:
         [indices]}]}``, PyTorch's layout: parameters are numbered in group order.
 
         State arrays come as Tensors sharing memory with the optimizer (as in PyTorch);
-        copy them (or save them) before stepping again if you need a snapshot.
+        copy them (or save them) before stepping again if you need a snapshot.  Scalar
+        state (``step``, NAdam's ``mu_product``) comes as 0-d Tensors, ``step`` in float32,
+        as PyTorch 2 stores it.  `to_torch_state_dict` turns the result into one
+        ``torch.optim`` loads.
         """
         index: dict[int, int] = {}
         groups = []
@@ -91,14 +138,16 @@ class Optimizer:
             packed = {k: v for k, v in g.items() if k != "params"}
             packed["params"] = [index.setdefault(id(p), len(index)) for p in g["params"]]
             groups.append(packed)
-        state = {index[id(p)]: {k: _wrap(v) if isinstance(v, np.ndarray) else v
-                                for k, v in s.items()}
+        state = {index[id(p)]: {k: _export(k, v, self._scalars) for k, v in s.items()}
                  for p, s in self.state.items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore options and state saved by `state_dict` (copied; cast to the parameters'
-        dtypes).  The groups must have the same sizes as this optimizer's."""
+        dtypes).  The groups must have the same sizes as this optimizer's.  A PyTorch
+        optimizer's ``state_dict()`` loads as it is: its tensors are read with
+        ``np.asarray`` and its extra group options (``foreach``, ``fused`` ...) are kept
+        but unused."""
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(saved_groups)} parameter groups, "
@@ -116,7 +165,8 @@ class Optimizer:
                 raise ValueError(f"loaded state dict has state for parameter {k}, which is in "
                                  f"no parameter group")
             p = id_map[int(k)]
-            state[p] = {name: _load_value(p, name, v) for name, v in values.items()}
+            state[p] = {name: _load_value(p, name, v, self._scalars)
+                        for name, v in values.items()}
         self.param_groups = [{**copy.deepcopy({k: v for k, v in saved.items() if k != "params"}),
                               "params": g["params"]}
                              for g, saved in zip(self.param_groups, saved_groups)]
@@ -138,18 +188,72 @@ def _ordered(params: Iterable[Any]) -> list[Any]:
     return list(params)
 
 
-def _load_value(p: Tensor, name: str, value: Any) -> Any:
+def _export(name: str, value: Any, scalars: frozenset[str]) -> Any:
+    """A state entry as `Optimizer.state_dict` shows it (see there)."""
+    if isinstance(value, np.ndarray):
+        return _wrap(value)
+    if name in scalars:
+        return _wrap(np.array(value, dtype=np.float32 if name == "step" else np.float64))
+    return value
+
+
+def _load_value(p: Tensor, name: str, value: Any, scalars: frozenset[str]) -> Any:
     """A state entry as this optimizer keeps it: arrays copied in the parameter's dtype
-    (anything with ``__array__``, e.g. a PyTorch tensor, is accepted), ``step`` an int."""
+    (anything with ``__array__``, e.g. a PyTorch tensor, is accepted), ``step`` an int,
+    the other scalars floats."""
     if isinstance(value, Tensor):
         value = value.data
     elif hasattr(value, "__array__"):
         value = np.asarray(value)
     if name == "step":
         return int(value)
+    if name in scalars:
+        return float(value)
     if not isinstance(value, np.ndarray):
         return copy.deepcopy(value)
     if value.shape != p.shape:
         raise ValueError(f"optimizer state {name!r} has shape {value.shape} but its parameter "
                          f"has shape {p.shape}")
     return np.array(value, dtype=p.dtype if value.dtype.kind == "f" else value.dtype)
+
+
+_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_non_negative(**options: float) -> None:
+    """PyTorch's ValueError for a negative (or NaN) option: ``Invalid learning rate: -1``,
+    ``Invalid weight_decay value: -0.1`` ..."""
+    for name, value in options.items():
+        if not value >= 0.0:
+            raise ValueError(f"Invalid {_LABELS.get(name, name + ' value')}: {value}")
+
+
+def check_betas(betas: tuple[float, float]) -> None:
+    """PyTorch's ValueError unless 0 <= beta < 1 for both betas."""
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
+def to_torch_state_dict(state_dict: dict[str, Any]) -> dict[str, Any]:
+    """An `Optimizer.state_dict` with every Tensor / ndarray copied into a ``torch.Tensor``:
+    what ``torch.optim.<Name>.load_state_dict`` accepts (it refuses other array types with a
+    TypeError).  The keys and the layout are PyTorch's already.  Needs PyTorch.
+
+    The other direction needs nothing: ``opt.load_state_dict(torch_opt.state_dict())``.
+    """
+    try:
+        import torch
+    except ImportError as e:
+        raise ImportError("to_torch_state_dict needs PyTorch (pip install torch)") from e
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, Tensor | np.ndarray):
+            return torch.from_numpy(np.array(value.data if isinstance(value, Tensor) else value))
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(convert(v) for v in value)
+        return value
+
+    return convert(state_dict)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import new_version
-from .optimizer import Optimizer, ParamGroups
+from .optimizer import Optimizer, ParamGroups, check_non_negative
 
 
 class SGD(Optimizer):
@@ -20,21 +20,21 @@ class SGD(Optimizer):
         g = g + momentum * buf if nesterov else buf    (if momentum)
         p = p - lr * g
 
-    ``state[p]['momentum_buffer']`` holds buf (with momentum only).
+    ``state[p]['momentum_buffer']`` holds buf (with momentum only); ``maximize`` ascends
+    (g = -g first).  SGD runs its own loop rather than `Optimizer.step`'s: it is the hot
+    path of per-sample training, so it reads each group's options once and allocates
+    nothing per step.
     """
 
     def __init__(self, params: ParamGroups, lr: float = 1e-3, momentum: float = 0,
-                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False) -> None:
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
+                 maximize: bool = False) -> None:
+        check_non_negative(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov))
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
         self._scratch: dict[Any, np.ndarray] = {}
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -45,11 +45,12 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+            maximize = group.get("maximize", False)
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
                     continue
-                g = grad.data
+                g = -grad.data if maximize else grad.data
                 if weight_decay != 0:
                     g = g + weight_decay * p.data
                 if momentum != 0:
