@@ -690,3 +690,29 @@ def test_backward_with_a_gradient_that_is_not_numbers_names_backward(bad):
         (x * 2.0).backward(gradient=bad)
     with pytest.raises(TypeError, match=r"^grad: the gradient must be"):
         tg.grad(x * 2.0, x, grad_outputs=[bad])
+
+
+# ----------------------------------------------------------------------------- mutation survivors
+def test_set_grad_enabled_sets_its_mode_again_on_entering():
+    """As in PyTorch: the mode is set by the call and again by ``with`` (the mode may have
+    changed in between), and restored on exit to what it was before the call."""
+    off = tg.set_grad_enabled(False)
+    tg.set_grad_enabled(True)
+    with off:
+        assert not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()               # back to what it was when `off` was made
+
+
+def test_a_function_without_forward_or_backward_raises_not_implemented():
+    class Nothing(Function):
+        pass
+
+    with pytest.raises(NotImplementedError):
+        Nothing.apply(f64(1.0))
+
+    class ForwardOnly(Function):
+        def forward(self, a):
+            return a * 2.0
+
+    with pytest.raises(NotImplementedError):
+        ForwardOnly.apply(f64(1.0)).backward()
