@@ -296,3 +296,25 @@ def test_mark_dirty_is_refused_loudly():
 
     with pytest.raises(RuntimeError, match=r"AddOne: .*mark_dirty.* not supported"):
         AddOne.apply(f64(2))
+
+
+def test_backward_gets_tensors_and_multi_output_nodes_are_named():
+    seen = []
+
+    class Look(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0, x * 3.0
+
+        @staticmethod
+        def backward(ctx, g0, g1):
+            seen.append((type(g0), type(g1)))
+            return g0 * 2.0 + g1 * 3.0
+
+    x = f64(3)
+    a, b = Look.apply(x)
+    assert (a.grad_fn.name, repr(b.grad_fn)) == ("LookOutput0", "<LookOutput1Backward>")
+    a.sum().backward()
+    LegendrePolynomial3.apply(x).sum().backward()
+    assert seen == [(tg.Tensor, tg.Tensor)]
+    np.testing.assert_allclose(x.grad.data, 2.0 + 1.5 * (5 * x.data ** 2 - 1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 import sys
 import threading
 import time
@@ -690,3 +691,46 @@ def test_backward_with_a_gradient_that_is_not_numbers_names_backward(bad):
         (x * 2.0).backward(gradient=bad)
     with pytest.raises(TypeError, match=r"^grad: the gradient must be"):
         tg.grad(x * 2.0, x, grad_outputs=[bad])
+
+
+# ----------------------------------------------------------------------------- mutation survivors
+def test_set_grad_enabled_sets_its_mode_again_on_entering():
+    """As in PyTorch: the mode is set by the call and again by ``with`` (the mode may have
+    changed in between), and restored on exit to what it was before the call."""
+    off = tg.set_grad_enabled(False)
+    tg.set_grad_enabled(True)
+    with off:
+        assert not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()               # back to what it was when `off` was made
+
+
+def test_a_function_without_forward_or_backward_raises_not_implemented():
+    class Nothing(Function):
+        pass
+
+    with pytest.raises(NotImplementedError):
+        Nothing.apply(f64(1.0))
+
+    class ForwardOnly(Function):
+        def forward(self, a):
+            return a * 2.0
+
+    with pytest.raises(NotImplementedError):
+        ForwardOnly.apply(f64(1.0)).backward()
+
+
+def test_grad_with_fewer_grad_outputs_than_outputs_raises():
+    x = f64(1.0, 2.0)
+    with pytest.raises(ValueError, match=r"grad: got 1 grad_outputs for 2 outputs"):
+        tg.grad([x * 2.0, x * 3.0], x, grad_outputs=[np.ones(2)])
+
+
+@pytest.mark.parametrize("shape, other", [((3, 1), (2, 3, 4)), ((1, 3, 1), (2, 4, 3, 5))])
+def test_broadcast_gradients_are_summed_over_leading_and_size_1_axes(shape, other):
+    x = tg.Tensor(np.arange(1.0, 1.0 + math.prod(shape)).reshape(shape), requires_grad=True)
+    y = np.random.default_rng(0).standard_normal(other)
+    (x * y).sum().backward()
+    lead = len(other) - len(shape)
+    expected = y.sum(axis=tuple(range(lead)))
+    expected = expected.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True)
+    np.testing.assert_allclose(x.grad.data, expected, rtol=1e-12)

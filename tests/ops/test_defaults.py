@@ -27,3 +27,12 @@ def test_softmax_normalises_the_last_axis_by_default_on_3d_inputs(name):
     np.testing.assert_array_equal(getattr(x, name)().data, fn(x, axis=2).data)
     for other in (0, 1):
         assert not np.allclose(fn(x).data, fn(x, axis=other).data)
+
+
+def test_flatten_merges_exactly_start_dim_to_end_dim():
+    x = tg.Tensor(X3)
+    assert tg.flatten(x).shape == (24,)
+    assert tg.flatten(x, 0, 1).shape == (6, 4)
+    assert tg.flatten(x, 1, 1).shape == (2, 3, 4)
+    assert tg.flatten(x, start_dim=1).shape == (2, 12)
+    np.testing.assert_array_equal(tg.flatten(x, 0, 1).data, X3.reshape(6, 4))
