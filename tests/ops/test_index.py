@@ -248,3 +248,50 @@ def test_getitem_with_ints_and_arrays_gradients(data):
                                elements=st.integers(-shape[2], shape[2] - 1)))
     check_op(lambda t: t[i, :, idx], [data.draw(arrays(shape))], data,
              lambda a: a[i][:, idx])
+
+
+@st.composite
+def _slices_case(draw, unique: bool):
+    """(x shape, dim, index, source shape) for index_add / index_copy."""
+    shape = draw(shapes(min_dims=1))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    n = shape[dim]
+    if unique:
+        index = np.array(draw(st.permutations(range(n)))[:draw(st.integers(1, n))])
+    else:
+        index = draw(hnp.arrays(np.int64, draw(st.integers(1, 3)), elements=st.integers(0, n - 1)))
+    d = dim % len(shape)
+    return shape, dim, index, (*shape[:d], index.size, *shape[d + 1:])
+
+
+@given(data=st.data(), alpha=st.sampled_from([1, -0.5]))
+def test_index_add(data, alpha):
+    """Repeated indices accumulate."""
+    shape, dim, index, sshape = data.draw(_slices_case(unique=False))
+
+    def ref(a, s):
+        out = np.moveaxis(a.copy(), dim, 0)
+        np.add.at(out, index, alpha * np.moveaxis(s, dim, 0))
+        return np.moveaxis(out, 0, dim)
+    check_op(lambda t, s: t.index_add(dim, tg.Tensor(index), s, alpha=alpha),
+             [data.draw(arrays(shape)), data.draw(arrays(sshape))], data, ref)
+
+
+@given(data=st.data())
+def test_index_copy(data):
+    shape, dim, index, sshape = data.draw(_slices_case(unique=True))
+
+    def ref(a, s):
+        out = np.moveaxis(a.copy(), dim, 0)
+        out[index] = np.moveaxis(s, dim, 0)
+        return np.moveaxis(out, 0, dim)
+    check_op(lambda t, s: tg.index_copy(t, dim, index, s),
+             [data.draw(arrays(shape)), data.draw(arrays(sshape))], data, ref)
+
+
+def test_index_copy_overwrites_nan_and_repeated_index_keeps_one_value():
+    x = tg.Tensor([np.nan, 1.0, 2.0])
+    out = x.index_copy(0, tg.Tensor([0, 0]), tg.Tensor([5.0, 6.0]))
+    assert out.data[0] in (5.0, 6.0) and out.data[1:].tolist() == [1.0, 2.0]
+    with pytest.raises(tg.ShapeError, match=r"source of shape \(3,\) should have shape \(2,\)"):
+        x.index_add(0, tg.Tensor([0, 1]), tg.zeros(3))

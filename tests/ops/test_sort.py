@@ -266,3 +266,17 @@ def test_argmax_argmin_as_pytorch(name, data, keepdim):
     d = None if dim is None or not shape else dim
     assert out.dtype == np.int64 and out.grad_fn is None
     np.testing.assert_array_equal(out.data, ref(x, axis=d, keepdims=keepdim))
+
+
+@given(data=st.data(), keepdim=st.booleans(), with_dim=st.booleans())
+def test_aminmax(data, keepdim, with_dim):
+    """(min, max) named tuple; both parts go through check_op."""
+    shape, dim = data.draw(_dim_case())
+    (x,) = data.draw(distinct_arrays(shape))
+    d = _np_dim(shape, dim) if with_dim else None
+    kw = dict(dim=dim, keepdim=keepdim) if with_dim else {}
+    out = tg.aminmax(tg.Tensor(x), **kw)
+    assert type(out) is tg.return_types.aminmax and out.min is out[0] and out.max is out[1]
+    for field, ref in (("min", np.min), ("max", np.max)):
+        check_op(lambda t, f=field: getattr(t.aminmax(**kw), f), [x], data,
+                 lambda a, r=ref: r(a, axis=d, keepdims=keepdim and with_dim))

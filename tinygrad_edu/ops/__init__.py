@@ -15,9 +15,11 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
 ``shape.py``        ``reshape permute broadcast_to [] cat stack astype clone``
 ``movement.py``     ``flip roll repeat tile repeat_interleave narrow split chunk unbind
                     movedim contiguous view_as reshape_as expand_as``
-``index.py``        ``gather scatter scatter_add index_select masked_fill masked_select
-                    take_along_dim nonzero``; PyTorch's layout for ``x[1, :, idx]``
-``sort.py``         ``max/min(dim) sort argsort topk median mode kthvalue`` (named tuples)
+``index.py``        ``gather scatter scatter_add index_select index_add index_copy
+                    masked_fill masked_select take_along_dim nonzero``; PyTorch's layout
+                    for ``x[1, :, idx]``
+``sort.py``         ``max/min(dim) sort argsort topk median mode kthvalue aminmax``
+                    (named tuples)
 ``dims.py``         ``normalize_dim``: every dim argument checked the PyTorch way
 ==================  =========================================================
 
@@ -48,6 +50,8 @@ from .dims import normalize_dims as _normalize_dims
 from .dims import reduction_axis as _reduction_axis
 from .index import (
     gather,
+    index_add,
+    index_copy,
     index_select,
     masked_fill,
     masked_select,
@@ -81,7 +85,7 @@ from .reduce import reduced_count as _reduced_count
 from .select import Clip, Maximum, Minimum, Where
 from .shape import BroadcastTo, Cast, Cat, Clone, GetItem, Permute, Reshape, Stack
 from .softmax import LogSoftmax, LogSumExp, Softmax
-from .sort import argsort, kthvalue, median, mode, sort, topk
+from .sort import aminmax, argsort, kthvalue, median, mode, sort, topk
 from .unary import Abs, Exp, Log, Sqrt
 
 Axis = int | tuple[int, ...] | None
@@ -521,7 +525,8 @@ def _bind() -> None:
     for fn in (flip, roll, repeat, tile, repeat_interleave, narrow, split, chunk, unbind,
                movedim, contiguous, is_contiguous, view_as, expand_as, gather, scatter,
                scatter_add, index_select, masked_fill, masked_select, take_along_dim, nonzero,
-               sort, argsort, topk, median, mode, kthvalue, mm, bmm, mv, dot, outer, addmm):
+               sort, argsort, topk, median, mode, kthvalue, aminmax, index_add, index_copy,
+               mm, bmm, mv, dot, outer, addmm):
         setattr(T, fn.__name__, fn)
     T.moveaxis, T.reshape_as, T.ger = moveaxis, reshape_as, ger
     T.clamp = clip

@@ -1,5 +1,6 @@
-"""Indexing along a dim, PyTorch's way: ``gather scatter scatter_add index_select
-masked_fill masked_select take_along_dim nonzero``, and PyTorch's layout for ``x[index]``.
+"""Indexing along a dim, PyTorch's way: ``gather scatter scatter_add index_select index_add
+index_copy masked_fill masked_select take_along_dim nonzero``, and PyTorch's layout for
+``x[index]``.
 
 ``gather(dim, index)`` reads ``out[i][j][k] = a[index[i][j][k]][j][k]`` (dim 0; index may be
 smaller than ``a`` in the other dims); ``scatter``/``scatter_add`` write the same positions.
@@ -16,6 +17,7 @@ import numpy as np
 from ..autograd import Function
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor, _wrap
+from .arithmetic import Add, Mul
 from .dims import normalize_dim
 from .select import Where
 from .shape import BroadcastTo, GetItem, Reshape, ScatterAdd
@@ -324,3 +326,40 @@ def torch_index(index: Any) -> tuple[Any, Any] | None:
             first.append(i)
             second.append(i if i is Ellipsis else slice(None))
     return tuple(first), tuple(second)
+
+
+def _slices(op: str, x: Tensor, dim: int, index: Any, source: Tensor):
+    """index_add/index_copy's checks; the NumPy index of the slices ``index`` names."""
+    d = normalize_dim(op, dim, x.ndim)
+    idx = _as_index(op, index).reshape(-1)
+    if x.ndim == 0:
+        raise ShapeError(f"{op}: needs a tensor with at least one dim, got a 0-d tensor")
+    _check_bounds(op, idx, x.shape[d], d)
+    want = (*x.shape[:d], idx.size, *x.shape[d + 1:])
+    if tuple(source.shape) != want:
+        raise ShapeError(f"{op}: source of shape {tuple(source.shape)} should have shape "
+                         f"{want} (x's shape {x.shape} with {idx.size} entries along dim {d})")
+    return (slice(None),) * d + (idx,)
+
+
+def index_add(x: Tensor, dim: int, index: Any, source: Tensor, *, alpha: float = 1
+              ) -> Tensor:
+    """A copy of x with alpha * source[..., i, ...] added to x[..., index[i], ...] along dim
+    (repeated indices accumulate)."""
+    pos = _slices("index_add", x, dim, index, source)
+    added = ScatterAdd.apply(source, shape=x.shape, index=pos)
+    return Add.apply(x, added if alpha == 1 else Mul.apply(added, alpha))
+
+
+def index_copy(x: Tensor, dim: int, index: Any, source: Tensor) -> Tensor:
+    """A copy of x with x[..., index[i], ...] = source[..., i, ...] along dim (an index
+    given twice keeps one of its values, unspecified, as PyTorch)."""
+    pos = _slices("index_copy", x, dim, index, source)
+    keep = np.ones(x.shape, bool)
+    keep[pos] = False
+    if len(np.unique(pos[-1])) != pos[-1].size:  # one source slice per position: the last
+        last = {int(k): i for i, k in enumerate(pos[-1])}
+        pos = (*pos[:-1], np.array(list(last)))
+        source = GetItem.apply(source, index=(*pos[:-1], np.array(list(last.values()))))
+    kept = Where.apply(keep, x, np.zeros((), x.dtype))  # not x * keep: NaN * 0 is NaN
+    return Add.apply(kept, ScatterAdd.apply(source, shape=x.shape, index=pos))

@@ -15,7 +15,7 @@ from ..errors import ShapeError
 from ..tensor import Tensor, _wrap
 from .dims import normalize_dim
 from .index import Gather
-from .reduce import Max
+from .reduce import Max, Min
 from .shape import Reshape
 
 
@@ -146,3 +146,17 @@ def mode(x: Tensor, dim: int = -1, keepdim: bool = False):
     best = np.argmax(pos - run_start, axis=-1)[..., None]  # the end of the first longest run
     index = np.moveaxis(np.take_along_axis(order, best, axis=-1), -1, d)
     return _pick(x, x1, d, index, keepdim, return_types.mode)
+
+
+def aminmax(x: Tensor, *, dim: int | None = None, keepdim: bool = False):
+    """The named tuple (min, max) of all entries or along dim; as PyTorch's amin/amax,
+    tied entries share the gradient."""
+    if dim is None:
+        if keepdim:
+            raise TypeError("aminmax: keepdim needs a dim")
+        return return_types.aminmax(Min.apply(x), Max.apply(x))
+    x1, d = _prepared("aminmax", x, dim)
+    if x.ndim == 0:
+        return return_types.aminmax(Reshape.apply(x1, shape=()), Reshape.apply(x1, shape=()))
+    return return_types.aminmax(Min.apply(x, axis=d, keepdims=keepdim),
+                                Max.apply(x, axis=d, keepdims=keepdim))
