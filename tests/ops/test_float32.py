@@ -86,8 +86,8 @@ OTHERS = {
     # reductions (ties included: the split weights must be float32 too)
     "sum": lambda x: x.sum(axis=0), "mean": lambda x: x.mean(axis=1, keepdims=True),
     "var": lambda x: x.var(), "std": lambda x: x.std(axis=1, ddof=1),
-    "max": lambda x: x.max(axis=1), "min": lambda x: x.min(),
-    "max (ties)": lambda x: (x * 0 + tg.Tensor(TIES, dtype=F32)).max(axis=1),
+    "max": lambda x: x.max(axis=1).values, "min": lambda x: x.min(),
+    "max (ties)": lambda x: (x * 0 + tg.Tensor(TIES, dtype=F32)).max(),
     "maximum (ties)": lambda x: tg.maximum(x, tg.Tensor(X, dtype=F32)),
     "logsumexp": lambda x: x.logsumexp(axis=-1), "softmax": lambda x: x.softmax(0),
     "log_softmax": lambda x: x.log_softmax(-1),

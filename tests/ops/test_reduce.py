@@ -1,5 +1,5 @@
-"""Reductions over axis/keepdims (sum mean var std max min logsumexp), the softmax family
-along one axis, and the non-differentiable argmax/argmin."""
+"""Reductions over axis/keepdims (sum mean var std logsumexp), the softmax family along one
+axis, and the non-differentiable argmax/argmin (max/min: test_sort.py)."""
 
 from __future__ import annotations
 
@@ -39,8 +39,6 @@ REDUCTIONS = {
     # std = sqrt(var): distinct values keep var (the sqrt's argument) away from 0
     "std": (tg.std, lambda x, **kw: np.std(x, ddof=1, **kw), True, True),
     "std(correction=0)": (lambda x, **kw: x.std(correction=0, **kw), np.std, True, True),
-    "max": (tg.max, np.max, True, False),
-    "min": (tg.min, np.min, True, False),
     "logsumexp": (tg.logsumexp, _logsumexp, False, False),
 }
 

@@ -16,12 +16,20 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
 ``logic.py``        ``isclose allclose equal isnan isinf isfinite isposinf isneginf
                     logical_and logical_or logical_not logical_xor any all`` (not
                     differentiable)
-``reduce.py``       ``sum max min``
+``reduce.py``       ``sum max min`` (``max()``/``min()`` over all entries)
 ``stats.py``        ``prod amax amin``
 ``scan.py``         ``cumsum cumprod``
 ``softmax.py``      ``softmax log_softmax logsumexp``
-``matmul.py``       ``@``
+``matmul.py``       ``@ mm bmm mv dot outer addmm einsum``
 ``shape.py``        ``reshape permute broadcast_to [] cat stack astype clone``
+``movement.py``     ``flip roll repeat tile repeat_interleave narrow split chunk unbind
+                    movedim contiguous view_as reshape_as expand_as``
+``index.py``        ``gather scatter scatter_add index_select index_add index_copy
+                    masked_fill masked_select take_along_dim nonzero``; PyTorch's layout
+                    for ``x[1, :, idx]``
+``sort.py``         ``max/min(dim) sort argsort topk median mode kthvalue aminmax``
+                    (named tuples)
+``dims.py``         ``normalize_dim``: every dim argument checked the PyTorch way
 ==================  =========================================================
 
 This module defines the public functions (``tinygrad_edu.exp(x)`` ...), the composites built
@@ -29,12 +37,14 @@ exactly from primitives (``mean var std squeeze unsqueeze flatten transpose expa
 ``norm vector_norm matrix_norm var_mean std_mean``), and at
 the bottom the table that makes them ``Tensor`` methods (``x.exp()``, ``x + y`` ...).
 Reductions take NumPy's ``axis``/``keepdims``; PyTorch's ``dim``/``keepdim`` are aliases.
+A dim out of range raises IndexError (PyTorch's message), never wraps around.
 """
 
 from __future__ import annotations
 
 import builtins
 import math
+import numbers
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -43,6 +53,7 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor, _wrap
+from . import sort as _sort
 from .activation import (
     LeakyRelu,
     Relu,
@@ -60,6 +71,22 @@ from .activation import (
     softsign,
 )
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
+from .dims import normalize_dim as _normalize_dim
+from .dims import normalize_dims as _normalize_dims
+from .dims import reduction_axis as _reduction_axis
+from .index import (
+    gather,
+    index_add,
+    index_copy,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    take_along_dim,
+)
+from .index import torch_index as _torch_index
 from .logic import (
     all,
     allclose,
@@ -76,15 +103,33 @@ from .logic import (
     logical_or,
     logical_xor,
 )
-from .matmul import Matmul
+from .matmul import Matmul, addmm, bmm, dot, einsum, ger, mm, mv, outer
+from .movement import (
+    chunk,
+    contiguous,
+    expand_as,
+    flip,
+    is_contiguous,
+    moveaxis,
+    movedim,
+    narrow,
+    repeat,
+    repeat_interleave,
+    reshape_as,
+    roll,
+    split,
+    tile,
+    unbind,
+    view_as,
+)
 from .reduce import Max, Min, Sum
-from .reduce import reduced_axes as _reduced_axes
 from .reduce import reduced_count as _reduced_count
 from .scan import Cumprod, Cumsum
 from .scan import check_dim as _check_dim
 from .select import Clip, Maximum, Minimum, Where
 from .shape import BroadcastTo, Cast, Cat, Clone, GetItem, Permute, Reshape, Stack
 from .softmax import LogSoftmax, LogSumExp, Softmax
+from .sort import aminmax, argsort, kthvalue, median, mode, sort, topk
 from .special import (
     Acos,
     Acosh,
@@ -312,21 +357,25 @@ _MATH = (sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erf, 
 
 
 # ----------------------------------------------------------------------------- reductions
-def _axis(op: str, axis: Any, keepdims: bool, dim: Any, keepdim: bool | None):
-    """Merge NumPy's axis/keepdims with PyTorch's dim/keepdim aliases."""
+def _axis(op: str, axis: Any, keepdims: bool, dim: Any, keepdim: bool | None,
+          ndim: int | None = None):
+    """Merge NumPy's axis/keepdims with PyTorch's dim/keepdim aliases; with ``ndim``, the
+    axis is also checked and normalised (`reduction_axis`)."""
     if dim is not None:
         if axis is not None:
             raise TypeError(f"{op}: give axis or dim, not both")
         axis = dim
     if isinstance(axis, list):
         axis = tuple(axis)
+    if ndim is not None:
+        axis = _reduction_axis(op, axis, ndim)
     return axis, keepdims if keepdim is None else keepdim
 
 
 def sum(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
         dim: Axis = None, keepdim: bool | None = None, dtype: Any = None) -> Tensor:
     """Sum over ``axis`` (all axes when None), in ``dtype`` if given (x is cast first)."""
-    axis, keepdims = _axis("sum", axis, keepdims, dim, keepdim)
+    axis, keepdims = _axis("sum", axis, keepdims, dim, keepdim, x.ndim)
     return Sum.apply(_cast(x, dtype), axis=axis, keepdims=keepdims)
 
 
@@ -336,7 +385,7 @@ def mean(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
 
     An integer or bool tensor needs ``dtype=`` (a float dtype), as in PyTorch.
     """
-    axis, keepdims = _axis("mean", axis, keepdims, dim, keepdim)
+    axis, keepdims = _axis("mean", axis, keepdims, dim, keepdim, x.ndim)
     x = _cast(x, dtype)
     if x.dtype.kind not in "fc":
         raise DTypeError(
@@ -380,7 +429,7 @@ def var(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int | None =
 def _variance(op: str, x: Tensor, axis: Axis, keepdims: bool, ddof: int | None, dim: Axis,
               keepdim: bool | None, correction: int | None) -> Tensor:
     c = _correction(op, ddof, correction)
-    axis, keepdims = _axis(op, axis, keepdims, dim, keepdim)
+    axis, keepdims = _axis(op, axis, keepdims, dim, keepdim, x.ndim)
     dof = _reduced_count(x.shape, axis) - c
     d = x - mean(x, axis=axis, keepdims=True)
     squares = Sum.apply(d * d, axis=axis, keepdims=keepdims)
@@ -406,32 +455,70 @@ def std(x: Tensor, axis: Axis = None, keepdims: bool = False, ddof: int | None =
     return where(zero, 0.0, sqrt(where(zero, 1.0, v)))  # no path through sqrt'(0)
 
 
-def max(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
-        dim: Axis = None, keepdim: bool | None = None) -> Tensor:
-    """Maximum over ``axis`` (values only, as NumPy; use ``argmax`` for positions)."""
-    axis, keepdims = _axis("max", axis, keepdims, dim, keepdim)
-    return Max.apply(x, axis=axis, keepdims=keepdims)
+def _extreme(op: str, x: Tensor, axis: Any, keepdims: bool, dim: Any,
+             keepdim: bool | None) -> Any:
+    """max/min: of all entries, along one dim (values, indices), or against a tensor."""
+    if isinstance(axis, Tensor | np.ndarray):  # max(x, other): PyTorch's maximum
+        if dim is not None or keepdim is not None or keepdims:
+            raise TypeError(f"{op}(input, other) takes no dim or keepdim")
+        return (maximum if op == "max" else minimum)(x, axis)
+    axis, keepdims = _axis(op, axis, keepdims, dim, keepdim)
+    if axis is None:
+        if keepdims:
+            raise TypeError(f"{op}: keepdim needs a dim; {op}() over all entries returns a "
+                            f"0-d tensor")
+        return (Max if op == "max" else Min).apply(x)
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"{op}: dim must be one int ({op}(dim) returns (values, indices) "
+                        f"along it), got {axis!r}; amax/amin reduce several dims")
+    return _sort.extreme(op, x, axis, keepdims)
 
 
-def min(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
-        dim: Axis = None, keepdim: bool | None = None) -> Tensor:
-    """Minimum over ``axis`` (values only, as NumPy; use ``argmin`` for positions)."""
-    axis, keepdims = _axis("min", axis, keepdims, dim, keepdim)
-    return Min.apply(x, axis=axis, keepdims=keepdims)
+def max(x: Tensor, axis: Any = None, keepdims: bool = False, *,
+        dim: int | None = None, keepdim: bool | None = None) -> Any:
+    """As ``torch.max``: ``max(x)`` is the largest entry (0-d; tied entries share the
+    gradient); ``max(x, dim, keepdim=False)`` is the named tuple (values, indices) of the
+    first maximum along dim (the gradient goes to that entry only); ``max(x, other)`` with
+    a tensor is `maximum`."""
+    return _extreme("max", x, axis, keepdims, dim, keepdim)
+
+
+def min(x: Tensor, axis: Any = None, keepdims: bool = False, *,
+        dim: int | None = None, keepdim: bool | None = None) -> Any:
+    """As ``torch.min``: the smallest entry, (values, indices) along dim, or `minimum`
+    against a tensor (see `max`)."""
+    return _extreme("min", x, axis, keepdims, dim, keepdim)
+
+
+def _arg_extreme(op: str, x: Tensor, axis: Any, keepdims: bool, dim: Any,
+                 keepdim: bool | None) -> Tensor:
+    axis, keepdims = _axis(op, axis, keepdims, dim, keepdim)
+    if axis is None:
+        if not x.data.size:
+            raise IndexError(f"{op}(): Expected reduction dim to be specified for "
+                             f"input.numel() == 0 (shape {x.shape}).")
+    else:
+        axis = _normalize_dim(op, axis, x.ndim)
+        if x.ndim == 0:
+            axis = None
+        elif not x.shape[axis]:
+            raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size "
+                             f"(shape {x.shape}).")
+    pick = np.argmax if op == "argmax" else np.argmin
+    return _wrap(np.asarray(pick(x.data, axis=axis, keepdims=keepdims), dtype=np.int64))
 
 
 def argmax(x: Tensor, axis: int | None = None, keepdims: bool = False, *,
            dim: int | None = None, keepdim: bool | None = None) -> Tensor:
-    """Index of the maximum (int64, not differentiable)."""
-    axis, keepdims = _axis("argmax", axis, keepdims, dim, keepdim)
-    return _wrap(np.asarray(np.argmax(x.data, axis=axis, keepdims=keepdims), dtype=np.int64))
+    """Position of the (first) maximum along dim, int64 and not differentiable; without a
+    dim, the index into the flattened tensor (as PyTorch)."""
+    return _arg_extreme("argmax", x, axis, keepdims, dim, keepdim)
 
 
 def argmin(x: Tensor, axis: int | None = None, keepdims: bool = False, *,
            dim: int | None = None, keepdim: bool | None = None) -> Tensor:
-    """Index of the minimum (int64, not differentiable)."""
-    axis, keepdims = _axis("argmin", axis, keepdims, dim, keepdim)
-    return _wrap(np.asarray(np.argmin(x.data, axis=axis, keepdims=keepdims), dtype=np.int64))
+    """Position of the (first) minimum (see `argmax`)."""
+    return _arg_extreme("argmin", x, axis, keepdims, dim, keepdim)
 
 
 # -------------------------------------------------------------------- more reductions (issue 13)
@@ -449,14 +536,14 @@ def prod(x: Tensor, axis: int | None = None, keepdims: bool = False, *, dim: int
 def amax(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
          dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """Maximum over ``axis`` (all when None or ()); tied maxima share the gradient equally."""
-    axis, keepdims = _axis("amax", axis, keepdims, dim, keepdim)
+    axis, keepdims = _axis("amax", axis, keepdims, dim, keepdim, x.ndim)
     return Amax.apply(x, axis=axis if axis != () else None, keepdims=keepdims)
 
 
 def amin(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
          dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """Minimum over ``axis`` (all when None or ()); tied minima share the gradient equally."""
-    axis, keepdims = _axis("amin", axis, keepdims, dim, keepdim)
+    axis, keepdims = _axis("amin", axis, keepdims, dim, keepdim, x.ndim)
     return Amin.apply(x, axis=axis if axis != () else None, keepdims=keepdims)
 
 
@@ -508,7 +595,7 @@ def vector_norm(x: Tensor, ord: float = 2, dim: Axis = None, keepdim: bool = Fal
     x = _cast(x, dtype)
     if isinstance(ord, str) or not isinstance(ord, int | float | np.number):
         raise TypeError(f"vector_norm: ord must be a number (inf included), got {ord!r}")
-    axis, _ = _axis("vector_norm", dim, keepdim, None, None)
+    axis, _ = _axis("vector_norm", dim, keepdim, None, None, x.ndim)
     a = abs(x)
     if ord == math.inf:
         return amax(a, axis, keepdim)
@@ -576,18 +663,20 @@ def norm(x: Tensor, p: str | float | None = "fro", dim: Axis = None, keepdim: bo
 
 def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """e^x / sum(e^x) along ``axis``, computed stably."""
-    return Softmax.apply(x, axis=dim if dim is not None else axis)
+    return Softmax.apply(x, axis=_normalize_dim("softmax", dim if dim is not None else axis,
+                                               x.ndim))
 
 
 def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """x - logsumexp(x) along ``axis``, computed stably."""
-    return LogSoftmax.apply(x, axis=dim if dim is not None else axis)
+    return LogSoftmax.apply(x, axis=_normalize_dim(
+        "log_softmax", dim if dim is not None else axis, x.ndim))
 
 
 def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
               dim: Axis = None, keepdim: bool | None = None) -> Tensor:
     """log(sum(e^x)) over ``axis``, computed stably."""
-    axis, keepdims = _axis("logsumexp", axis, keepdims, dim, keepdim)
+    axis, keepdims = _axis("logsumexp", axis, keepdims, dim, keepdim, x.ndim)
     return LogSumExp.apply(x, axis=axis, keepdims=keepdims)
 
 
@@ -607,15 +696,19 @@ def reshape(x: Tensor, *shape: int) -> Tensor:
 def permute(x: Tensor, *dims: int) -> Tensor:
     """Reorder the axes: out.shape[i] = x.shape[dims[i]]."""
     dims = _shape_args(dims)
-    if sorted(d % builtins.max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
-        raise ValueError(f"permute: {dims} is not a permutation of the {x.ndim} axes of a "
+    axes = _normalize_dims("permute", dims, x.ndim)
+    if len(axes) != x.ndim:
+        raise ShapeError(f"permute: {dims} is not a permutation of the {x.ndim} axes of a "
                          f"tensor of shape {x.shape}")
-    return Permute.apply(x, axes=dims)
+    return Permute.apply(x, axes=axes)
 
 
 def swapaxes(x: Tensor, axis0: int, axis1: int) -> Tensor:
     """Exchange two axes."""
+    axis0, axis1 = (_normalize_dim("transpose", a, x.ndim) for a in (axis0, axis1))
     axes = list(range(x.ndim))
+    if not axes:
+        return Permute.apply(x, axes=())
     axes[axis0], axes[axis1] = axes[axis1], axes[axis0]
     return Permute.apply(x, axes=tuple(axes))
 
@@ -649,7 +742,7 @@ def expand(x: Tensor, *sizes: int) -> Tensor:
 def squeeze(x: Tensor, axis: Axis = None, *, dim: Axis = None) -> Tensor:
     """Remove size-1 axes (all of them, or those in ``axis`` that have size 1, like PyTorch)."""
     axis = dim if dim is not None else axis
-    axes = _reduced_axes(x.ndim, axis)
+    axes = set(range(x.ndim)) if axis is None else set(_normalize_dims("squeeze", axis, x.ndim))
     return Reshape.apply(x, shape=tuple(n for i, n in enumerate(x.shape)
                                         if not (i in axes and n == 1)))
 
@@ -659,15 +752,15 @@ def unsqueeze(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> 
     axis = dim if dim is not None else axis
     if axis is None:
         raise TypeError("unsqueeze: missing the axis (dim) argument")
-    pos = axis % (x.ndim + 1)
+    pos = _normalize_dim("unsqueeze", axis, x.ndim + 1)
     return Reshape.apply(x, shape=(*x.shape[:pos], 1, *x.shape[pos:]))
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge axes start_dim..end_dim into one (PyTorch semantics)."""
+    s, e = (_normalize_dim("flatten", d, x.ndim) for d in (start_dim, end_dim))
     if x.ndim == 0:
         return Reshape.apply(x, shape=(1,))
-    s, e = start_dim % x.ndim, end_dim % x.ndim
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
                          f"for a tensor of shape {x.shape}")
@@ -687,15 +780,21 @@ def _index(index: Any) -> Any:
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
-    """x[index]: basic slicing and integer/boolean array indexing, as NumPy."""
-    return GetItem.apply(x, index=_index(index))
+    """x[index]: basic slicing and integer/boolean array indexing, as PyTorch: as NumPy,
+    except that integers are applied first, like slices (see `index.torch_index`)."""
+    index = _index(index)
+    steps = _torch_index(index)
+    if steps is None:
+        return GetItem.apply(x, index=index)
+    return GetItem.apply(GetItem.apply(x, index=steps[0]), index=steps[1])
 
 
 def cat(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis."""
     if len(tensors) == 0:
         raise ValueError("cat: expected a non-empty sequence of tensors")
-    return Cat.apply(*tensors, axis=dim if dim is not None else axis)
+    axis = _normalize_dim("cat", dim if dim is not None else axis, tensors[0].ndim)
+    return Cat.apply(*tensors, axis=axis)
 
 
 concatenate = cat
@@ -705,7 +804,8 @@ def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -
     """Join tensors of equal shape along a new axis."""
     if len(tensors) == 0:
         raise ValueError("stack: expected a non-empty sequence of tensors")
-    return Stack.apply(*tensors, axis=dim if dim is not None else axis)
+    axis = _normalize_dim("stack", dim if dim is not None else axis, tensors[0].ndim + 1)
+    return Stack.apply(*tensors, axis=axis)
 
 
 def astype(x: Tensor, dtype: Any) -> Tensor:
@@ -753,6 +853,14 @@ def _bind() -> None:
                transpose, broadcast_to, expand, squeeze, unsqueeze, flatten, astype, clone,
                eq, ne, lt, le, gt, ge):
         setattr(T, fn.__name__, fn)
+    # movement, indexing, order statistics, the matmul family
+    for fn in (flip, roll, repeat, tile, repeat_interleave, narrow, split, chunk, unbind,
+               movedim, contiguous, is_contiguous, view_as, expand_as, gather, scatter,
+               scatter_add, index_select, masked_fill, masked_select, take_along_dim, nonzero,
+               sort, argsort, topk, median, mode, kthvalue, aminmax, index_add, index_copy,
+               mm, bmm, mv, dot, outer, addmm):
+        setattr(T, fn.__name__, fn)
+    T.moveaxis, T.reshape_as, T.ger = moveaxis, reshape_as, ger
     for fn in (*_MATH, *_LOGIC, *_REDUCTIONS):  # issue 13
         setattr(T, fn.__name__, fn)
     T.greater, T.greater_equal, T.less, T.less_equal, T.not_equal = gt, ge, lt, le, ne
