@@ -21,8 +21,11 @@ import tinygrad_edu.ops as ops
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.tensor import Tensor
 
+from .test_inplace_ops import TWINS
+
 EW, RED, SHP = "test_elementwise.py", "test_reduce.py", "test_shape.py"
 MM = "test_matmul.py::test_matmul"
+IP = "test_inplace_ops.py"
 
 COVERAGE: dict[str, str | list[str]] = {
     # ------------------------------------------------------------ Function subclasses
@@ -149,6 +152,12 @@ COVERAGE: dict[str, str | list[str]] = {
     "Tensor.float": f"{SHP}::test_cast[x.float()]",
     "Tensor.double": ["test_float32.py::test_double_of_float32_gives_float64_and_float32_grad",
                       f"{SHP}::test_cast_to_same_dtype_is_the_tensor_itself"],
+    # ------------------------------------------------------------ in-place (test_inplace_ops.py)
+    "SetItem": [f"{IP}::test_setitem[basic]", f"{IP}::test_setitem[bool mask]"],
+    "Tensor.__setitem__": f"{IP}::test_setitem[basic]",
+    "clamp_min": f"{IP}::test_clamp_min_max[clamp_min]",
+    "clamp_max": f"{IP}::test_clamp_min_max[clamp_max]",
+    **{f"Tensor.{name}": f"{IP}::test_twin[{name}]" for name in TWINS},
 }
 
 

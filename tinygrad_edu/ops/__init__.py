@@ -13,7 +13,12 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
 ``softmax.py``      ``softmax log_softmax logsumexp``
 ``matmul.py``       ``@``
 ``shape.py``        ``reshape permute broadcast_to [] cat stack astype clone``
+``inplace.py``      ``x[i] = v`` (``SetItem``) and every in-place op (see below)
 ==================  =========================================================
+
+In-place twins: ``inplace.inplace_twins("sin", "cos")`` (at the end of `_bind`, on a line of
+your own) makes ``x.sin_()`` and ``x.cos_()`` from the bound ``x.sin()`` and ``x.cos()``; the
+rules (no_grad writes, recorded rebase, errors) are in ``inplace.py``'s docstring.
 
 This module defines the public functions (``tinygrad_edu.exp(x)`` ...), the composites built
 exactly from primitives (``mean var std squeeze unsqueeze flatten transpose expand``), and at
@@ -31,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, _wrap
+from . import inplace
 from .activation import LeakyRelu, Relu, Sigmoid, Softplus, Tanh
 from .arithmetic import Add, Div, Mul, Neg, Pow, Sub
 from .matmul import Matmul
@@ -143,6 +149,16 @@ def clip(x: Tensor, min: float | None = None, max: float | None = None) -> Tenso
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
     return Clip.apply(x, lo=min, hi=max)
+
+
+def clamp_min(x: Tensor, min: float) -> Tensor:
+    """max(x, min) (PyTorch's ``clamp_min``; gradient as `clip`)."""
+    return clip(x, min=min)
+
+
+def clamp_max(x: Tensor, max: float) -> Tensor:
+    """min(x, max) (PyTorch's ``clamp_max``; gradient as `clip`)."""
+    return clip(x, max=max)
 
 
 def where(condition: Tensor | np.ndarray, a: Operand, b: Operand) -> Tensor:
@@ -445,6 +461,8 @@ def _bind() -> None:
     T.__lt__, T.__le__, T.__gt__, T.__ge__ = lt, le, gt, ge
     T.T = property(lambda self: Permute.apply(self, axes=tuple(reversed(range(self.ndim)))))
     T.mT = property(lambda self: swapaxes(self, -1, -2))
+    T.clamp_min, T.clamp_max = clamp_min, clamp_max
+    inplace.bind(_index)  # x[i] = v, add_ ... relu_, +=: after the ops they are twins of
 
 
 _bind()
