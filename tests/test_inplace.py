@@ -154,6 +154,9 @@ def test_setitem_takes_tensor_and_list_indices_and_casts_the_value():
     np.testing.assert_array_equal(x.data, [5, 2, 0, 2])
     with pytest.raises(ValueError, match="setitem"):
         x[:2] = tg.Tensor(np.ones(3))
+    with pytest.raises(DTypeError, match="setitem: a value that requires grad can't be "
+                                         "written into a int64 tensor"):
+        x[0] = f64(1.0)[0]
 
 
 # ----------------------------------------------------------------------------- no_grad / leaves
@@ -390,6 +393,16 @@ def test_old_tutorial_data_idioms():
     np.testing.assert_array_equal(p.data, [0.0, 0.0])
     p.grad.zero_()                                       # PyTorch's p.grad.data.zero_()
     np.testing.assert_array_equal(p.grad.data, [0.0, 0.0])
+    with pytest.raises(AttributeError, match="zero_"):
+        p.grad.data.zero_()                              # loud, as the README says
+    p.grad.data += 1.0
+    try:                                                 # ndarray -= Tensor: loud or in place,
+        p.data -= 0.5 * p.grad                           # never p.data rebound to a Tensor
+    except TypeError:
+        pass
+    else:
+        np.testing.assert_array_equal(memory, [-0.5, -0.5])
+    assert p.data is memory and type(p.data) is np.ndarray
 
 
 # ----------------------------------------------------------------------------- PyTorch

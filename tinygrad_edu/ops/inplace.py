@@ -117,6 +117,10 @@ def _inplace(t: Tensor, name: str, compute: Callable[..., Tensor], args: tuple =
                 f"{name}: a leaf Variable that requires grad is being used in an in-place "
                 f"operation. This one has shape {t.shape}; change it inside `with "
                 f"no_grad():` (an optimizer step, an init) or use the out-of-place op.")
+        if t.dtype.kind not in "fc":
+            raise DTypeError(f"{name}: a value that requires grad can't be written into a "
+                             f"{t.dtype} tensor (shape {t.shape}): only floating point "
+                             f"tensors can require gradients")
         if _other_users(t):
             raise RuntimeError(
                 f"{name}: in-place on a tensor (shape {t.shape}) whose memory is also used "
