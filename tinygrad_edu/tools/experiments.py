@@ -164,6 +164,8 @@ OP_SPECS: dict[str, OpSpec] = {
     "max": OpSpec(domains=(_distinct,)),
     "min": OpSpec(domains=(_distinct,)),
     "clip": OpSpec(domains=(_off_bounds,), kwargs={"min": -0.5, "max": 0.5}),
+    "clamp_min": OpSpec(domains=(_off_bounds,), kwargs={"min": -0.5}),
+    "clamp_max": OpSpec(domains=(_off_bounds,), kwargs={"max": 0.5}),
     "where": OpSpec(_PAIR, call=_checkerboard_where),
     "reshape": OpSpec(kwargs={"shape": (2, -1)}, call=lambda x, shape: ops.reshape(x, shape)),
     "permute": OpSpec(((2, 3, 4),), kwargs={"dims": (2, 0, 1)},
