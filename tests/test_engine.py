@@ -120,14 +120,18 @@ def test_create_graph_gives_each_leaf_a_grad_of_its_own():
 
 def test_a_leaf_that_requires_grad_is_zeroed_only_under_no_grad():
     w = f64(1.0, 2.0)
-    with pytest.raises(RuntimeError, match=r"zero_: a leaf .* requires grad \(shape \(2,\)\)"):
+    with pytest.raises(RuntimeError, match=r"zero_: a leaf Variable that requires grad is being "
+                                           r"used in an in-place operation. .* shape \(2,\)"):
         w.zero_()
     np.testing.assert_array_equal(w.data, [1.0, 2.0])
     with tg.no_grad():
         w.zero_()
     np.testing.assert_array_equal(w.data, [0.0, 0.0])
-    with pytest.raises(RuntimeError, match=r"zero_: .* the output of a recorded op"):
-        (w * 2.0).zero_()                                # its consumers may have saved it
+    y = w * 2.0
+    y.zero_()                                            # recorded, as in PyTorch
+    assert y.grad_fn.name == "setitem"
+    y.sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [0.0, 0.0])
 
 
 def test_backward_through_data_changed_in_place_since_raises():
@@ -678,7 +682,7 @@ def test_op_errors_are_shape_dtype_and_index_errors_naming_the_op():
         tg.ones(2, 3) + tg.ones(4)
     with pytest.raises(tg.DTypeError, match=r"add: invalid arguments .*'abc'"):
         tg.ones(2) + "abc"
-    with pytest.raises(IndexError, match=r"^sum: .*axis") as info:
+    with pytest.raises(IndexError, match=r"^sum: Dimension out of range") as info:
         tg.ones(2, 3).sum(axis=5)
     assert not isinstance(info.value, RuntimeError)
 

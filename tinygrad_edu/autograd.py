@@ -53,6 +53,7 @@ import inspect
 import math
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -184,27 +185,60 @@ class enable_grad(_GradMode):
 
 
 # --------------------------------------------------------------------------- in-place changes
-_clock = 0  # PyTorch's per-tensor version counters, with one clock for all of them
+# PyTorch keeps a version counter per storage, shared by a tensor, its views and its
+# detach()es.  Here the storage is NumPy's: the array that owns the memory (where ``.base``
+# chains end), so every alias NumPy knows of shares it for free, and one clock serves all
+# counters: `_changed` maps id(owner) -> (clock at its last in-place change, weakref to it).
+_clock = 0
+_changed: dict[int, tuple[int, weakref.ref]] = {}
+_prune_at = 1024  # entries of freed arrays are dropped when the table outgrows this
+
+
+def _owner(a: np.ndarray) -> np.ndarray:
+    """The array that owns ``a``'s memory (``a`` itself unless it is a view)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
 
 
 def new_version() -> int:
-    """A version number newer than every op recorded so far.
-
-    Whatever changes a tensor's data in place (an optimizer step, an init, ``zero_``,
-    ``load_state_dict``) sets ``tensor._version`` to it; a backward through an op that
-    saved that tensor's data before the change then raises instead of silently using the
-    new values (`_check_unchanged`).
-    """
+    """A version number newer than every op recorded so far."""
     global _clock
     _clock += 1
     return _clock
 
 
-def mark_changed(*tensors: Tensor) -> None:
-    """Record that ``tensors`` were changed in place (see `new_version`)."""
+def version_of(a: np.ndarray) -> int:
+    """The clock of the last in-place change to ``a``'s memory (0: never changed)."""
+    o = _owner(a)
+    entry = _changed.get(id(o))
+    return entry[0] if entry is not None and entry[1]() is o else 0
+
+
+def stamp(a: np.ndarray, version: int) -> None:
+    """Record that ``a``'s memory (and so every view of it) was changed at ``version``."""
+    global _prune_at
+    o = _owner(a)
+    _changed[id(o)] = (version, weakref.ref(o))
+    if len(_changed) > _prune_at:
+        for k in [k for k, (_, ref) in _changed.items() if ref() is None]:
+            del _changed[k]
+        _prune_at = max(1024, 2 * len(_changed))
+
+
+def mark_changed(*tensors: Tensor) -> int:
+    """Record that ``tensors`` were changed in place; returns the new version.
+
+    Whatever changes a tensor's data in place (an in-place op, an optimizer step, an init,
+    ``load_state_dict``) calls this (or sets ``tensor._version``, which does the same); a
+    backward through an op that saved the old values -- of the tensor, a view or a
+    ``detach()`` of it -- then raises instead of silently using the new ones
+    (`_check_unchanged`).
+    """
     version = new_version()
     for t in tensors:
-        t._version = version
+        stamp(t.data, version)
+    return version
 
 
 # --------------------------------------------------------------------------- Function
@@ -737,14 +771,22 @@ def _check_count(node: Function, in_grads: Any) -> None:
 
 
 def _check_unchanged(node: Function) -> None:
-    """Refuse to run ``node.backward`` on saved data of a leaf changed in place since."""
-    for i, (p, saved) in enumerate(zip(node.next, node.inputs)):
-        if saved is not None and isinstance(p, Tensor) and p._version > node.stamp:
+    """Refuse to run ``node.backward`` on saved arrays changed in place since it was recorded."""
+    saved = (*node.inputs, node.out)
+    for i, a in enumerate(saved):
+        if isinstance(a, np.ndarray) and version_of(a) > node.stamp:
+            if i == len(node.inputs):
+                what = f"its output, of shape {a.shape},"
+            else:
+                kind = "a leaf" if isinstance(node.next[i], Tensor) else "a tensor"
+                what = f"its input {i}, {kind} of shape {a.shape},"
             raise RuntimeError(
-                f"{node.name} backward: its input {i}, a leaf of shape {p.shape}, was changed "
-                f"in place (an optimizer step, zero_, an init or load_state_dict) after the "
-                f"op was recorded, and the op saved the old values for its gradient. Compute "
-                f"the output again after the change (PyTorch raises here too).")
+                f"{node.name} backward: {what} was changed in place (an in-place op on it, "
+                f"a view or a detach() of it, an optimizer step, an init or load_state_dict) "
+                f"after the op was recorded, and the op saved the old values for its "
+                f"gradient. Compute the output again after the change (PyTorch raises here "
+                f"too: one of the variables needed for gradient computation has been "
+                f"modified by an inplace operation).")
 
 
 def _release(node: Node, ready: list, deps: dict[int, int], retain_graph: bool) -> None:

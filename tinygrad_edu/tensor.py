@@ -10,7 +10,8 @@ A tensor holds
 
 This module knows nothing about particular ops: arithmetic, reductions and so on are
 `Function` subclasses in ``tinygrad_edu.ops`` and are attached to `Tensor` as methods and
-operators there (``tinygrad_edu/ops/__init__.py`` holds that table).  The backward pass is
+operators there (``tinygrad_edu/ops/__init__.py`` holds that table), in-place ones too
+(``+=``, ``add_``, ``zero_``, ``x[i] = v``: ``tinygrad_edu/ops/inplace.py``).  The backward pass is
 in ``tinygrad_edu/autograd.py``.
 """
 
@@ -80,7 +81,6 @@ class Tensor:
     name: str | None = None
     _ctx = None                      # the Function that made this tensor (None for leaves)
     hooks: list[Callable] | None = None  # gradient hooks of a leaf (a node keeps its own)
-    _version: int = 0                # when the data was last changed in place (a leaf's)
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
@@ -134,6 +134,20 @@ class Tensor:
     def out_dtype(self) -> np.dtype:
         """The dtype a gradient for this tensor has (the engine's name, shared with Function)."""
         return self.data.dtype
+
+    @property
+    def _version(self) -> int:
+        """When this tensor's memory was last changed in place (PyTorch's version counter:
+        shared by its views and ``detach()``es, as they share the memory; 0 for never).
+
+        It grows with every in-place change, from one clock for all tensors (so by steps of
+        one only if nothing else changed in between).  Setting it records a change.
+        """
+        return _autograd.version_of(self.data)
+
+    @_version.setter
+    def _version(self, version: int) -> None:
+        _autograd.stamp(self.data, version)
 
     @property
     def grad_fn(self):
@@ -205,7 +219,8 @@ class Tensor:
         return self
 
     def detach(self) -> Tensor:
-        """A new leaf sharing ``data`` with this tensor, cut off from the graph."""
+        """A new leaf sharing ``data`` (and so the version counter) with this tensor, cut off
+        from the graph."""
         return _wrap(self.data)
 
     def retain_grad(self) -> None:
@@ -235,27 +250,6 @@ class Tensor:
                  retain_graph: bool = False, create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see `autograd.backward`)."""
         _autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
-
-    def zero_(self) -> Tensor:
-        """Fill with zeros in place (outside the graph); returns ``self``.
-
-        As in PyTorch, a leaf that requires grad may be changed in place only under
-        ``no_grad()`` (e.g. re-initialising a weight), and a backward through ops that saved
-        its old values then raises.  The output of a recorded op may not be changed.
-        """
-        if self._ctx is not None:
-            raise RuntimeError(
-                f"zero_: this tensor (shape {self.shape}) is the output of a recorded op "
-                f"({self._ctx!r}) whose consumers may have saved it; use zeros_like() "
-                f"instead")
-        if self.requires_grad:
-            if _autograd.is_grad_enabled():
-                raise RuntimeError(
-                    f"zero_: a leaf tensor that requires grad (shape {self.shape}) can't be "
-                    f"changed in place while gradients are recorded; do it inside no_grad()")
-            _autograd.mark_changed(self)
-        self.data[...] = 0
-        return self
 
 
 class RemovableHandle:

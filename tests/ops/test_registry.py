@@ -21,6 +21,8 @@ import tinygrad_edu.ops as ops
 from tinygrad_edu.autograd import Function
 from tinygrad_edu.tensor import Tensor
 
+from .test_inplace_ops import TWINS
+
 EW, RED, SHP = "test_elementwise.py", "test_reduce.py", "test_shape.py"
 ACT = "test_activations.py::test_activation"
 MM = "test_matmul.py::test_matmul"
@@ -29,6 +31,7 @@ LOGIC = "test_logic.py"
 STATS = "test_stats.py"
 MV, IX, SRT = "test_movement.py::test_movement", "test_index.py", "test_sort.py"
 FAM, EIN = "test_matmul.py::test_matmul_family", "test_matmul.py::test_einsum"
+IP = "test_inplace_ops.py"
 
 COVERAGE: dict[str, str | list[str]] = {
     # ------------------------------------------------------------ Function subclasses
@@ -352,6 +355,10 @@ COVERAGE: dict[str, str | list[str]] = {
     "matrix_norm": f"{STATS}::test_matrix_norm",
     "var_mean": f"{STATS}::test_var_mean_std_mean[var_mean]",
     "std_mean": f"{STATS}::test_var_mean_std_mean[std_mean]",
+    # ------------------------------------------------------------ in-place (test_inplace_ops.py)
+    "SetItem": [f"{IP}::test_setitem[basic]", f"{IP}::test_setitem[bool mask]"],
+    "Tensor.__setitem__": f"{IP}::test_setitem[basic]",
+    **{f"Tensor.{name}": f"{IP}::test_twin[{name}]" for name in TWINS},
 }
 
 

@@ -1,8 +1,10 @@
 """In-place initialisers with PyTorch's names, formulas and fan rules.
 
-Each ``*_`` function overwrites ``tensor.data`` (keeping its dtype) and returns the tensor.
-Random ones draw float64 numbers from ``generator`` (a ``numpy.random.Generator``), by
-default the global one that ``tinygrad_edu.manual_seed`` seeds.
+Each ``*_`` function overwrites the tensor in place under ``no_grad`` (keeping its dtype;
+with the tensor's own ``normal_``, ``uniform_``, ``fill_``, so the change is versioned: a
+backward through an op that saved the old values raises) and returns the tensor.  Random
+ones draw float64 numbers from ``generator`` (a ``numpy.random.Generator``), by default the
+global one that ``tinygrad_edu.manual_seed`` seeds.
 
 Fans follow PyTorch: for a weight of shape (out, in, *kernel), fan_in = in * prod(kernel)
 and fan_out = out * prod(kernel).  So for `Linear` (weight (out, in)) fan_in is
@@ -23,8 +25,7 @@ import math
 
 import numpy as np
 
-from ..autograd import mark_changed
-from ..random import default_generator
+from ..autograd import no_grad
 from ..tensor import Tensor
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -71,41 +72,34 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
     return max(fan_in if mode == "fan_in" else fan_out, 1)
 
 
-def _fill(tensor: Tensor, values: np.ndarray | float) -> Tensor:
-    tensor.data[...] = values
-    mark_changed(tensor)
-    return tensor
-
-
-def _rng(generator: np.random.Generator | None) -> np.random.Generator:
-    return default_generator() if generator is None else generator
-
-
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: np.random.Generator | None = None) -> Tensor:
     """Fill with U(a, b)."""
-    return _fill(tensor, _rng(generator).uniform(a, b, tensor.shape))
+    with no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: np.random.Generator | None = None) -> Tensor:
     """Fill with N(mean, std^2) (``mean + std * standard_normal``, NumPy's stream)."""
-    return _fill(tensor, _rng(generator).normal(mean, std, tensor.shape))
+    with no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val``."""
-    return _fill(tensor, val)
+    with no_grad():
+        return tensor.fill_(val)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
     """Fill with 0."""
-    return _fill(tensor, 0)
+    return constant_(tensor, 0)
 
 
 def ones_(tensor: Tensor) -> Tensor:
     """Fill with 1."""
-    return _fill(tensor, 1)
+    return constant_(tensor, 1)
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,

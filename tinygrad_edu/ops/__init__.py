@@ -30,7 +30,12 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
 ``sort.py``         ``max/min(dim) sort argsort topk median mode kthvalue aminmax``
                     (named tuples)
 ``dims.py``         ``normalize_dim``: every dim argument checked the PyTorch way
+``inplace.py``      ``x[i] = v`` (``SetItem``) and every in-place op (see below)
 ==================  =========================================================
+
+In-place twins: ``inplace.inplace_twins("sin", "cos")`` (at the end of `_bind`, on a line of
+your own) makes ``x.sin_()`` and ``x.cos_()`` from the bound ``x.sin()`` and ``x.cos()``; the
+rules (no_grad writes, recorded rebase, errors) are in ``inplace.py``'s docstring.
 
 This module defines the public functions (``tinygrad_edu.exp(x)`` ...), the composites built
 exactly from primitives (``mean var std squeeze unsqueeze flatten transpose expand``, and
@@ -53,6 +58,7 @@ import numpy as np
 
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor, _wrap
+from . import inplace
 from . import sort as _sort
 from .activation import (
     LeakyRelu,
@@ -889,6 +895,7 @@ def _bind() -> None:
     T.__lt__, T.__le__, T.__gt__, T.__ge__ = lt, le, gt, ge
     T.T = property(lambda self: Permute.apply(self, axes=tuple(reversed(range(self.ndim)))))
     T.mT = property(lambda self: swapaxes(self, -1, -2))
+    inplace.bind(_index)  # x[i] = v, add_ ... relu_, +=: after the ops they are twins of
 
 
 _bind()
