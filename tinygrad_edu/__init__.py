@@ -4,22 +4,32 @@ Layers (lower never import higher): ``tensor`` + ``autograd`` (the engine) -> ``
 ``nn`` / ``optim`` -> ``data`` -> tools (``gradcheck``, graph pictures) -> ``examples/``.
 """
 
-from . import ops
+from . import backends, cuda, ops
 from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
                        arange,
+                       as_tensor,
+                       empty,
+                       empty_like,
                        eye,
                        full,
                        full_like,
+                       linspace,
+                       logspace,
                        ones,
                        ones_like,
                        rand,
                        rand_like,
+                       randint,
+                       randint_like,
                        randn,
                        randn_like,
+                       randperm,
+                       tensor,
                        zeros,
                        zeros_like,
 )
+from .device import device
 from .dtypes import (
                        bool,
                        cdouble,
@@ -41,7 +51,8 @@ from .dtypes import (
                        short,
                        uint8,
 )
-from .errors import DTypeError, ShapeError
+from .errors import DeviceError, DTypeError, ShapeError
+from .interop import from_dlpack
 from .ops import (
                        abs,
                        add,
@@ -90,12 +101,23 @@ from .ops import (
                        swapaxes,
                        tanh,
                        transpose,
+                       tril,
+                       triu,
                        unsqueeze,
                        var,
                        where,
 )
-from .random import default_generator, manual_seed
-from .tensor import Tensor, from_numpy, get_default_dtype, set_default_dtype, tensor
+from .promotion import promote_types, result_type
+from .random import (
+                       Generator,
+                       default_generator,
+                       get_rng_state,
+                       initial_seed,
+                       manual_seed,
+                       seed,
+                       set_rng_state,
+)
+from .tensor import Tensor, from_numpy, get_default_dtype, set_default_dtype
 
 clamp = clip
 

@@ -48,9 +48,12 @@ from typing import Any
 
 import numpy as np
 
+from .errors import DTypeError, ShapeError
+from .promotion import promote_arrays
 from .tensor import Tensor, _wrap
 
 _new_tensor = object.__new__  # a Tensor without running __init__ (ops' outputs are valid)
+_FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)  # need no promotion check
 
 # --------------------------------------------------------------------------- grad mode
 _grad_enabled = True
@@ -141,6 +144,8 @@ class Function:
     saves_inputs = True
     saves_output = True
     op_name: str | None = None   # the public name, when it is not the class name lowercased
+    promote: str | None = None   # "common" / "float": operands' dtypes promoted (promotion.py)
+    promote_from: int = 0        # the first argument that takes part in promotion
 
     next: tuple | None     # per argument: its node, or None (constant / no grad needed)
     inputs: tuple | None   # per argument: its saved ndarray (or constant), or None
@@ -168,9 +173,17 @@ class Function:
         requires = False
         arrays = []
         nodes = []
+        dtype = mixed = None  # the tensors' one dtype; whether promotion may be needed
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                d = a.data
+                arrays.append(d)
+                dt = d.dtype
+                if dt is not dtype:
+                    if dtype is None:
+                        dtype = dt
+                    else:
+                        mixed = True
                 if a.requires_grad:
                     requires = True
                     nodes.append(a._ctx or a)
@@ -179,8 +192,14 @@ class Function:
             else:
                 arrays.append(a)
                 nodes.append(None)
+                if type(a) is not float and type(a) is not int:
+                    mixed = True
+        if cls.promote and (mixed or (dtype is not _FLOAT64 and dtype is not _FLOAT32)):
+            arrays = promote_arrays(cls, args, arrays)  # tinygrad_edu/promotion.py
         try:
             out = ctx.forward(*arrays, **kwargs)
+        except (ShapeError, DTypeError):
+            raise  # the op's own message already names it, its shapes and dtypes
         except (ValueError, TypeError, IndexError) as e:
             kind = next(k for k in (IndexError, ValueError, TypeError) if isinstance(e, k))
             raise kind(_op_error(cls, arrays, kwargs, e)) from e

@@ -63,6 +63,12 @@ COVERAGE: dict[str, str | list[str]] = {
     "Stack": f"{SHP}::test_join[stack]",
     "Cast": f"{SHP}::test_cast[astype]",
     "Clone": f"{SHP}::test_cast[clone]",
+    "Tril": "test_triangular.py::test_triangular[tril]",
+    "Triu": "test_triangular.py::test_triangular[triu]",
+    "tril": ["test_triangular.py::test_triangular[tril]",
+             "test_triangular.py::test_triangular[x.tril]"],
+    "triu": ["test_triangular.py::test_triangular[triu]",
+             "test_triangular.py::test_triangular[x.triu]"],
     # ------------------------------------------------------------ public functions
     "add": f"{EW}::test_binary[add]",
     "sub": f"{EW}::test_binary[sub]",

@@ -1,8 +1,9 @@
 """In-place initialisers with PyTorch's names, formulas and fan rules.
 
 Each ``*_`` function overwrites ``tensor.data`` (keeping its dtype) and returns the tensor.
-Random ones draw float64 numbers from ``generator`` (a ``numpy.random.Generator``), by
-default the global one that ``tinygrad_edu.manual_seed`` seeds.
+Random ones draw float64 numbers from ``generator`` (a ``tinygrad_edu.Generator`` or a
+``numpy.random.Generator``), by default the global one that ``tinygrad_edu.manual_seed``
+seeds.
 
 Fans follow PyTorch: for a weight of shape (out, in, *kernel), fan_in = in * prod(kernel)
 and fan_out = out * prod(kernel).  So for `Linear` (weight (out, in)) fan_in is
@@ -24,7 +25,7 @@ import math
 import numpy as np
 
 from ..autograd import mark_changed
-from ..random import default_generator
+from ..random import GeneratorLike, numpy_rng
 from ..tensor import Tensor
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -77,18 +78,17 @@ def _fill(tensor: Tensor, values: np.ndarray | float) -> Tensor:
     return tensor
 
 
-def _rng(generator: np.random.Generator | None) -> np.random.Generator:
-    return default_generator() if generator is None else generator
+_rng = numpy_rng
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
-             generator: np.random.Generator | None = None) -> Tensor:
+             generator: GeneratorLike = None) -> Tensor:
     """Fill with U(a, b)."""
     return _fill(tensor, _rng(generator).uniform(a, b, tensor.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
-            generator: np.random.Generator | None = None) -> Tensor:
+            generator: GeneratorLike = None) -> Tensor:
     """Fill with N(mean, std^2) (``mean + std * standard_normal``, NumPy's stream)."""
     return _fill(tensor, _rng(generator).normal(mean, std, tensor.shape))
 
@@ -109,7 +109,7 @@ def ones_(tensor: Tensor) -> Tensor:
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
-                    generator: np.random.Generator | None = None) -> Tensor:
+                    generator: GeneratorLike = None) -> Tensor:
     """Glorot: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     a = math.sqrt(3.0) * gain * math.sqrt(2.0 / max(fan_in + fan_out, 1))
@@ -117,7 +117,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
-                   generator: np.random.Generator | None = None) -> Tensor:
+                   generator: GeneratorLike = None) -> Tensor:
     """Glorot: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / max(fan_in + fan_out, 1)), generator)
@@ -125,7 +125,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0,
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu",
-                     generator: np.random.Generator | None = None) -> Tensor:
+                     generator: GeneratorLike = None) -> Tensor:
     """He: U(-bound, bound) with bound = gain * sqrt(3 / fan), gain =
     ``calculate_gain(nonlinearity, a)``, fan per ``mode``.  ``Linear``'s default,
     a = sqrt(5), gives bound = 1 / sqrt(fan_in)."""
@@ -136,7 +136,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
-                    generator: np.random.Generator | None = None) -> Tensor:
+                    generator: GeneratorLike = None) -> Tensor:
     """He: N(0, std^2) with std = gain / sqrt(fan), gain = ``calculate_gain(nonlinearity, a)``."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)

@@ -13,6 +13,7 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
 ``softmax.py``      ``softmax log_softmax logsumexp``
 ``matmul.py``       ``@``
 ``shape.py``        ``reshape permute broadcast_to [] cat stack astype clone``
+``triangular.py``   ``tril triu``
 ==================  =========================================================
 
 This module defines the public functions (``tinygrad_edu.exp(x)`` ...), the composites built
@@ -40,6 +41,7 @@ from .reduce import reduced_count as _reduced_count
 from .select import Clip, Maximum, Minimum, Where
 from .shape import BroadcastTo, Cast, Cat, Clone, GetItem, Permute, Reshape, Stack
 from .softmax import LogSoftmax, LogSumExp, Softmax
+from .triangular import tril, triu
 from .unary import Abs, Exp, Log, Sqrt
 
 Axis = int | tuple[int, ...] | None
@@ -380,13 +382,14 @@ def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -
 
 
 def astype(x: Tensor, dtype: Any) -> Tensor:
-    """x converted to ``dtype`` (gradient converted back)."""
+    """x converted to ``dtype`` (gradient converted back); the tensor itself if it already
+    has that dtype.  Integer and bool results have no gradient (they do not require grad,
+    as in PyTorch)."""
     dtype = np.dtype(dtype)
     if dtype == x.dtype:
         return x
-    if x.requires_grad and dtype.kind != "f":
-        raise TypeError(f"astype: cannot convert a tensor that requires grad to {dtype}; "
-                        f"detach() it first")
+    if dtype.kind not in "fc":
+        return _wrap(x.data.astype(dtype))
     return Cast.apply(x, dtype=dtype)
 
 
@@ -420,6 +423,7 @@ def _bind() -> None:
                transpose, broadcast_to, expand, squeeze, unsqueeze, flatten, astype, clone,
                eq, ne, lt, le, gt, ge):
         setattr(T, fn.__name__, fn)
+    T.tril, T.triu = tril, triu
     T.clamp = clip
     T.view = reshape
     T.float = lambda self: astype(self, np.float32)

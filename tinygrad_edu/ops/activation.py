@@ -30,6 +30,8 @@ class Sigmoid(Function):
     The backward uses only ``out``: no NaN at large |a|.
     """
 
+    promote = "float"
+
     saves_inputs = False
 
     def forward(self, a):
@@ -48,6 +50,8 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     """out = tanh a;  da = g * (1 - out^2)."""
+
+    promote = "float"
 
     saves_inputs = False
 
@@ -73,6 +77,8 @@ class Relu(Function):
 class LeakyRelu(Function):
     """out = a if a > 0 else slope * a;  da = g * (1 or slope)."""
 
+    promote = "float"
+
     op_name = "leaky_relu"
 
     saves_output = False
@@ -88,6 +94,8 @@ class LeakyRelu(Function):
 
 class Softplus(Function):
     """out = ln(1 + e^a) (computed as logaddexp(0, a));  da = g * sigmoid(a)."""
+
+    promote = "float"
 
     saves_output = False
 

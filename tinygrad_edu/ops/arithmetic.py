@@ -16,6 +16,8 @@ from .unary import Log
 class Add(Function):
     """out = a + b;  da = g, db = g."""
 
+    promote = "common"
+
     saves_inputs = saves_output = False
 
     def forward(self, a, b):
@@ -28,6 +30,8 @@ class Add(Function):
 class Sub(Function):
     """out = a - b;  da = g, db = -g."""
 
+    promote = "common"
+
     saves_inputs = saves_output = False
 
     def forward(self, a, b):
@@ -39,6 +43,8 @@ class Sub(Function):
 
 class Mul(Function):
     """out = a * b;  da = g * b, db = g * a."""
+
+    promote = "common"
 
     saves_output = False
 
@@ -54,6 +60,8 @@ class Mul(Function):
 
 class Div(Function):
     """out = a / b;  da = g / b, db = -g * a / b^2 = -(g / b) * out."""
+
+    promote = "float"
 
     def save_inputs(self, arrays):
         return None, arrays[1]
@@ -87,6 +95,8 @@ class Pow(Function):
     first and second derivatives elsewhere are unchanged and no 0 * inf appears.  For a
     negative Python base db is NaN (log a is not real), as in PyTorch.
     """
+
+    promote = "common"
 
     def forward(self, a, b):
         return a ** b

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd import Function, save_each_for_the_other
+from ..promotion import check_same_dtype
 
 
 class Matmul(Function):
@@ -18,6 +21,9 @@ class Matmul(Function):
     save_inputs = save_each_for_the_other
 
     def forward(self, a, b):
+        if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype is not b.dtype:
+            check_same_dtype("matmul", "mat1 and mat2", a, b)  # no promotion, as PyTorch
+            a, b = np.asarray(a), np.asarray(b)
         self.ndims = (a.ndim, b.ndim)
         return a @ b
 
