@@ -23,6 +23,9 @@ An op is a subclass of `Function` with two methods side by side::
   ``saves_output`` (class attributes, both True by default) say which; what is not
   saved arrives as ``None``.  Ops that need only some inputs override ``save_inputs``
   (`save_each_for_the_other` serves `Mul` and `MatMul`).
+* Dtypes: an elementwise op sets ``promote = "common"`` (operands converted to PyTorch's
+  ``result_type``) or ``promote = "float"`` (the same, then integers to the default float
+  dtype); ``forward`` then sees operands of one dtype (see ``promotion.py``).
 * ``backward`` returns a tuple with one entry per ``forward`` argument (``None`` where
   there is no gradient).  It may return a gradient in the *broadcast* shape; the engine
   sums it back to each input's shape and dtype, in one place (`_reduce_to`).
@@ -53,6 +56,7 @@ from .promotion import promote_arrays
 from .tensor import Tensor, _wrap
 
 _new_tensor = object.__new__  # a Tensor without running __init__ (ops' outputs are valid)
+_PROMOTING: set[type] = set()  # the Function subclasses that set ``promote``
 _FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)  # need no promotion check
 
 # --------------------------------------------------------------------------- grad mode
@@ -156,6 +160,11 @@ class Function:
     stamp: int = 0                  # the version clock when the op was recorded
     retained: Tensor | None = None  # the output tensor, if it called retain_grad()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.promote:
+            _PROMOTING.add(cls)
+
     def forward(self, *args: Any) -> np.ndarray:
         raise NotImplementedError
 
@@ -173,17 +182,19 @@ class Function:
         requires = False
         arrays = []
         nodes = []
+        promoting = cls in _PROMOTING  # a set: cheaper than a class attribute
         dtype = mixed = None  # the tensors' one dtype; whether promotion may be needed
         for a in args:
             if isinstance(a, Tensor):
                 d = a.data
                 arrays.append(d)
-                dt = d.dtype
-                if dt is not dtype:
-                    if dtype is None:
-                        dtype = dt
-                    else:
-                        mixed = True
+                if promoting:
+                    dt = d.dtype
+                    if dt is not dtype:
+                        if dtype is None:
+                            dtype = dt
+                        else:
+                            mixed = True
                 if a.requires_grad:
                     requires = True
                     nodes.append(a._ctx or a)
@@ -192,9 +203,9 @@ class Function:
             else:
                 arrays.append(a)
                 nodes.append(None)
-                if type(a) is not float and type(a) is not int:
+                if promoting and type(a) is not float and type(a) is not int:
                     mixed = True
-        if cls.promote and (mixed or (dtype is not _FLOAT64 and dtype is not _FLOAT32)):
+        if promoting and (mixed or (dtype is not _FLOAT64 and dtype is not _FLOAT32)):
             arrays = promote_arrays(cls, args, arrays)  # tinygrad_edu/promotion.py
         try:
             out = ctx.forward(*arrays, **kwargs)
