@@ -6,22 +6,32 @@ Layers (lower never import higher): ``tensor`` + ``autograd`` (the engine) -> ``
 
 import sys
 
-from . import ops, return_types
+from . import backends, cuda, ops, return_types
 from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
                        arange,
+                       as_tensor,
+                       empty,
+                       empty_like,
                        eye,
                        full,
                        full_like,
+                       linspace,
+                       logspace,
                        ones,
                        ones_like,
                        rand,
                        rand_like,
+                       randint,
+                       randint_like,
                        randn,
                        randn_like,
+                       randperm,
+                       tensor,
                        zeros,
                        zeros_like,
 )
+from .device import device
 from .dtypes import (
                        bool,
                        cdouble,
@@ -43,7 +53,8 @@ from .dtypes import (
                        short,
                        uint8,
 )
-from .errors import DTypeError, ShapeError
+from .errors import DeviceError, DTypeError, ShapeError
+from .interop import from_dlpack
 from .ops import (
                        abs,
                        acos,
@@ -187,6 +198,8 @@ from .ops import (
                        tile,
                        topk,
                        transpose,
+                       tril,
+                       triu,
                        trunc,
                        unbind,
                        unsqueeze,
@@ -194,8 +207,17 @@ from .ops import (
                        var_mean,
                        where,
 )
-from .random import default_generator, manual_seed
-from .tensor import Tensor, from_numpy, get_default_dtype, set_default_dtype, tensor
+from .promotion import promote_types, result_type
+from .random import (
+                       Generator,
+                       default_generator,
+                       get_rng_state,
+                       initial_seed,
+                       manual_seed,
+                       seed,
+                       set_rng_state,
+)
+from .tensor import Tensor, from_numpy, get_default_dtype, set_default_dtype
 
 __version__ = "0.1.0"
 

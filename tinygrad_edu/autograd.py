@@ -23,6 +23,9 @@ An op is a subclass of `Function` with two methods side by side::
   ``saves_output`` (class attributes, both True by default) say which; what is not
   saved arrives as ``None``.  Ops that need only some inputs override ``save_inputs``
   (`save_each_for_the_other` serves `Mul` and `MatMul`).
+* Dtypes: an elementwise op sets ``promote = "common"`` (operands converted to PyTorch's
+  ``result_type``) or ``promote = "float"`` (the same, then integers to the default float
+  dtype); ``forward`` then sees operands of one dtype (see ``promotion.py``).
 * ``backward`` returns a tuple with one entry per ``forward`` argument (``None`` where
   there is no gradient).  It may return a gradient in the *broadcast* shape; the engine
   sums it back to each input's shape and dtype, in one place (`_reduce_to`).
@@ -60,9 +63,12 @@ from typing import Any
 import numpy as np
 
 from .errors import DTypeError, ShapeError
+from .promotion import promote_arrays
 from .tensor import Tensor, _wrap
 
 _new_tensor = object.__new__  # a Tensor without running __init__ (ops' outputs are valid)
+_PROMOTING: set[type] = set()  # the Function subclasses that set ``promote``
+_FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)  # need no promotion check
 
 # --------------------------------------------------------------------------- grad mode
 class _ThreadMode(threading.local):
@@ -251,6 +257,8 @@ class Function:
     saves_inputs = True
     saves_output = True
     op_name: str | None = None   # the public name, when it is not the class name lowercased
+    promote: str | None = None   # "common" / "float": operands' dtypes promoted (promotion.py)
+    promote_from: int = 0        # the first argument that takes part in promotion
 
     next: tuple | None     # per argument: its node, or None (constant / no grad needed)
     inputs: tuple | None   # per argument: its saved ndarray (or constant), or None
@@ -269,8 +277,11 @@ class Function:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A subclass with a staticmethod ``forward`` follows PyTorch's contract
-        (``forward(ctx, ...)``, ``backward(ctx, *grads)``): see `FunctionCtx`."""
+        (``forward(ctx, ...)``, ``backward(ctx, *grads)``): see `FunctionCtx`.  One that
+        sets ``promote`` has its operands' dtypes promoted by `apply`."""
         super().__init_subclass__(**kwargs)
+        if cls.promote:
+            _PROMOTING.add(cls)
         if isinstance(inspect.getattr_static(cls, "forward"), staticmethod):
             cls.apply = classmethod(_apply_with_ctx)
             cls._node_class = type(f"{cls.__name__}Backward", (FunctionCtx,), {"fn": cls})
@@ -286,9 +297,19 @@ class Function:
         requires = False
         arrays = []
         nodes = []
+        promoting = cls in _PROMOTING  # a set: cheaper than a class attribute
+        dtype = mixed = None  # the tensors' one dtype; whether promotion may be needed
         for a in args:
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                d = a.data
+                arrays.append(d)
+                if promoting:
+                    dt = d.dtype
+                    if dt is not dtype:
+                        if dtype is None:
+                            dtype = dt
+                        else:
+                            mixed = True
                 if a.requires_grad:
                     requires = True
                     nodes.append(a._ctx or a)
@@ -297,8 +318,14 @@ class Function:
             else:
                 arrays.append(a)
                 nodes.append(None)
+                if promoting and type(a) is not float and type(a) is not int:
+                    mixed = True
+        if promoting and (mixed or (dtype is not _FLOAT64 and dtype is not _FLOAT32)):
+            arrays = promote_arrays(cls, args, arrays)  # tinygrad_edu/promotion.py
         try:
             out = ctx.forward(*arrays, **kwargs)
+        except (ShapeError, DTypeError):
+            raise  # the op's own message already names it, its shapes and dtypes
         except (ValueError, TypeError, IndexError) as e:
             raise _op_error(cls, arrays, kwargs, e) from e
         if type(out) is not np.ndarray:

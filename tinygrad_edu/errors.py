@@ -14,3 +14,7 @@ class ShapeError(RuntimeError, ValueError):
 
 class DTypeError(RuntimeError, TypeError):
     """A dtype an op or module cannot take; the message names it and the dtypes."""
+
+
+class DeviceError(RuntimeError, AssertionError):
+    """A device other than the CPU (PyTorch raises AssertionError for a missing CUDA)."""

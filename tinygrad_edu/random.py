@@ -1,19 +1,120 @@
-"""The framework's random number generator (NumPy's PCG64), seedable like ``torch.manual_seed``."""
+"""Random number generators with PyTorch's API over NumPy's PCG64.
+
+``g = tinygrad_edu.Generator().manual_seed(0)`` makes a generator that every random
+consumer takes as ``generator=``: ``rand randn randint randperm *_like``, the ``nn.init``
+functions, ``nn.Dropout`` / ``functional.dropout``, ``DataLoader(shuffle=True)`` and
+``random_split``.  Without one they draw from `default_generator`, which
+``tinygrad_edu.manual_seed(seed)`` reseeds (and returns, as PyTorch does).  A
+``numpy.random.Generator`` is accepted wherever a `Generator` is.
+
+The same seed gives the same numbers on every machine, but not PyTorch's numbers: the bit
+stream is NumPy's PCG64, not PyTorch's Mersenne Twister (same API, different streams).
+"""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
-_generator = np.random.default_rng()
+from .device import CPU, as_device, device
+from .tensor import Tensor, _wrap
+
+_DEFAULT_SEED = 67280421310721  # what a new torch.Generator starts from
 
 
-def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed the global generator used by ``randn``, ``rand``, ``nn.init`` and dropout."""
-    global _generator
-    _generator = np.random.default_rng(seed)
-    return _generator
+class Generator:
+    """A seedable random stream (``torch.Generator``): ``manual_seed``, ``seed``,
+    ``initial_seed``, ``get_state`` / ``set_state``."""
+
+    def __init__(self, device: str | device = "cpu") -> None:
+        as_device(device, "Generator")
+        self._seed = _DEFAULT_SEED
+        self._rng = np.random.Generator(np.random.PCG64(_DEFAULT_SEED))
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Restart the stream from ``seed`` (any int; negative ones wrap modulo 2^64)."""
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+            raise TypeError(f"manual_seed: expected an int seed, got {type(seed).__name__}")
+        self._seed = int(seed) % 2**64
+        # in place: DataLoaders and modules holding this stream see the new seed
+        self._rng.bit_generator.state = np.random.PCG64(self._seed).state
+        return self
+
+    def seed(self) -> int:
+        """Reseed from the operating system's entropy; returns the new seed."""
+        self.manual_seed(int(np.random.SeedSequence().generate_state(1, np.uint64)[0]))
+        return self._seed
+
+    def initial_seed(self) -> int:
+        """The seed the stream was last started from."""
+        return self._seed
+
+    def get_state(self) -> Tensor:
+        """The full state as a uint8 tensor (for `set_state`)."""
+        state = {"seed": self._seed, "pcg64": self._rng.bit_generator.state}
+        return _wrap(np.frombuffer(json.dumps(state).encode(), dtype=np.uint8).copy())
+
+    def set_state(self, new_state: Tensor) -> Generator:
+        """Restore a state from `get_state`."""
+        data = new_state.data if isinstance(new_state, Tensor) else np.asarray(new_state)
+        try:
+            state = json.loads(data.astype(np.uint8).tobytes())
+            self._rng.bit_generator.state = state["pcg64"]
+        except (ValueError, KeyError, TypeError) as e:
+            raise ValueError("set_state: expected a state from Generator.get_state()") from e
+        self._seed = state["seed"]
+        return self
+
+    @property
+    def device(self) -> device:
+        return CPU
+
+    def __repr__(self) -> str:
+        return f"<tinygrad_edu.Generator initial_seed={self._seed}>"
 
 
-def default_generator() -> np.random.Generator:
-    """The global generator (a ``numpy.random.Generator``)."""
-    return _generator
+default_generator = Generator()
+default_generator.seed()  # unseeded runs differ, as in PyTorch
+
+
+def manual_seed(seed: int) -> Generator:
+    """Reseed the default generator (used by ``randn``, ``nn.init``, dropout, shuffling);
+    returns it, like ``torch.manual_seed``."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    """Reseed the default generator nondeterministically; returns the seed."""
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    """The default generator's last seed."""
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> Tensor:
+    """The default generator's state (``torch.get_rng_state``)."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    """Restore the default generator's state (``torch.set_rng_state``)."""
+    default_generator.set_state(new_state)
+
+
+def numpy_rng(generator: Generator | np.random.Generator | None) -> np.random.Generator:
+    """The NumPy generator behind ``generator`` (a `Generator`, a NumPy one, or None for
+    the default)."""
+    if generator is None:
+        return default_generator._rng
+    if isinstance(generator, Generator):
+        return generator._rng
+    if isinstance(generator, np.random.Generator):
+        return generator
+    raise TypeError(f"generator: expected a tinygrad_edu.Generator (or a "
+                    f"numpy.random.Generator), got {type(generator).__name__}")
+
+
+GeneratorLike = Generator | np.random.Generator | None

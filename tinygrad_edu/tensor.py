@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ShapeError
+
 ArrayLike = Any  # anything np.asarray accepts
 
 _default_dtype: np.dtype = np.dtype(np.float32)
@@ -44,8 +46,9 @@ def get_default_dtype() -> np.dtype:
 def _to_array(data: ArrayLike, dtype: Any) -> np.ndarray:
     """Convert user data to an ndarray with PyTorch's dtype rules.
 
-    Python floats (and lists of them) get the default dtype, Python ints become int64 and
-    bools stay bool; NumPy arrays keep their dtype unless ``dtype`` is given.
+    Python floats (and lists of them) get the default dtype, Python ints become int64,
+    bools stay bool and complex numbers get the default complex dtype; NumPy arrays keep
+    their dtype unless ``dtype`` is given.
     """
     if isinstance(data, Tensor):
         data = data.data
@@ -60,6 +63,8 @@ def _to_array(data: ArrayLike, dtype: Any) -> np.ndarray:
         return arr.astype(np.int64, copy=False)
     if arr.dtype.kind == "b":
         return arr
+    if arr.dtype.kind == "c":
+        return arr.astype(np.complex64 if _default_dtype.itemsize < 8 else np.complex128)
     raise TypeError(
         f"Tensor: cannot build a tensor from {type(data).__name__} "
         f"(NumPy dtype {arr.dtype}); expected numbers, nested lists of numbers or an ndarray"
@@ -72,8 +77,6 @@ class Tensor:
     ``Tensor(data, requires_grad=False, dtype=None)``: ``data`` is a Python scalar, a nested
     list or an ndarray.  Only floating-point tensors may require gradients.
     """
-
-    __array_ufunc__ = None  # make `ndarray * Tensor` call Tensor.__rmul__
 
     # Defaults as class attributes: an op's output only needs ``data`` set (hot path).
     grad: Tensor | None = None
@@ -159,23 +162,25 @@ class Tensor:
         """True for tensors not produced by a recorded op (PyTorch's definition)."""
         return self._ctx is None
 
-    def numpy(self) -> np.ndarray:
-        """The underlying ndarray (shared, not copied), like ``torch.Tensor.numpy``."""
-        if self.requires_grad:
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The underlying ndarray (shared, not copied), like ``torch.Tensor.numpy``; a
+        tensor that requires grad needs ``force=True`` (or ``detach()`` first)."""
+        if self.requires_grad and not force:
             raise RuntimeError(
                 "numpy(): can't call numpy() on a tensor that requires grad; "
-                "use tensor.detach().numpy()")
+                "use tensor.detach().numpy() (or numpy(force=True))")
         return self.data
 
     def item(self) -> float | int | bool:
         """The single value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(
-                f"item(): only one-element tensors can be converted to Python scalars, "
-                f"got shape {self.shape}")
+            raise ShapeError(
+                f"item(): only one-element tensors can be converted to Python scalars; "
+                f"got a tensor with {self.data.size} elements, shape {self.shape}")
         return self.data.item()
 
     def tolist(self) -> Any:
+        """The data as (nested lists of) Python numbers; a 0-d tensor gives a number."""
         return self.data.tolist()
 
     def __float__(self) -> float:
@@ -282,11 +287,6 @@ def from_numpy(array: np.ndarray) -> Tensor:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected an np.ndarray, got {type(array).__name__}")
     return _wrap(array)
-
-
-def tensor(data: ArrayLike, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """``torch.tensor``-style constructor."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
 # The engine imports this module; a function-level import would cost a microsecond per call.

@@ -111,7 +111,7 @@ def test_binary(name, data):
 # ----------------------------------------------------------------------------- constants
 # A constant operand (Python float or int, NumPy scalar or array) on either side of a tensor;
 # with the constant on the left Python calls the reflected operator (__radd__ ...), and a
-# NumPy array defers to it too (Tensor sets __array_ufunc__ = None).
+# NumPy array or scalar reaches the same op through Tensor.__array_ufunc__.
 # id -> (operator, domain of the tensor, domain of the constant, Python ints for the constant)
 CONSTANT_LEFT = {
     "c + x": (operator.add, SMOOTH, SMOOTH, st.integers(-3, 3)),

@@ -81,6 +81,12 @@ COVERAGE: dict[str, str | list[str]] = {
     "Elu": [f"{ACT}[elu]", f"{ACT}[elu(0.3)]", f"{ACT}[celu(0.5)]", f"{ACT}[selu]"],
     "Hardtanh": [f"{ACT}[hardtanh]", f"{ACT}[relu6]", f"{ACT}[hardsigmoid]"],
     "Softsign": f"{ACT}[softsign]",
+    "Tril": "test_triangular.py::test_triangular[tril]",
+    "Triu": "test_triangular.py::test_triangular[triu]",
+    "tril": ["test_triangular.py::test_triangular[tril]",
+             "test_triangular.py::test_triangular[x.tril]"],
+    "triu": ["test_triangular.py::test_triangular[triu]",
+             "test_triangular.py::test_triangular[x.triu]"],
     # ------------------------------------------------------------ public functions
     "add": f"{EW}::test_binary[add]",
     "sub": f"{EW}::test_binary[sub]",

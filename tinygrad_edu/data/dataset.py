@@ -17,19 +17,19 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
-from ..random import default_generator
+from ..random import Generator, numpy_rng
 from ..tensor import Tensor, from_numpy
 
-SeedLike: TypeAlias = np.random.Generator | int | None
+SeedLike: TypeAlias = Generator | np.random.Generator | int | None
 
 
 def _rng(generator: SeedLike) -> np.random.Generator:
-    """A Generator as given, one seeded by an int, or (None) the framework's global one,
-    so ``tinygrad_edu.manual_seed`` makes shuffling reproducible as in PyTorch."""
-    if generator is None:
-        return default_generator()
-    return generator if isinstance(generator, np.random.Generator) else np.random.default_rng(
-        generator)
+    """The stream of a Generator as given, of one seeded by an int, or (None) of the
+    framework's global one, so ``tinygrad_edu.manual_seed`` makes shuffling reproducible
+    as in PyTorch."""
+    if isinstance(generator, int | np.integer) and not isinstance(generator, bool):
+        return np.random.default_rng(generator)
+    return numpy_rng(generator)
 
 
 class Dataset(ABC):
@@ -88,7 +88,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
     ``lengths`` are item counts summing to ``len(dataset)``, or fractions summing to 1:
     then each gets ``floor(n * fraction)`` items and the remaining items go one each to
     the first subsets, round-robin (as in PyTorch).  ``generator``: a
-    ``numpy.random.Generator``, an int seed, or None.
+    ``tinygrad_edu.Generator`` (or ``numpy.random.Generator``), an int seed, or None.
     """
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
@@ -133,7 +133,8 @@ class DataLoader:
     """Iterate over ``dataset`` in mini-batches of `Tensor` objects.
 
     Each pass (epoch) visits every index exactly once, in order or - with ``shuffle`` - in
-    a new random order drawn from ``generator`` (a ``numpy.random.Generator``, an int seed,
+    a new random order drawn from ``generator`` (a ``tinygrad_edu.Generator``, a
+    ``numpy.random.Generator``, an int seed,
     or None for the global generator that ``tinygrad_edu.manual_seed`` seeds, as in
     PyTorch); the same seed gives the same sequence of epochs.  The last
     batch may be smaller, unless ``drop_last`` drops it.  ``len(loader)`` is the number of

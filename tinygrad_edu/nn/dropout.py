@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..random import GeneratorLike
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -9,16 +10,18 @@ from .module import Module
 
 class Dropout(Module):
     """Zero each element with probability ``p`` and scale the others by 1 / (1 - p) while
-    ``training``; the identity after ``eval()``.  Masks come from the global generator."""
+    ``training``; the identity after ``eval()``.  Masks come from ``generator`` (an
+    extension of PyTorch's signature), by default the global generator."""
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, *, generator: GeneratorLike = None) -> None:
         super().__init__()
         if not 0 <= p <= 1:
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p = p
+        self.generator = generator
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.dropout(input, self.p, self.training)
+        return F.dropout(input, self.p, self.training, generator=self.generator)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

@@ -16,7 +16,7 @@ import numpy as np
 from .. import ops
 from ..autograd import mark_changed
 from ..errors import DTypeError, ShapeError
-from ..random import default_generator
+from ..random import GeneratorLike, numpy_rng
 from ..tensor import Tensor
 from .fused import BCEWithLogitsFunction, CrossEntropyFunction, LinearFunction
 
@@ -32,7 +32,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,
-            generator: np.random.Generator | None = None) -> Tensor:
+            generator: GeneratorLike = None) -> Tensor:
     """Inverted dropout: in training, zero each element with probability p and scale the
     rest by 1 / (1 - p), so the expectation is unchanged; the identity otherwise.
 
@@ -44,8 +44,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         return input
     if p == 1:
         return input * np.zeros(input.shape, dtype=input.dtype)
-    gen = default_generator() if generator is None else generator
-    keep = (gen.random(input.shape) >= p).astype(input.dtype)
+    keep = (numpy_rng(generator).random(input.shape) >= p).astype(input.dtype)
     keep /= 1 - p
     return input * keep
 

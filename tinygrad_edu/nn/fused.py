@@ -15,6 +15,7 @@ import numpy as np
 from ..autograd import Function
 from ..ops.activation import Sigmoid, Softplus
 from ..ops.softmax import Softmax
+from ..promotion import check_same_dtype
 from ..tensor import Tensor
 
 
@@ -35,6 +36,9 @@ class LinearFunction(Function):
                 w if self.next[0] is not None else None) + (None,) * (len(arrays) - 2)
 
     def forward(self, x, w, b=None):
+        if x.dtype is not w.dtype or (b is not None and b.dtype is not w.dtype):
+            check_same_dtype("linear", "input, weight and bias" if b is not None
+                             else "input and weight", *(x, w) if b is None else (x, w, b))
         self.w_shape = w.shape
         out = x @ w.T
         if b is not None:

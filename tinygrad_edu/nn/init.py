@@ -3,7 +3,8 @@
 Each ``*_`` function overwrites the tensor in place under ``no_grad`` (keeping its dtype;
 with the tensor's own ``normal_``, ``uniform_``, ``fill_``, so the change is versioned: a
 backward through an op that saved the old values raises) and returns the tensor.  Random
-ones draw float64 numbers from ``generator`` (a ``numpy.random.Generator``), by default the
+ones draw float64 numbers from ``generator`` (a ``tinygrad_edu.Generator`` or a
+``numpy.random.Generator``), by default the
 global one that ``tinygrad_edu.manual_seed`` seeds.
 
 Fans follow PyTorch: for a weight of shape (out, in, *kernel), fan_in = in * prod(kernel)
@@ -23,9 +24,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..autograd import no_grad
+from ..random import GeneratorLike
 from ..tensor import Tensor
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -73,14 +73,14 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
-             generator: np.random.Generator | None = None) -> Tensor:
+             generator: GeneratorLike = None) -> Tensor:
     """Fill with U(a, b)."""
     with no_grad():
         return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
-            generator: np.random.Generator | None = None) -> Tensor:
+            generator: GeneratorLike = None) -> Tensor:
     """Fill with N(mean, std^2) (``mean + std * standard_normal``, NumPy's stream)."""
     with no_grad():
         return tensor.normal_(mean, std, generator=generator)
@@ -103,7 +103,7 @@ def ones_(tensor: Tensor) -> Tensor:
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
-                    generator: np.random.Generator | None = None) -> Tensor:
+                    generator: GeneratorLike = None) -> Tensor:
     """Glorot: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     a = math.sqrt(3.0) * gain * math.sqrt(2.0 / max(fan_in + fan_out, 1))
@@ -111,7 +111,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
-                   generator: np.random.Generator | None = None) -> Tensor:
+                   generator: GeneratorLike = None) -> Tensor:
     """Glorot: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / max(fan_in + fan_out, 1)), generator)
@@ -119,7 +119,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0,
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu",
-                     generator: np.random.Generator | None = None) -> Tensor:
+                     generator: GeneratorLike = None) -> Tensor:
     """He: U(-bound, bound) with bound = gain * sqrt(3 / fan), gain =
     ``calculate_gain(nonlinearity, a)``, fan per ``mode``.  ``Linear``'s default,
     a = sqrt(5), gives bound = 1 / sqrt(fan_in)."""
@@ -130,7 +130,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
-                    generator: np.random.Generator | None = None) -> Tensor:
+                    generator: GeneratorLike = None) -> Tensor:
     """He: N(0, std^2) with std = gain / sqrt(fan), gain = ``calculate_gain(nonlinearity, a)``."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)

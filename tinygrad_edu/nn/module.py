@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..autograd import mark_changed
+from ..device import as_device, to_args
 from ..tensor import RemovableHandle, Tensor
 from .hooks import ModuleHooks, call_with_hooks
 from .parameter import Parameter
@@ -264,8 +265,13 @@ class Module:
         """Reset every parameter's ``.grad`` (to None by default, like PyTorch 2)."""
         reset_grads(self.parameters(), set_to_none)
 
-    def to(self, dtype: Any) -> Module:
-        """Convert floating parameters and buffers to ``dtype`` in place (objects are kept)."""
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Module:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``: convert floating parameters
+        and buffers to ``dtype`` in place (objects are kept); the device must be the CPU."""
+        dtype, device = to_args(args, dtype, device)
+        as_device(device, f"{type(self).__name__}.to")
+        if dtype is None:
+            return self
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
             raise TypeError(f"Module.to: expected a floating dtype, got {dtype}")
@@ -283,6 +289,10 @@ class Module:
     def float(self) -> Module:
         """``to(float32)``."""
         return self.to(np.float32)
+
+    def cpu(self) -> Module:
+        """The module itself: everything lives on the CPU."""
+        return self
 
     # ------------------------------------------------------------------ state dict
     def state_dict(self, *, destination: OrderedDict[str, Tensor] | None = None,

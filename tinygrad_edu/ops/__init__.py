@@ -31,6 +31,7 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
                     (named tuples)
 ``dims.py``         ``normalize_dim``: every dim argument checked the PyTorch way
 ``inplace.py``      ``x[i] = v`` (``SetItem``) and every in-place op (see below)
+``triangular.py``   ``tril triu``
 ==================  =========================================================
 
 In-place twins: ``inplace.inplace_twins("sin", "cos")`` (at the end of `_bind`, on a line of
@@ -173,6 +174,7 @@ from .special import (
 )
 from .stats import Amax, Amin, Prod
 from .stats import prod_axis as _prod_axis
+from .triangular import tril, triu
 from .unary import Abs, Exp, Log, Sqrt
 
 Axis = int | tuple[int, ...] | None
@@ -815,13 +817,14 @@ def stack(tensors: Sequence[Tensor], axis: int = 0, *, dim: int | None = None) -
 
 
 def astype(x: Tensor, dtype: Any) -> Tensor:
-    """x converted to ``dtype`` (gradient converted back)."""
+    """x converted to ``dtype`` (gradient converted back); the tensor itself if it already
+    has that dtype.  Integer and bool results have no gradient (they do not require grad,
+    as in PyTorch)."""
     dtype = np.dtype(dtype)
     if dtype == x.dtype:
         return x
-    if x.requires_grad and dtype.kind != "f":
-        raise TypeError(f"astype: cannot convert a tensor that requires grad to {dtype}; "
-                        f"detach() it first")
+    if dtype.kind not in "fc":
+        return _wrap(x.data.astype(dtype))
     return Cast.apply(x, dtype=dtype)
 
 
@@ -871,6 +874,7 @@ def _bind() -> None:
         setattr(T, fn.__name__, fn)
     T.greater, T.greater_equal, T.less, T.less_equal, T.not_equal = gt, ge, lt, le, ne
     T.clip = clamp
+    T.tril, T.triu = tril, triu
     T.view = reshape
     T.float = lambda self: astype(self, np.float32)
     T.double = lambda self: astype(self, np.float64)

@@ -35,6 +35,8 @@ class Sigmoid(Function):
     The backward uses only ``out``: no NaN at large |a|.
     """
 
+    promote = "float"
+
     saves_inputs = False
 
     def forward(self, a):
@@ -53,6 +55,8 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     """out = tanh a;  da = g * (1 - out^2)."""
+
+    promote = "float"
 
     saves_inputs = False
 
@@ -78,6 +82,8 @@ class Relu(Function):
 class LeakyRelu(Function):
     """out = a if a > 0 else slope * a;  da = g * (1 or slope)."""
 
+    promote = "float"
+
     op_name = "leaky_relu"
 
     saves_output = False
@@ -93,6 +99,8 @@ class LeakyRelu(Function):
 
 class Softplus(Function):
     """out = ln(1 + e^a) (computed as logaddexp(0, a));  da = g * sigmoid(a)."""
+
+    promote = "float"
 
     saves_output = False
 
@@ -132,6 +140,8 @@ class _Gated(Function):
     -0; PyTorch gives NaN there), nor in the gradient at +-inf (PyTorch: NaN).  ``gate`` and
     ``gate_grad`` use shared operators, so the backward is recorded under create_graph.
     """
+
+    promote = "float"
 
     saves_output = False
 
@@ -211,6 +221,8 @@ class NormalCdf(Function):
     """out = Phi(a) = erfc(-a / sqrt 2) / 2 (accurate in the lower tail);
     da = g e^(-a^2/2) / sqrt(2 pi).  GELU's gate; recorded when GELU's backward is."""
 
+    promote = "float"
+
     op_name = "normal_cdf"
     saves_output = False
 
@@ -227,6 +239,8 @@ class Elu(Function):
 
     da = g scale (1 if a > 0 else alpha input_scale e^(input_scale a)) (a = 0: the second).
     """
+
+    promote = "float"
 
     op_name = "elu"
     saves_output = False
@@ -259,6 +273,8 @@ class Hardtanh(Function):
 
 class Softsign(Function):
     """out = a / (1 + |a|) (+-1 at +-inf);  da = g / (1 + |a|)^2."""
+
+    promote = "float"
 
     saves_output = False
 

@@ -18,6 +18,8 @@ from .unary import Log
 class Add(Function):
     """out = a + b;  da = g, db = g."""
 
+    promote = "common"
+
     saves_inputs = saves_output = False
 
     def forward(self, a, b):
@@ -30,6 +32,8 @@ class Add(Function):
 class Sub(Function):
     """out = a - b;  da = g, db = -g."""
 
+    promote = "common"
+
     saves_inputs = saves_output = False
 
     def forward(self, a, b):
@@ -41,6 +45,8 @@ class Sub(Function):
 
 class Mul(Function):
     """out = a * b;  da = g * b, db = g * a."""
+
+    promote = "common"
 
     saves_output = False
 
@@ -56,6 +62,8 @@ class Mul(Function):
 
 class Div(Function):
     """out = a / b;  da = g / b, db = -g * a / b^2 = -(g / b) * out."""
+
+    promote = "float"
 
     def save_inputs(self, arrays):
         return None, arrays[1]
@@ -92,6 +100,8 @@ class Pow(Function):
     already 0 at b == 0 elsewhere), so d(da)/db = a^(b-1) stays exact at b == 0 where
     PyTorch's mask gives 0.
     """
+
+    promote = "common"
 
     def forward(self, a, b):
         with np.errstate(divide="ignore", invalid="ignore"):  # 0^-1 = inf, (-1)^0.5 = nan

@@ -34,7 +34,7 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled, mark_changed
 from ..errors import DTypeError, ShapeError
-from ..random import default_generator
+from ..random import GeneratorLike, numpy_rng
 from ..tensor import Tensor, _wrap
 
 _OPERATORS = {"add": "__iadd__", "sub": "__isub__", "mul": "__imul__", "div": "__itruediv__",
@@ -221,21 +221,17 @@ def zero_(self: Tensor) -> Tensor:
     return _inplace(self, "zero_", _assign, (0, ...), same_shape=False)
 
 
-def _rng(generator: np.random.Generator | None) -> np.random.Generator:
-    return default_generator() if generator is None else generator
-
-
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
-            generator: np.random.Generator | None = None) -> Tensor:
+            generator: GeneratorLike = None) -> Tensor:
     """Fill with N(mean, std^2) (``mean + std * standard_normal``, NumPy's stream)."""
-    values = _rng(generator).normal(mean, std, self.shape)
+    values = numpy_rng(generator).normal(mean, std, self.shape)
     return _inplace(self, "normal_", _assign, (values, ...), same_shape=False)
 
 
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *,
-             generator: np.random.Generator | None = None) -> Tensor:
+             generator: GeneratorLike = None) -> Tensor:
     """Fill with U(a, b)."""
-    values = _rng(generator).uniform(a, b, self.shape)
+    values = numpy_rng(generator).uniform(a, b, self.shape)
     return _inplace(self, "uniform_", _assign, (values, ...), same_shape=False)
 
 

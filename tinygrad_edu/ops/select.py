@@ -10,6 +10,8 @@ from ..autograd import Function
 class Maximum(Function):
     """out = max(a, b) elementwise;  g goes to the larger input, split in half on ties."""
 
+    promote = "common"
+
     saves_output = False
 
     pick = staticmethod(np.maximum)
@@ -66,6 +68,9 @@ class Clip(Function):
 
 class Where(Function):
     """out = a where cond else b;  da = g where cond, db = g elsewhere."""
+
+    promote = "common"
+    promote_from = 1  # the condition is not an operand
 
     saves_inputs = saves_output = False
 

@@ -32,6 +32,8 @@ _LOUD = contextlib.nullcontext()
 class Softmax(Function):
     """out_i = e^{a_i} / sum_j e^{a_j};  da = out * (g - sum(g * out))."""
 
+    promote = "float"
+
     saves_inputs = False
 
     def forward(self, a, axis=-1):
@@ -48,6 +50,8 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """out_i = a_i - log sum_j e^{a_j};  da = g - softmax(a) * sum(g)."""
+
+    promote = "float"
 
     op_name = "log_softmax"
 
@@ -66,6 +70,8 @@ class LogSoftmax(Function):
 
 class LogSumExp(Function):
     """out = log sum_j e^{a_j} over axis;  da = g * e^{a - out}."""
+
+    promote = "float"
 
     def forward(self, a, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims

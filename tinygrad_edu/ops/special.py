@@ -32,6 +32,8 @@ def _zeros_like(g):
 class Unary(Function):
     """out = fn(a);  da = g * derivative(a, out).  Subclasses set both."""
 
+    promote = "float"
+
     saves_output = False
 
     @staticmethod
@@ -259,6 +261,8 @@ class Square(Unary):
 class PiecewiseConstant(Unary):
     """A step function: gradient 0 everywhere (PyTorch's convention, also at the steps)."""
 
+    promote = "common"
+
     saves_inputs = False
 
     def backward(self, g, out, a):
@@ -328,6 +332,8 @@ class Atan2(Function):
     """out = atan2(a, b), the angle of the point (b, a);
     da = g b / (a^2 + b^2),  db = -g a / (a^2 + b^2)."""
 
+    promote = "float"
+
     saves_output = False
 
     def forward(self, a, b):
@@ -343,6 +349,8 @@ class Hypot(Function):
     """out = sqrt(a^2 + b^2) without overflow (hypot(1e200, 1e200) is finite);
     da = g a / out,  db = g b / out."""
 
+    promote = "float"
+
     def forward(self, a, b):
         return np.hypot(a, b)
 
@@ -354,6 +362,8 @@ class Hypot(Function):
 
 class Copysign(Function):
     """out = |a| with the sign of b;  da = g * (out / a) (0 where a == 0, as PyTorch), db = 0."""
+
+    promote = "float"
 
     saves_inputs = saves_output = False
 
@@ -370,6 +380,8 @@ class Copysign(Function):
 class LogAddExp(Function):
     """out = log(e^a + e^b), stable for any a, b;  da = g sigmoid(a - b), db = g sigmoid(b - a)."""
 
+    promote = "float"
+
     saves_output = False
     op_name = "logaddexp"
 
@@ -385,6 +397,8 @@ class LogAddExp(Function):
 class Lerp(Function):
     """out = start + weight (end - start), evaluated from the nearer end as PyTorch (exact at
     weight 0 and 1);  dstart = g (1 - weight), dend = g weight, dweight = g (end - start)."""
+
+    promote = "float"
 
     saves_output = False
 

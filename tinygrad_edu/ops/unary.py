@@ -10,6 +10,8 @@ from ..autograd import Function
 class Exp(Function):
     """out = e^a;  da = g * out."""
 
+    promote = "float"
+
     saves_inputs = False
 
     def forward(self, a):
@@ -22,6 +24,8 @@ class Exp(Function):
 class Log(Function):
     """out = ln a;  da = g / a."""
 
+    promote = "float"
+
     saves_output = False
 
     def forward(self, a):
@@ -33,6 +37,8 @@ class Log(Function):
 
 class Sqrt(Function):
     """out = sqrt(a);  da = g / (2 out)."""
+
+    promote = "float"
 
     saves_inputs = False
 
