@@ -7,6 +7,7 @@ method; tests/ops/test_registry.py requires an entry for each one that exists.
 
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any
 
@@ -67,6 +68,16 @@ TWINS: dict[str, tuple[int, Any, Any, Any]] = {
     "fill_": (0, lambda a: np.full_like(a, 2.5), SMOOTH, None),
     "normal_": (0, lambda a: _rng().normal(1.0, 2.0, a.shape), SMOOTH, None),
     "uniform_": (0, lambda a: _rng().uniform(-1.0, 3.0, a.shape), SMOOTH, None),
+    # the maths ops' twins
+    "sin_": (0, np.sin, SMOOTH, None), "cos_": (0, np.cos, SMOOTH, None),
+    "atan_": (0, np.arctan, SMOOTH, None), "sinh_": (0, np.sinh, SMOOTH, None),
+    "cosh_": (0, np.cosh, SMOOTH, None), "asinh_": (0, np.arcsinh, SMOOTH, None),
+    "expm1_": (0, np.expm1, SMOOTH, None), "log1p_": (0, np.log1p, POSITIVE, None),
+    "log2_": (0, np.log2, POSITIVE, None), "log10_": (0, np.log10, POSITIVE, None),
+    "exp2_": (0, np.exp2, SMOOTH, None), "square_": (0, np.square, SMOOTH, None),
+    "reciprocal_": (0, np.reciprocal, AWAY_FROM_ZERO, None),
+    "rsqrt_": (0, lambda a: 1 / np.sqrt(a), POSITIVE, None),
+    "erf_": (0, np.vectorize(math.erf, otypes=[float]), SMOOTH, None),
     # clip family: bounds drawn by clip_cases
     "clamp_": (0, None, None, None), "clip_": (0, None, None, None),
     "clamp_min_": (0, None, None, None), "clamp_max_": (0, None, None, None),

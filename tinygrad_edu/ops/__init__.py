@@ -900,6 +900,8 @@ def _bind() -> None:
     T.T = property(lambda self: Permute.apply(self, axes=tuple(reversed(range(self.ndim)))))
     T.mT = property(lambda self: swapaxes(self, -1, -2))
     inplace.bind(_index)  # x[i] = v, add_ ... relu_, +=: after the ops they are twins of
+    inplace.inplace_twins("sin", "cos", "atan", "sinh", "cosh", "asinh", "expm1", "log1p",
+                          "log2", "log10", "exp2", "square", "reciprocal", "rsqrt", "erf")
 
 
 _bind()
