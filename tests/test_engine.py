@@ -725,7 +725,8 @@ def test_grad_with_fewer_grad_outputs_than_outputs_raises():
         tg.grad([x * 2.0, x * 3.0], x, grad_outputs=[np.ones(2)])
 
 
-@pytest.mark.parametrize("shape, other", [((3, 1), (2, 3, 4)), ((1, 3, 1), (2, 4, 3, 5))])
+@pytest.mark.parametrize("shape, other", [((3, 1), (2, 3, 4)), ((1, 3, 1), (2, 4, 3, 5)),
+                                          ((1, 1), (1, 1, 4)), ((2, 1), (1, 2, 3))])
 def test_broadcast_gradients_are_summed_over_leading_and_size_1_axes(shape, other):
     x = tg.Tensor(np.arange(1.0, 1.0 + math.prod(shape)).reshape(shape), requires_grad=True)
     y = np.random.default_rng(0).standard_normal(other)
