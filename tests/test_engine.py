@@ -735,3 +735,17 @@ def test_broadcast_gradients_are_summed_over_leading_and_size_1_axes(shape, othe
     expected = y.sum(axis=tuple(range(lead)))
     expected = expected.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True)
     np.testing.assert_allclose(x.grad.data, expected, rtol=1e-12)
+
+
+def test_ops_whose_backward_reads_nothing_save_nothing():
+    x, y = f64(1.0, 2.0), f64(3.0, 4.0)
+    for out in (x + y, x - y, -x):
+        assert out.grad_fn.out is None
+        assert all(saved is None for saved in out.grad_fn.inputs)
+
+
+def test_pow_with_a_zero_exponent_has_zero_base_gradient_everywhere():
+    """d(a^0)/da = 0, also where a^(b-1) = a^-1 would be inf or where a = 1/2."""
+    a = tg.Tensor(np.array([0.0, 0.5, 2.0]), requires_grad=True)
+    (a ** tg.Tensor(np.zeros(3))).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, np.zeros(3))
