@@ -742,6 +742,7 @@ def test_ops_whose_backward_reads_nothing_save_nothing():
     for out in (x + y, x - y, -x, x.sum(), x.reshape(2, 1)):
         assert out.grad_fn.out is None
         assert all(saved is None for saved in out.grad_fn.inputs)
+    assert x.max().grad_fn.out is None and (x * y).grad_fn.out is None  # inputs only
 
 
 def test_pow_with_a_zero_exponent_has_zero_base_gradient_everywhere():
