@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The tests run for a mutant of each file (most likely killers first: -x stops at one).
 ENGINE_TESTS = ["tests/test_engine.py", "tests/test_custom_function.py",
                 "tests/tools/test_hooks.py", "tests/tools/test_anomaly.py",
-                "tests/test_tensor.py", "tests/ops/test_errors.py"]
+                "tests/test_tensor.py", "tests/test_tensor_errors.py", "tests/ops/test_errors.py"]
 TESTS = {"tinygrad_edu/autograd.py": ENGINE_TESTS,
          "tinygrad_edu/tensor.py": ENGINE_TESTS,
          "tinygrad_edu/ops": ["tests/ops", "tests/test_engine.py"]}

@@ -729,7 +729,8 @@ def test_grad_with_fewer_grad_outputs_than_outputs_raises():
         tg.grad([x * 2.0, x * 3.0], x, grad_outputs=[np.ones(2)])
 
 
-@pytest.mark.parametrize("shape, other", [((3, 1), (2, 3, 4)), ((1, 3, 1), (2, 4, 3, 5))])
+@pytest.mark.parametrize("shape, other", [((3, 1), (2, 3, 4)), ((1, 3, 1), (2, 4, 3, 5)),
+                                          ((1, 1), (1, 1, 4)), ((2, 1), (1, 2, 3))])
 def test_broadcast_gradients_are_summed_over_leading_and_size_1_axes(shape, other):
     x = tg.Tensor(np.arange(1.0, 1.0 + math.prod(shape)).reshape(shape), requires_grad=True)
     y = np.random.default_rng(0).standard_normal(other)
@@ -738,3 +739,23 @@ def test_broadcast_gradients_are_summed_over_leading_and_size_1_axes(shape, othe
     expected = y.sum(axis=tuple(range(lead)))
     expected = expected.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True)
     np.testing.assert_allclose(x.grad.data, expected, rtol=1e-12)
+
+
+def test_ops_whose_backward_reads_nothing_save_nothing():
+    x, y = f64(1.0, 2.0), f64(3.0, 4.0)
+    for out in (x + y, x - y, -x, x.sum(), x.reshape(2, 1)):
+        assert out.grad_fn.out is None
+        assert all(saved is None for saved in out.grad_fn.inputs)
+    assert x.max().grad_fn.out is None and (x * y).grad_fn.out is None  # inputs only
+    for out in (x.exp(), x.sqrt()):                                      # the output only
+        assert out.grad_fn.inputs == (None,) and out.grad_fn.out is not None
+    for out in (x.astype(np.float32), tg.cat([x, y])):
+        assert out.grad_fn.out is None
+        assert all(saved is None for saved in out.grad_fn.inputs)
+
+
+def test_pow_with_a_zero_exponent_has_zero_base_gradient_everywhere():
+    """d(a^0)/da = 0, also where a^(b-1) = a^-1 would be inf or where a = 1/2."""
+    a = tg.Tensor(np.array([0.0, 0.5, 2.0]), requires_grad=True)
+    (a ** tg.Tensor(np.zeros(3))).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, np.zeros(3))
