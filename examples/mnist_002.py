@@ -37,9 +37,12 @@ The article's mistake the framework shows up: dead output units
 What ``--improved`` changes, and why
     No ReLU on the output (softmax straight on the logits, so every class always gets a
     gradient), He initialisation for the ReLU layer and Xavier for the output layer (the
-    article's fixed 0.1 ignores the layer sizes).  Same data, optimiser and schedule, so
-    the difference is the fix alone.  (A smaller step, ``--improved --lr 0.01``, gains a
-    few more points: lr 0.05 is large for single-sample steps.)
+    article's fixed 0.1 ignores the layer sizes); and the schedule: lr 0.02 (0.05 is large
+    for single-sample steps) cosine-annealed to 0 over 20 epochs instead of 5 at a constant
+    0.05.  Same data, network and per-sample SGD.  Measured over 5 seeds: the output fix
+    and He/Xavier alone give 0.855 ± 0.013 (no better than the article's 0.862 on this
+    pool, where the article's seeds lost no digit); lr 0.01 gives 0.901, lr 0.01 for 15
+    epochs 0.920, and this schedule 0.924.
 
 Run:  python examples/mnist_002.py --seeds 5            (article, dead units per seed)
       python examples/mnist_002.py --seeds 5 --improved
@@ -90,7 +93,11 @@ def parse_args(argv=None):
                         "the epochs (per step)")
     args = p.parse_args(argv)
     if args.improved:
-        args.output_relu, args.init = False, "he"
+        args.output_relu, args.init, args.schedule = False, "he", "cosine"
+        if args.lr == p.get_default("lr"):
+            args.lr = 0.02
+        if args.epochs == p.get_default("epochs"):
+            args.epochs = 20
     if args.tiny:
         args.images, args.epochs = min(args.images, 600), min(args.epochs, 2)
     return args
