@@ -275,3 +275,14 @@ def test_op_dtypes_match_torch(op):
             continue  # bool - bool, unsupported unsigned types
         got = getattr(tg, op)(_tg_operand(ka, da), _tg_operand(kb, db)).dtype
         assert str(got) == str(want).removeprefix("torch."), ((ka, da), (kb, db))
+
+
+def test_clamp_promotes_its_bounds_as_pytorch():
+    """clamp(int tensor, 0.5) is float32 and a 0-d float64 bound leaves float32 float32
+    (before: float64 for both, from NumPy's rules)."""
+    ints = tg.tensor([1, 2, 3])
+    assert ints.clamp(0.5).dtype == tg.float32
+    assert ints.clamp(0, 2).dtype == tg.int64 and ints.clamp(min=0).dtype == tg.int64
+    x = tg.randn(3)
+    assert tg.clamp(x, tg.tensor(0.0, dtype=tg.float64)).dtype == tg.float32
+    assert x.clamp(max=tg.randn(3).double()).dtype == tg.float64  # dimensioned: it decides

@@ -138,7 +138,8 @@ def promote_arrays(cls: type, args: Sequence[Any], arrays: list) -> list:
     """
     start = cls.promote_from
     operands = [a for a in args[start:] if _is_operand(a)]
-    if any(np.asarray(a).dtype.kind not in _CATEGORY for a in arrays[start:]):
+    if any(np.asarray(a).dtype.kind not in _CATEGORY for a in arrays[start:]
+           if a is not None):  # None: an absent operand (clamp's missing bound)
         return arrays  # strings, objects: the op's own error names it and the shapes
     try:
         target = result_type(*operands)

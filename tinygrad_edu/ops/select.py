@@ -47,6 +47,7 @@ class Clip(Function):
 
     saves_output = False
     op_name = "clamp"
+    promote = "common"  # PyTorch: clamp(int tensor, 0.5) is float32, float32 stays float32
 
     def forward(self, a, lo, hi):
         return np.clip(a, lo, hi)
