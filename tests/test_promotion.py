@@ -286,3 +286,11 @@ def test_clamp_promotes_its_bounds_as_pytorch():
     x = tg.randn(3)
     assert tg.clamp(x, tg.tensor(0.0, dtype=tg.float64)).dtype == tg.float32
     assert x.clamp(max=tg.randn(3).double()).dtype == tg.float64  # dimensioned: it decides
+
+
+def test_cat_and_stack_promote_as_pytorch():
+    """int64 with float32 joins as float32 (before: NumPy's float64)."""
+    ints, floats = tg.tensor([1]), tg.tensor([1.5])
+    assert tg.cat([ints, floats]).dtype == tg.float32
+    assert tg.stack([ints, floats]).dtype == tg.float32
+    assert tg.cat([floats, floats.double()]).dtype == tg.float64

@@ -106,6 +106,7 @@ class Cat(Function):
     """out = the inputs joined along ``axis``;  each input gets its slice of g."""
 
     saves_inputs = saves_output = False
+    promote = "common"  # int64 with float32 joins as float32 (PyTorch), not float64
 
     def forward(self, *arrays, axis=0):
         out = np.concatenate(arrays, axis=axis)
@@ -123,6 +124,7 @@ class Stack(Function):
     """out = the inputs stacked along a new ``axis``;  input i gets g[..., i, ...]."""
 
     saves_inputs = saves_output = False
+    promote = "common"  # int64 with float32 joins as float32 (PyTorch), not float64
 
     def forward(self, *arrays, axis=0):
         out = np.stack(arrays, axis=axis)
