@@ -101,3 +101,23 @@ def test_bad_constructor_arguments():
         nn.Hardtanh(1.0, 1.0)
     with pytest.raises(ValueError, match="approximate"):
         nn.GELU("fast")(tg.randn(2))
+
+
+def test_relu_inplace_as_pytorch_overwrites_its_input_and_gives_the_same_gradients():
+    import numpy as np
+
+    import tinygrad_edu as tg
+    from tinygrad_edu import nn
+
+    tg.manual_seed(0)
+    net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(inplace=True), nn.Linear(8, 2))
+    ref = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    ref.load_state_dict(net.state_dict())
+    x = tg.randn(5, 4)
+    net(x).sum().backward()
+    ref(x).sum().backward()
+    np.testing.assert_array_equal(net[0].weight.grad.data, ref[0].weight.grad.data)
+    assert repr(net[1]) == "ReLU(inplace=True)" and repr(ref[1]) == "ReLU()"
+    with tg.no_grad():
+        h = tg.tensor([-1.0, 2.0])
+        assert nn.ReLU(inplace=True)(h) is h and h.tolist() == [0.0, 2.0]
