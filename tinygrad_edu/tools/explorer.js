@@ -1,4 +1,5 @@
 /* tinygrad_edu graph explorer: draws the graph data of explorer.py (inlined into the page).
+   Graphs of more than 16 nodes start with their modules folded.
    Layout: nodes in layers by longest path from the inputs (data flows left to right),
    ordered in each layer by the barycentre of their neighbours.  The step control replays
    data.steps, the engine's own order. */
@@ -13,7 +14,7 @@
   N.forEach(n => { if (n.group != null) ancestors(n.group).forEach(g => {
     if (!byGroup.has(g)) byGroup.set(g, []); byGroup.get(g).push(n.id); }); });
   const groupLabel = new Map(data.groups.map(g => [g.name, g.label]));
-  if (N.length <= 40) byGroup.forEach((_, g) => state.expanded.add(g));
+  if (N.length <= 16) byGroup.forEach((_, g) => state.expanded.add(g));
   state.expanded.add("");  // the model itself is never one box
 
   function ancestors(g) {  // "a.b.c" -> ["", "a", "a.b", "a.b.c"]
@@ -138,14 +139,21 @@
     vis.links.forEach(l => {
       const a = lay.xy.get(l.a), b = lay.xy.get(l.b);
       const x0 = a.x + W, y0 = a.y + H / 2, x1 = b.x, y1 = b.y + H / 2, dx = (x1 - x0) / 2;
+      // a link that skips columns arcs over the boxes between its ends
+      const span = Math.round((x1 - x0 + W) / (W + XGAP)) - 1;
+      const lift = span > 0 ? H * 0.75 + 14 * span : 0, top = Math.min(y0, y1) - lift;
+      const d = span > 0 ? `M${x0},${y0} C${x0 + XGAP},${top} ${x1 - XGAP},${top} ${x1},${y1}`
+        : `M${x0},${y0} C${x0 + dx},${y0} ${x1 - dx},${y1} ${x1},${y1}`;
       let cls = "edge", marker = "arrow";
       if (l.edges.some(e => r.produced.has(e))) { cls += " produced"; marker = "arrowRed"; }
       else if (l.edges.some(e => r.summed.has(e))) { cls += " summed"; marker = "arrowPurple"; }
       else if (l.edges.some(e => r.carried.has(e))) { cls += " carried"; marker = "arrowPink"; }
       const backward = cls !== "edge";
-      el("path", { class: cls, "data-edges": l.edges.join(" "),
-                   d: `M${x0},${y0} C${x0 + dx},${y0} ${x1 - dx},${y1} ${x1},${y1}`,
+      el("path", { class: cls, "data-edges": l.edges.join(" "), d,
                    [backward ? "marker-start" : "marker-end"]: `url(#${marker})` }, svg);
+      if (l.edges.length > 1)  // one tensor used several times by the same op (h * h)
+        el("text", { class: "multi", x: (x0 + x1) / 2, y: (span > 0 ? top + lift * 0.25 : (y0 + y1) / 2) - 5,
+                     "text-anchor": "middle" }, svg, "×" + l.edges.length);
     });
     // boxes
     vis.boxes.forEach(box => {
@@ -162,7 +170,9 @@
         const gname = box.key.slice(1), ops = box.ids.filter(i => N[i].kind === "op").length;
         const out = box.ids.find(i => E.some(e => e.src === i && !box.ids.includes(e.dst)));
         t1 = "▸ " + (groupLabel.get(gname) || gname);
-        t2 = `${ops} ops, ${box.ids.length - ops} params` + (out != null ? " → " + shapeText(N[out].shape) : "");
+        const count = (k, what) => `${k} ${what}${k === 1 ? "" : "s"}`;
+        t2 = count(ops, "op") + ", " + count(box.ids.length - ops, "param")
+          + (out != null ? " → " + shapeText(N[out].shape) : "");
       } else {
         t1 = nodeName(n); t2 = shapeText(n.shape) + " " + (n.dtype || "");
       }
@@ -275,7 +285,7 @@
     r.cur.produces.forEach(e => p.appendChild(summaryBlock(`sent to input ${E[e].slot} (#${E[e].src})`, E[e].grad, "")));
   }
   function go(k) { state.step = Math.max(0, Math.min(S.length, k));
-    if (state.step > 0) { state.selected = S[state.step - 1].node; reveal(state.selected); }
+    if (state.step > 0) state.selected = S[state.step - 1].node;
     draw(); details(); }
 
   // ---------------------------------------------------------------- the page
@@ -313,6 +323,6 @@
   document.addEventListener("keydown", e => { if (e.key === "ArrowRight") go(state.step + 1);
     if (e.key === "ArrowLeft") go(state.step - 1); });
   const fit = () => { const lay = layout(visible()), room = document.getElementById("canvas").clientWidth - 8;
-    state.zoom = Math.max(0.45, Math.min(1, room / lay.width)); };
+    state.zoom = Math.max(0.8, Math.min(1, room / lay.width)); };
   fit(); draw(); details();
 })();

@@ -68,8 +68,9 @@ def summarize(a: Any) -> dict | None:
         info.update(min=float(finite.min()), max=float(finite.max()),
                     mean=float(finite.mean()), std=float(finite.std()),
                     norm=float(np.sqrt(np.square(finite).sum())))
-    info["preview"] = np.array2string(a, threshold=8, edgeitems=3, precision=4,
-                                      separator=", ").replace("\n", "")
+    preview = np.array2string(a, threshold=8, edgeitems=2, precision=4, separator=", ")
+    preview = " ".join(preview.split())
+    info["preview"] = preview if len(preview) <= 160 else preview[:159] + "…"
     if a.ndim >= 1 and a.size:
         flat = np.where(np.isfinite(a64), a64, 0.0).reshape(-1, a.shape[-1])
         small = _block_means(flat, HEAT_ROWS, HEAT_COLS)
