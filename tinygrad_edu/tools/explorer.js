@@ -14,6 +14,10 @@
   N.forEach(n => { if (n.group != null) ancestors(n.group).forEach(g => {
     if (!byGroup.has(g)) byGroup.set(g, []); byGroup.get(g).push(n.id); }); });
   const groupLabel = new Map(data.groups.map(g => [g.name, g.label]));
+  const stepOf = new Map(S.map((s, k) => [s.node, k]));   // node -> its step (0-based)
+  const usesOf = N.map(() => []);                          // node -> edges to its users
+  const usersOf = N.map(() => []);                         // node -> all edges to its users
+  E.forEach(e => { usersOf[e.src].push(e); if (e.grad) usesOf[e.src].push(e); });
   if (N.length <= 16) byGroup.forEach((_, g) => state.expanded.add(g));
   state.expanded.add("");  // the model itself is never one box
 
@@ -56,6 +60,11 @@
       links.get(k).edges.push(e.id); });
     return { boxes, links: [...links.values()] };
   }
+  function boxGroup(key) {  // the module a box is drawn inside ("" for none)
+    if (key[0] === "g") return key.slice(1).split(".").slice(0, -1).join(".");
+    const g = N[+key.slice(1)].group;
+    return g == null ? "" : g;
+  }
   function layout(vis) {
     const keys = [...vis.boxes.keys()], preds = new Map(keys.map(k => [k, []])),
       succs = new Map(keys.map(k => [k, []])), indeg = new Map(keys.map(k => [k, 0]));
@@ -83,7 +92,12 @@
       const down = it % 2 === 0, order = down ? layers : [...layers].reverse();
       order.forEach(L => { if (!L) return;
         const b = new Map(L.map(k => [k, bary(k, down ? preds : succs)]));
-        L.sort((x, y) => b.get(x) - b.get(y)); L.forEach((k, i) => pos.set(k, i)); });
+        const mean = new Map();  // a module's boxes stay together: sorted by their mean
+        L.forEach(k => { const g = boxGroup(k); const m = mean.get(g) || [0, 0];
+          mean.set(g, [m[0] + b.get(k), m[1] + 1]); });
+        const key = k => { const m = mean.get(boxGroup(k)); return m[0] / m[1]; };
+        L.sort((x, y) => key(x) - key(y) || b.get(x) - b.get(y));
+        L.forEach((k, i) => pos.set(k, i)); });
     }
     const tallest = Math.max(...layers.map(L => (L || []).length));
     const xy = new Map();
@@ -103,12 +117,15 @@
     return { carried, done, cur, produced: new Set(cur ? cur.produces : []),
              summed: new Set(cur ? cur.summed : []) };
   }
+  function outsideUses(ids) {  // gradient-carrying edges from the box to other boxes
+    const inside = new Set(ids);
+    return ids.flatMap(i => usesOf[i]).filter(e => !inside.has(e.dst));
+  }
   function nodeState(ids, r) {
     if (r.cur && ids.includes(r.cur.node)) return "current";
-    const uses = E.filter(e => ids.includes(e.src) && !ids.includes(e.dst) && e.grad);
-    if (ids.every(i => r.done.has(i) || !S.some(s => s.node === i))
+    if (ids.every(i => r.done.has(i) || !stepOf.has(i))
         && ids.some(i => r.done.has(i))) return "done";
-    if (ids.some(i => r.done.has(i)) || uses.some(e => r.carried.has(e.id))) return "pending";
+    if (ids.some(i => r.done.has(i)) || outsideUses(ids).some(e => r.carried.has(e.id))) return "pending";
     return "idle";
   }
 
@@ -125,16 +142,6 @@
       const m = el("marker", { id, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7,
                                markerHeight: 7, orient: "auto-start-reverse" }, defs);
       el("path", { d: "M0,0 L10,5 L0,10 z", fill: c }, m); });
-    // frames of the unfolded groups
-    data.groups.forEach(g => { if (g.name === "" || !state.expanded.has(g.name)) return;
-      const pts = byGroup.get(g.name).map(i => lay.xy.get(rep(i))).filter(Boolean);
-      if (!pts.length || ancestors(g.name).some(a => !state.expanded.has(a))) return;
-      const x0 = Math.min(...pts.map(p => p.x)) - 8, y0 = Math.min(...pts.map(p => p.y)) - 18,
-        x1 = Math.max(...pts.map(p => p.x)) + W + 8, y1 = Math.max(...pts.map(p => p.y)) + H + 8;
-      el("rect", { class: "frame", x: x0, y: y0, width: x1 - x0, height: y1 - y0, rx: 8 }, svg);
-      const t = el("text", { class: "frame-label", x: x0 + 6, y: y0 + 12 }, svg,
-                   "▾ " + g.label + "  (click to fold)");
-      t.addEventListener("click", () => { state.expanded.delete(g.name); draw(); }); });
     // edges: forward direction; during the replay the gradient flows back along them
     vis.links.forEach(l => {
       const a = lay.xy.get(l.a), b = lay.xy.get(l.b);
@@ -165,10 +172,14 @@
       const g = el("g", { class: cls.join(" "), "data-state": st, transform: `translate(${p.x},${p.y})`,
                          [folded ? "data-group" : "data-id"]: folded ? box.key.slice(1) : n.id }, svg);
       el("rect", { width: W, height: H, rx: 7 }, g);
+      if (!folded && n.group != null && n.group !== "") {  // the module it belongs to
+        const tag = el("text", { class: "tag", x: 4, y: -4 }, g, "▾ " + (groupLabel.get(n.group) || n.group));
+        tag.addEventListener("click", ev => { ev.stopPropagation(); state.expanded.delete(n.group); draw(); });
+      }
       let t1, t2;
       if (folded) {
         const gname = box.key.slice(1), ops = box.ids.filter(i => N[i].kind === "op").length;
-        const out = box.ids.find(i => E.some(e => e.src === i && !box.ids.includes(e.dst)));
+        const out = box.ids.find(i => usersOf[i].some(e => !box.ids.includes(e.dst)));
         t1 = "▸ " + (groupLabel.get(gname) || gname);
         const count = (k, what) => `${k} ${what}${k === 1 ? "" : "s"}`;
         t2 = count(ops, "op") + ", " + count(box.ids.length - ops, "param")
@@ -178,7 +189,7 @@
       }
       el("text", { class: "t1", x: 10, y: 18 }, g, t1.length > 24 ? t1.slice(0, 23) + "…" : t1);
       el("text", { class: "t2", x: 10, y: 34 }, g, t2.length > 28 ? t2.slice(0, 27) + "…" : t2);
-      const uses = E.filter(e => box.ids.includes(e.src) && !box.ids.includes(e.dst) && e.grad);
+      const uses = outsideUses(box.ids);
       const got = uses.filter(e => r.carried.has(e.id)).length;
       const badge = { done: "✓", current: "∇", pending: uses.length > 1 ? `Σ ${got}/${uses.length}` : "•" }[st];
       if (badge) el("text", { class: "badge " + st, x: W - 8, y: 16, "text-anchor": "end" }, g, badge);
@@ -247,7 +258,7 @@
       });
       d.appendChild(box);
     }
-    const idx = S.findIndex(s => s.node === n.id);
+    const idx = stepOf.has(n.id) ? stepOf.get(n.id) : -1;
     d.appendChild(summaryBlock("Gradient ∂L/∂(this output)" + (idx >= 0 ? ` — step ${idx + 1}` : ""), n.grad,
       S.length ? "no gradient reaches this node" : "no backward replay for this graph"));
   }
@@ -298,7 +309,7 @@
   <button id="zoom-out">−</button><button id="zoom-in">+</button></div>
  <div class="legend"><span><i class="chip" style="background:#dbeafe;border-color:#3b82f6"></i>leaf</span>
   <span><i class="chip" style="background:#f3f4f6;border-color:#6b7280"></i>op</span>
-  <span><i class="chip" style="background:#ede9fe;border-color:#7c3aed"></i>module (click to unfold)</span>
+  <span><i class="chip" style="background:#ede9fe;border-color:#7c3aed"></i>module (click to unfold; its ▾ tag folds it)</span>
   <span><i class="chip" style="background:#fed7aa;border-color:#ea580c"></i>current step</span>
   <span><i class="chip" style="background:#fff;border-color:#16a34a"></i>done</span>
   <span><i class="chip" style="background:#fff;border-color:#7c3aed;border-style:dashed"></i>gradient arrived, waiting for its other uses (Σ k/n)</span>

@@ -70,7 +70,7 @@ def summarize(a: Any) -> dict | None:
                     norm=float(np.sqrt(np.square(finite).sum())))
     preview = np.array2string(a, threshold=8, edgeitems=2, precision=4, separator=", ")
     preview = " ".join(preview.split())
-    info["preview"] = preview if len(preview) <= 160 else preview[:159] + "…"
+    info["preview"] = preview if len(preview) <= 120 else preview[:119] + "…"
     if a.ndim >= 1 and a.size:
         flat = np.where(np.isfinite(a64), a64, 0.0).reshape(-1, a.shape[-1])
         small = _block_means(flat, HEAT_ROWS, HEAT_COLS)
@@ -240,8 +240,20 @@ def _replay(output: Tensor, nodes: list[Any], gradient: Any) -> _Recorder:
     return rec
 
 
-def _value(node: Any, nodes_by_id: dict[int, Any], output: Tensor,
-           known: dict[int, Tensor]) -> np.ndarray | None:
+def _saved_by_users(nodes: list[Any]) -> dict[int, np.ndarray]:
+    """id(node) -> its value as one of its users saved it (an op's saved input)."""
+    found: dict[int, np.ndarray] = {}
+    for user in nodes:
+        if isinstance(user, Tensor) or not user.next or not user.inputs:
+            continue
+        for p, a in zip(user.next, user.inputs):
+            if p is not None and isinstance(a, np.ndarray):
+                found.setdefault(id(p), a)
+    return found
+
+
+def _value(node: Any, output: Tensor, known: dict[int, Tensor],
+           saved: dict[int, np.ndarray]) -> np.ndarray | None:
     """The node's output value, if the graph (or the caller) still holds it."""
     if isinstance(node, Tensor):
         return node.data
@@ -254,13 +266,7 @@ def _value(node: Any, nodes_by_id: dict[int, Any], output: Tensor,
             return cand.data
         if isinstance(cand, np.ndarray) and cand.shape == node.out_shape:
             return cand
-    for other in nodes_by_id.values():  # a consumer that saved it as an input
-        if isinstance(other, Tensor) or not other.next or not other.inputs:
-            continue
-        for p, a in zip(other.next, other.inputs):
-            if p is node and isinstance(a, np.ndarray):
-                return a
-    return None
+    return saved.get(id(node))
 
 
 def graph_data(output: Tensor, names: Mapping[str, Tensor] | None = None,
@@ -278,7 +284,7 @@ def graph_data(output: Tensor, names: Mapping[str, Tensor] | None = None,
     root = output._ctx or output
     nodes, freed = _walk(root)
     index = {id(n): i for i, n in enumerate(nodes)}
-    by_id = {id(n): n for n in nodes}
+    saved_values = _saved_by_users(nodes)
     known = {id(t._ctx or t): t for t in (names or {}).values()}
     label_of = {id(t._ctx or t): k for k, t in (names or {}).items()}
     notes = []
@@ -321,7 +327,7 @@ def graph_data(output: Tensor, names: Mapping[str, Tensor] | None = None,
             "requires_grad": bool(n.requires_grad) if leaf else True,
             "root": n is root, "group": groups.get(id(n)),
             "formula": backward_formula(n),
-            "value": summarize(_value(n, by_id, output, known)),
+            "value": summarize(_value(n, output, known, saved_values)),
             "saved": saved,
             "grad": summarize(rec.received.get(id(n))) if rec else None,
         })
@@ -341,14 +347,14 @@ def graph_data(output: Tensor, names: Mapping[str, Tensor] | None = None,
                 g = np.asarray(g, dtype=p.dtype if isinstance(p, Tensor) else p.out_dtype)
             edges.append({"id": len(edges), "src": index[id(p)], "dst": index[id(n)],
                           "slot": slot, "grad": summarize(g)})
-    steps = []
-    if rec is not None:
-        for k in rec.order:
-            i = index[k]
-            steps.append({"node": i,
-                          "summed": [e["id"] for e in edges if e["src"] == i and e["grad"]],
-                          "produces": [e["id"] for e in edges
-                                       if e["dst"] == i and e["grad"]]})
+    summed: dict[int, list[int]] = {}    # node -> the gradients its uses sent it
+    produces: dict[int, list[int]] = {}  # op -> the gradients its backward sent
+    for e in edges:
+        if e["grad"] is not None:
+            summed.setdefault(e["src"], []).append(e["id"])
+            produces.setdefault(e["dst"], []).append(e["id"])
+    steps = [{"node": index[k], "summed": summed.get(index[k], []),
+              "produces": produces.get(index[k], [])} for k in (rec.order if rec else [])]
     group_list = []
     if modules is not None:
         used = {g for g in groups.values() if g is not None}
