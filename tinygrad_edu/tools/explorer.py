@@ -85,7 +85,7 @@ def backward_formula(node: Any) -> str:
     """The op's docstring (forward and backward maths, by the project's convention)."""
     if isinstance(node, Tensor):
         return LEAF_FORMULA
-    cls = node.fn if isinstance(node, FunctionCtx) else type(node)
+    cls: Any = node.fn if isinstance(node, FunctionCtx) else type(node)
     doc = inspect.getdoc(cls) or ""
     if isinstance(node, FunctionCtx):
         doc = inspect.getdoc(cls.backward) or doc
@@ -109,7 +109,7 @@ class ModuleTracker:
     def _claim(self, name: str, inputs: tuple, output: Any) -> None:
         """Give ``name`` every unclaimed op between the call's inputs and its output."""
         stop = {id(a._ctx or a) for a in _tensors(inputs) if a.requires_grad}
-        stack = [t._ctx for t in _tensors((output,)) if t._ctx is not None]
+        stack: list[Any] = [t._ctx for t in _tensors((output,)) if t._ctx is not None]
         seen: set[int] = set()
         while stack:
             node = stack.pop()
@@ -172,7 +172,7 @@ def _walk(root: Any) -> tuple[list[Any], bool]:
     """Every node reachable from ``root`` (depth-first from the output) and whether part
     of the graph was already freed by a backward."""
     order, seen, freed = [], set(), False
-    stack = [root]
+    stack: list[Any] = [root]
     while stack:
         node = stack.pop()
         if id(node) in seen:
@@ -331,7 +331,7 @@ def graph_data(output: Tensor, names: Mapping[str, Tensor] | None = None,
             "saved": saved,
             "grad": summarize(rec.received.get(id(n))) if rec else None,
         })
-    edges = []
+    edges: list[dict[str, Any]] = []
     for n in nodes:
         if isinstance(n, Tensor) or n.next is None:
             continue
