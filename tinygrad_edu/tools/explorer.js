@@ -148,7 +148,8 @@
       const x0 = a.x + W, y0 = a.y + H / 2, x1 = b.x, y1 = b.y + H / 2, dx = (x1 - x0) / 2;
       // a link that skips columns arcs over the boxes between its ends
       const span = Math.round((x1 - x0 + W) / (W + XGAP)) - 1;
-      const lift = span > 0 ? H * 0.75 + 14 * span : 0, top = Math.min(y0, y1) - lift;
+      const lift = span > 0 ? Math.min(H * 0.75 + 14 * span, Math.min(y0, y1) - 4) : 0;
+      const top = Math.min(y0, y1) - lift;
       const d = span > 0 ? `M${x0},${y0} C${x0 + XGAP},${top} ${x1 - XGAP},${top} ${x1},${y1}`
         : `M${x0},${y0} C${x0 + dx},${y0} ${x1 - dx},${y1} ${x1},${y1}`;
       let cls = "edge", marker = "arrow";
@@ -192,7 +193,7 @@
       const uses = outsideUses(box.ids);
       const got = uses.filter(e => r.carried.has(e.id)).length;
       const badge = { done: "✓", current: "∇", pending: uses.length > 1 ? `Σ ${got}/${uses.length}` : "•" }[st];
-      if (badge) el("text", { class: "badge " + st, x: W - 8, y: 16, "text-anchor": "end" }, g, badge);
+      if (badge) el("text", { class: "badge " + st, x: W - 2, y: -4, "text-anchor": "end" }, g, badge);
       g.addEventListener("click", () => {
         if (folded) { state.expanded.add(box.key.slice(1)); draw(); return; }
         state.selected = n.id; draw(); details(); });
