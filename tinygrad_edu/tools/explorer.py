@@ -98,6 +98,7 @@ class ModuleTracker:
 
     ``group[id(node)]`` is the dotted name of the innermost module (as ``named_modules``
     names it) whose call recorded ``node``; parameters belong to the module that owns them.
+    The tracker holds the nodes it saw (their ids are its keys): drop it with the graph.
     """
 
     def __init__(self) -> None:
