@@ -36,6 +36,7 @@ from test_explorer import article_loss, shared_use  # noqa: E402
 
 @pytest.fixture(scope="module")
 def browser():
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager: never fetch a driver
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     profile = tempfile.mkdtemp(prefix="tinygrad_edu_chromium_")

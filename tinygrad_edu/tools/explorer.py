@@ -362,7 +362,9 @@ def graph_data(output: Tensor, names: Mapping[str, Tensor] | None = None,
         for name in sorted(used | {p for g in used for p in _parents(g)}):
             kind = modules.kinds.get(name, "")
             group_list.append({"name": name, "label": f"{name or 'model'}: {kind}".strip()})
-    return {"title": title or f"graph of {output.grad_fn or 'a leaf'} {tuple(output.shape)}",
+    default = (f"graph of {output.grad_fn or 'a leaf'} · output {tuple(output.shape)} "
+               f"{output.dtype}")
+    return {"title": title or default,
             "nodes": out_nodes, "edges": edges, "steps": steps, "groups": group_list,
             "notes": notes, "root": index[id(root)]}
 
