@@ -17,6 +17,7 @@ in ``tinygrad_edu/autograd.py``.
 
 from __future__ import annotations
 
+import html as _html
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -207,6 +208,32 @@ class Tensor:
         if self.name:
             extra += f", name={self.name!r}"
         return f"Tensor({body}{extra})"
+
+    def _repr_html_(self) -> str:
+        """A notebook's compact view: shape, dtype, grad_fn or requires_grad, a values
+        summary (min, mean, max, std of the finite entries) and the first few values."""
+        a = self.data
+        rows = [("shape", str(tuple(a.shape))), ("dtype", a.dtype.name)]
+        if self._ctx is not None:
+            rows.append(("grad_fn", repr(self._ctx)))
+        elif self.requires_grad:
+            rows.append(("requires_grad", "True"))
+        if self.name:
+            rows.append(("name", self.name))
+        if a.dtype.kind in "biuf" and a.size:
+            v = a[np.isfinite(a)] if a.dtype.kind == "f" else a
+            if v.size:
+                v64 = v.astype(np.float64)
+                rows.append(("min / mean / max / std", " / ".join(
+                    f"{float(f(v64)):.4g}" for f in (np.min, np.mean, np.max, np.std))))
+            if v.size < a.size:
+                rows.append(("non-finite", str(a.size - v.size)))
+        rows.append(("values", np.array2string(a, threshold=10, edgeitems=3, precision=4,
+                                               separator=", ").replace("\n", "")))
+        cells = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{_html.escape(k)}</th>"
+                        f"<td style='text-align:left'><code>{_html.escape(v)}</code></td></tr>"
+                        for k, v in rows)
+        return f"<table><caption style='text-align:left'><b>Tensor</b></caption>{cells}</table>"
 
     # ------------------------------------------------------------------ graph controls
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:

@@ -129,6 +129,18 @@ def test_graph_command(capsys, tmp_path):
     assert "fc1.weight" in dot.read_text()
 
 
+def test_graph_command_writes_the_explorer(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "graph", "article", "004", "--html")
+    page = (tmp_path / "graph.html").read_text(encoding="utf-8")
+    assert code == 0 and "wrote graph.html" in out
+    assert page.startswith("<!DOCTYPE html>") and "tinygrad-edu graph: article 004" in page
+    assert '"fc1.weight"' in page and '"steps":[{' in page
+    code, _, _ = run(capsys, "graph", "op", "mul", "--shape", "2,3", "--out", "sub/m.html")
+    page = (tmp_path / "sub" / "m.html").read_text(encoding="utf-8")
+    assert code == 0 and '"op":"Mul"' in page and '"steps":[{' in page  # seeded with ones
+
+
 def test_module_entry_point_in_a_subprocess():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE),
                                                         os.environ.get("PYTHONPATH", "")])}

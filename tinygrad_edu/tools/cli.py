@@ -23,7 +23,7 @@ import numpy as np
 from .. import __version__
 from ..tensor import Tensor
 from . import experiments as ex
-from .graph import GraphvizNotFoundError, render, to_dot
+from .graph import GraphvizNotFoundError, explore, render, to_dot
 
 EXAMPLES = """\
 examples:
@@ -34,6 +34,7 @@ examples:
   tinygrad-edu gradgradcheck op softmax --shape 2,5
   tinygrad-edu eps-sweep op tanh --shape 3,4 --out figures
   tinygrad-edu graph article 001 --out graph.svg
+  tinygrad-edu graph article 004 --html --out graph.html     # step through backward
 """
 
 
@@ -150,8 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     graph_opts = argparse.ArgumentParser(add_help=False)
     graph_opts.add_argument("--out", metavar="FILE",
-                            help="write .dot text, or render .svg/.png/.pdf with Graphviz "
-                                 "(default: print the DOT text)")
+                            help="write .dot text, render .svg/.png/.pdf with Graphviz, or "
+                                 "write the explorer to .html (default: print the DOT text)")
+    graph_opts.add_argument("--html", action="store_true",
+                            help="write the interactive explorer: one self-contained HTML "
+                                 "page (--out, default graph.html) to click through the "
+                                 "backward pass step by step")
     graph = commands.add_parser(
         "graph", help="the recorded graph as Graphviz DOT (or a picture)",
         description="Run the target forward and backward (retain_graph=True) and draw its graph "
@@ -299,8 +304,14 @@ def _print_sweep(rows: Sequence[ex.SweepRow], title: str, out: Path) -> None:
 
 def _graph(args: argparse.Namespace, t: ex.Target) -> int:
     y = t.fn(*t.inputs)
-    y.backward(None if y.size == 1 else np.ones(y.shape, y.dtype), retain_graph=True)
+    seed = None if y.size == 1 else np.ones(y.shape, y.dtype)
     names = {n.split(" = ")[0]: x for n, x in zip(t.names, t.checked)}
+    if args.html or (args.out or "").endswith(".html"):
+        out = args.out or "graph.html"
+        explore(y, out, names, gradient=seed, title=f"tinygrad-edu graph: {t.title}")
+        print(f"wrote {out} (open it in a browser: no server needed)")
+        return 0
+    y.backward(seed, retain_graph=True)
     if args.out is None:
         print(to_dot(y, names), end="")
     elif args.out.endswith(".dot"):

@@ -9,10 +9,16 @@ abbreviated.  The walk is iterative, so graphs of any depth draw.
 
 ``backward()`` frees the graph as it goes (unless ``retain_graph=True``): what can no
 longer be reached is replaced by a dashed note saying so.
+
+`explore` writes the interactive view instead (one self-contained HTML file, see
+``explorer.py``): click a node for its value, saved inputs, gradient and backward formula,
+and step through the backward pass in the engine's order.  `Graph` shows itself that way in
+a notebook (``_repr_html_``), with the Graphviz picture and the DOT text as fallbacks.
 """
 
 from __future__ import annotations
 
+import html
 import shutil
 import subprocess
 from collections.abc import Mapping
@@ -21,6 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from ..tensor import Tensor
+from .explorer import ModuleTracker, graph_data, page, track_modules
+
+__all__ = ["FORMATS", "Graph", "GraphvizNotFoundError", "explore", "render", "to_dot",
+           "track_modules"]
 
 FORMATS = ("svg", "png", "pdf")
 _FREED = ("inputs freed by backward()\\n"
@@ -124,8 +134,7 @@ def render(tensor: Tensor, path: str | Path, format: str | None = None,
     format = (format or path.suffix.lstrip(".") or "svg").lower()
     if format not in FORMATS:
         raise ValueError(f"render: format must be one of {', '.join(FORMATS)}, got {format!r}")
-    exe = shutil.which("dot")
-    if exe is None:
+    if shutil.which("dot") is None:
         raise GraphvizNotFoundError(
             "render: the Graphviz program `dot` is not on PATH. Install Graphviz itself "
             "(Debian/Ubuntu: `sudo apt-get install graphviz`; macOS: `brew install graphviz`; "
@@ -134,9 +143,62 @@ def render(tensor: Tensor, path: str | Path, format: str | None = None,
             "`tinygrad_edu.tools.graph.to_dot(tensor)` returns the DOT text, which any "
             "Graphviz viewer (desktop or online) can draw.")
     path.parent.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([exe, f"-T{format}", "-o", str(path)],
-                          input=to_dot(tensor, names, show_grad), text=True,
+    _dot(to_dot(tensor, names, show_grad), f"-T{format}", "-o", str(path))
+    return path
+
+
+def _dot(text: str, *args: str) -> str:
+    """Run Graphviz's ``dot`` (which must be on PATH) on DOT ``text``; its output."""
+    done = subprocess.run([shutil.which("dot") or "dot", *args], input=text, text=True,
                           capture_output=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"render: `dot` failed ({done.returncode}): {done.stderr.strip()}")
-    return path
+    return done.stdout
+
+
+def explore(output: Tensor, path: str | Path | None = "graph.html",
+            names: Mapping[str, Tensor] | None = None, modules: ModuleTracker | None = None,
+            gradient: object = None, title: str | None = None) -> str:
+    """Write the interactive explorer of ``output``'s graph to ``path``; returns the HTML.
+
+    One self-contained file (scripts and styles inlined; works from file:// and in a
+    notebook).  The backward pass is replayed from a run of the engine that leaves every
+    ``.grad`` as it was (``retain_graph=True``).  ``names`` labels tensors; ``modules``
+    (``with track_modules(model) as modules: loss = ...``) folds each module into one box;
+    ``gradient`` is d(loss)/d(output) for a non-scalar output.  ``path=None`` writes nothing.
+    """
+    text = page(graph_data(output, names, modules, gradient, title))
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(text, encoding="utf-8")
+    return text
+
+
+class Graph:
+    """The recorded graph of ``output``, displayed in a notebook.
+
+    ``_repr_html_`` is the explorer (in an isolated frame), ``_repr_svg_`` the Graphviz
+    picture (None without Graphviz, so the notebook falls back to the text), ``repr`` a
+    one-line summary.  `explore` and `to_dot` take the same arguments.
+    """
+
+    def __init__(self, output: Tensor, names: Mapping[str, Tensor] | None = None,
+                 modules: ModuleTracker | None = None, gradient: object = None) -> None:
+        self.output, self.names, self.modules, self.gradient = output, names, modules, gradient
+
+    def __repr__(self) -> str:
+        dot = to_dot(self.output, self.names, show_grad=False)
+        ops = dot.count("shape=ellipse")
+        return (f"<Graph of {self.output.grad_fn or 'a leaf'} {tuple(self.output.shape)}: "
+                f"{ops} ops>")
+
+    def _repr_html_(self) -> str:
+        doc = explore(self.output, None, self.names, self.modules, self.gradient)
+        return (f'<iframe srcdoc="{html.escape(doc, quote=True)}" '
+                f'style="width:100%;height:640px;border:1px solid #ccc" '
+                f'sandbox="allow-scripts"></iframe>')
+
+    def _repr_svg_(self) -> str | None:
+        if shutil.which("dot") is None:
+            return None
+        return _dot(to_dot(self.output, self.names), "-Tsvg")
