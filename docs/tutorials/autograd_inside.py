@@ -155,7 +155,7 @@ print(tg.gradcheck(lambda x, w: ((x @ w).tanh() ** 2).sum(), (x, w)))
 # ## The gradient semantics, checked
 #
 # Each row runs the behaviour it names, PyTorch's in each case (the
-# [guide](../gradient_checking.md#gradient-semantics-as-in-pytorch) has the same rules with
+# [guide](../../gradient_checking/#gradient-semantics-as-in-pytorch) has the same rules with
 # longer examples).
 
 # %%
