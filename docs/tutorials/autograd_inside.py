@@ -19,8 +19,9 @@
 # the engine's, and ends with the rules (accumulation, `retain_graph`, `create_graph`,
 # `no_grad`, in-place changes) checked live.
 #
-# Run it yourself with `pip install -e '.[docs]'` and `jupyter lab docs/tutorials/` (jupytext
-# opens this `.py` file as a notebook), or read it here with the outputs of the last build.
+# Run it yourself with `pip install -e '.[docs]' jupyterlab` and `jupyter lab docs/tutorials/`
+# (jupytext, in the docs extra, opens this `.py` file as a notebook), or read it on the
+# documentation site with the outputs of its last build.
 
 # %%
 import shutil
