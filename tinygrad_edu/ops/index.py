@@ -150,7 +150,7 @@ def _gather_for(g: Any, dim: int, index: np.ndarray, src_shape: tuple[int, ...])
 
 # ----------------------------------------------------------------------------- public
 def gather(x: Tensor, dim: int, index: Tensor | np.ndarray) -> Tensor:
-    """out[i][j][k] = x[index[i][j][k]][j][k] (for dim 0): out has index's shape."""
+    """``out[i][j][k] = x[index[i][j][k]][j][k]`` (for dim 0): out has index's shape."""
     d = normalize_dim("gather", dim, x.ndim)
     idx = _as_index("gather", index)
     _check_along("gather", x.shape, idx, d)
@@ -167,7 +167,7 @@ def _scatter_args(op: str, x: Tensor, dim: int, index: Any, src: Any):
 
 def scatter(x: Tensor, dim: int, index: Tensor | np.ndarray, src: Any = None, *,
             value: float | None = None, reduce: str | None = None) -> Tensor:
-    """A copy of x with x[index[i][j][k]][j][k] = src[i][j][k] (dim 0), or = value.
+    """A copy of x with ``x[index[i][j][k]][j][k] = src[i][j][k]`` (dim 0), or = value.
 
     ``reduce="add"`` adds instead (differentiable, as `scatter_add`); ``"multiply"``
     multiplies (forward only: PyTorch has no gradient for it either).  Positions written
@@ -198,7 +198,7 @@ def scatter(x: Tensor, dim: int, index: Tensor | np.ndarray, src: Any = None, *,
 
 
 def scatter_add(x: Tensor, dim: int, index: Tensor | np.ndarray, src: Tensor) -> Tensor:
-    """A copy of x with src[i][j][k] added at x[index[i][j][k]][j][k] (dim 0); repeated
+    """A copy of x with ``src[i][j][k]`` added at ``x[index[i][j][k]][j][k]`` (dim 0); repeated
     positions accumulate."""
     if not isinstance(src, Tensor | np.ndarray):
         raise TypeError(f"scatter_add: src must be a tensor, got {type(src).__name__}")

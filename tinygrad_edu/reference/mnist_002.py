@@ -30,7 +30,7 @@ Backprop (the article's; correct for this network)
 
 Mistakes and quirks
     1. The output ReLU kills gradients: wherever z_L[k, i] <= 0, delta_L[k, i] = 0, so
-       sample i adds exactly nothing to row k of d weights[-1] or to d biases[-1][k],
+       sample i adds exactly nothing to row k of d weights[-1] or to ``d biases[-1][k]``,
        *even when k is its target class* (no push to raise the target's score).  This is
        the true gradient of the network as built, not a derivative error; a usual classifier
        puts softmax straight on z_L.  Shown in ``tests/reference/test_mnist_002.py``.
@@ -111,7 +111,7 @@ def relu_prime_article(z: np.ndarray) -> np.ndarray:
 
 
 def to_linear(params: Params) -> list[tuple[np.ndarray, np.ndarray]]:
-    """[(weight (n_out, n_in), bias (n_out,))] = [(weights[l], biases[l][:, 0])], new arrays."""
+    """``[(weight (n_out, n_in), bias (n_out,))] = [(weights[l], biases[l][:, 0])]``, new arrays."""
     return [(W.copy(), b[:, 0].copy()) for W, b in zip(*params)]
 
 

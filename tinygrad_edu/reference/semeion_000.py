@@ -14,7 +14,7 @@ Forward
 
 Cost (the article's J, as its code computes it)
     J = -(1/m) sum_{i,k} [Y_ik log h_ik + (1 - Y_ik) log(1 - h_ik)]
-        + lambda/(2m) sum_l sum(thetas[l][:, 1:] ** 2)
+        + lambda/(2m) sum_l sum(``thetas[l][:, 1:]`` ** 2)
     The cross-entropy is summed over the n_L outputs and averaged over the m samples; the
     bias column 0 is not regularised.  The printed formula writes ``t_i`` where it means
     ``t_ij`` (notation only).  `cost` evaluates log g(z) as -logaddexp(0, -z), which is the
@@ -22,8 +22,8 @@ Cost (the article's J, as its code computes it)
 
 Backprop (the article's code; correct)
     delta_L = h - Y                                                  (m, n_L)
-    delta_l = (delta_{l+1} @ thetas[l][:, 1:]) * g(z_l) (1 - g(z_l))   (m, n_l)
-    dJ/dthetas[l] = (1/m) delta_{l+1}.T @ [1 | a_l] + (lambda/m) [0 | thetas[l][:, 1:]]
+    delta_l = (delta_{l+1} @ ``thetas[l][:, 1:]``) * g(z_l) (1 - g(z_l))   (m, n_l)
+    dJ/dthetas[l] = (1/m) delta_{l+1}.T @ [1 | a_l] + (lambda/m) [0 | ``thetas[l][:, 1:]``]
     The code loops over samples and sums the outer products; `backprop` is the same sum as
     one matrix product.  This is the exact gradient of J (checked against central
     differences in ``tests/reference``).
@@ -33,9 +33,9 @@ Mistake: the prose rule for the gradient (`backprop_prose`)
     (1/m) Delta + (lambda/m) theta for the hidden layers.  Taken as written it disagrees
     with J in two places (its own code does not follow it):
 
-    * output layer, columns 1: -- the text drops (lambda/m) thetas[-1][:, 1:], although J
+    * output layer, columns 1: -- the text drops (lambda/m) ``thetas[-1][:, 1:]``, although J
       regularises those weights;
-    * hidden layers, column 0 -- the text adds (lambda/m) thetas[l][:, 0] to the bias
+    * hidden layers, column 0 -- the text adds (lambda/m) ``thetas[l][:, 0]`` to the bias
       gradient, although J leaves the bias unregularised.
 
     Every other entry is the same.  With lambda = 0 the two rules coincide.
@@ -112,7 +112,7 @@ def _data_gradients(thetas: Sequence[np.ndarray], X: np.ndarray,
 
 def backprop(thetas: Sequence[np.ndarray], X: np.ndarray, Y: np.ndarray,
              lambd: float = LAMBDA) -> list[np.ndarray]:
-    """dJ/dthetas[l] = (1/m) Delta_l + (lambda/m) [0 | thetas[l][:, 1:]], every layer (the code)."""
+    """``dJ/dthetas[l] = (1/m) Delta_l + (lambda/m) [0 | thetas[l][:, 1:]]``, every layer (code)."""
     m = X.shape[0]
     return [grad + lambd / m * np.concatenate([np.zeros_like(theta[:, :1]), theta[:, 1:]], axis=1)
             for grad, theta in zip(_data_gradients(thetas, X, Y), thetas)]

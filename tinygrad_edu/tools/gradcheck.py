@@ -71,7 +71,7 @@ def _checked_inputs(inputs: Sequence[Any], op: str) -> list[int]:
 
 def numerical_jacobian(fn: Fn, inputs: Sequence[Any], eps: float = 1e-6,
                        method: str = "central") -> list[list[np.ndarray]]:
-    """J[o][i] of shape (outputs[o].size, inputs[i].size) by finite differences.
+    """``J[o][i]`` of shape (outputs[o].size, inputs[i].size) by finite differences.
 
     ``method`` is ``"central"`` (error O(eps^2)) or ``"forward"`` (error O(eps)).  The
     inputs' data are perturbed in place and restored exactly.
@@ -106,7 +106,7 @@ def numerical_jacobian(fn: Fn, inputs: Sequence[Any], eps: float = 1e-6,
 
 
 def analytical_jacobian(fn: Fn, inputs: Sequence[Any]) -> list[list[np.ndarray]]:
-    """J[o][i] of shape (outputs[o].size, inputs[i].size), one backward pass per row."""
+    """``J[o][i]`` of shape (outputs[o].size, inputs[i].size), one backward pass per row."""
     wrt = [inputs[i] for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     outs = _diff_outputs(fn, inputs)
     jac = [[np.zeros((y.data.size, x.data.size)) for x in wrt] for y in outs]
