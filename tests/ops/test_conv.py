@@ -305,3 +305,24 @@ def test_errors_name_the_op_and_shapes(name):
     call, kind, message = ERRORS[name]
     with pytest.raises(kind, match=re.escape(message)):
         call()
+
+
+@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d", "unfold"])
+def test_float32_in_float32_out_and_gradients(op):
+    """No silent upcast: float32 inputs give float32 outputs and gradients (values as in
+    float64 to float32 precision)."""
+    rng = np.random.default_rng(1)
+    arrays_ = [rng.standard_normal((2, 4, 5, 5)), rng.standard_normal((4, 2, 3, 3)),
+               rng.standard_normal(4)]
+    fn = {"conv2d": lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=2),
+          "conv_transpose2d": lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, groups=2),
+          "unfold": lambda x, w, b: F.unfold(x, 3, padding=1) * w.sum() + b.sum()}[op]
+    results = []
+    for dtype in (np.float32, np.float64):
+        ts = [tg.Tensor(a.astype(dtype), requires_grad=True) for a in arrays_]
+        y = fn(*ts)
+        y.sum().backward()
+        assert y.dtype == dtype and all(t.grad.dtype == dtype for t in ts)
+        results.append([y.data, *(t.grad.data for t in ts)])
+    for lo, hi in zip(*results):
+        np.testing.assert_allclose(lo, hi, rtol=1e-4, atol=1e-4)

@@ -8,7 +8,6 @@ Only ``padding_mode='zeros'`` is implemented; PyTorch's other modes ('reflect',
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -36,9 +35,10 @@ class _ConvNd(Module):
     nd = 2
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: C.IntOrTuple,
-                 stride: C.IntOrTuple, padding: C.IntOrTuple | str, dilation: C.IntOrTuple,
-                 groups: int, bias: bool, padding_mode: str, output_padding: C.IntOrTuple,
-                 device: Any, dtype: Any) -> None:
+                 stride: C.IntOrTuple = 1, padding: C.IntOrTuple | str = 0,
+                 dilation: C.IntOrTuple = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None, *,
+                 output_padding: C.IntOrTuple = 0) -> None:
         super().__init__()
         name = type(self).__name__
         as_device(device, name)
@@ -84,11 +84,7 @@ class _ConvNd(Module):
 
     def reset_parameters(self) -> None:
         """Redraw weight and bias from PyTorch's default distribution."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        init._reset_layer(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -114,13 +110,6 @@ class Conv1d(_ConvNd):
 
     nd = 1
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: C.IntOrTuple,
-                 stride: C.IntOrTuple = 1, padding: C.IntOrTuple | str = 0,
-                 dilation: C.IntOrTuple = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, 0, device, dtype)
-
     def forward(self, input: Tensor) -> Tensor:
         return C.conv1d(input, self.weight, self.bias, self.stride, self.padding,
                         self.dilation, self.groups)
@@ -129,13 +118,6 @@ class Conv1d(_ConvNd):
 class Conv2d(_ConvNd):
     """2-D convolution layer: (N, in_channels, H, W) or (in_channels, H, W) ->
     (N, out_channels, Ho, Wo); weight (out_channels, in_channels/groups, kh, kw)."""
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: C.IntOrTuple,
-                 stride: C.IntOrTuple = 1, padding: C.IntOrTuple | str = 0,
-                 dilation: C.IntOrTuple = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, 0, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         return C.conv2d(input, self.weight, self.bias, self.stride, self.padding,
@@ -159,7 +141,8 @@ class ConvTranspose2d(_ConvNd):
             raise ValueError(f'Only "zeros" padding mode is supported for '
                              f"{type(self).__name__} (got {padding_mode!r})")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, device, dtype)
+                         groups, bias, padding_mode, device, dtype,
+                         output_padding=output_padding)
 
     def forward(self, input: Tensor) -> Tensor:
         return C.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
