@@ -326,3 +326,14 @@ def test_float32_in_float32_out_and_gradients(op):
         results.append([y.data, *(t.grad.data for t in ts)])
     for lo, hi in zip(*results):
         np.testing.assert_allclose(lo, hi, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d"])
+def test_empty_batch(op):
+    """A batch of 0 gives an empty output and gradients (zero for the weight), as PyTorch."""
+    x = tg.Tensor(np.zeros((0, 2, 3, 3)), requires_grad=True)
+    w = tg.Tensor(np.ones((2, 2, 2, 2)), requires_grad=True)
+    y = F.conv2d(x, w, padding=1) if op == "conv2d" else F.conv_transpose2d(x, w, stride=2)
+    assert y.shape == ((0, 2, 4, 4) if op == "conv2d" else (0, 2, 6, 6))
+    y.sum().backward()
+    assert x.grad.shape == x.shape and not np.any(w.grad.data)
