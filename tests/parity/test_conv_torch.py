@@ -136,3 +136,13 @@ def test_lenet_state_dict_round_trip_gives_the_same_outputs():
     ours2 = lenet(nn)
     ours2.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     np.testing.assert_array_equal(ours2(tg.Tensor(x)).data, ours(tg.Tensor(x)).data)
+
+
+@pytest.mark.parametrize("output_size", [None, (8, 8), (2, 3, 7, 8), (8, 7)])
+def test_conv_transpose2d_output_size(output_size):
+    """forward(x, output_size) picks the output padding, as PyTorch's."""
+    ours = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    theirs = torch.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    x = rng.normal(size=(2, 2, 4, 4))
+    _close(ours(tg.Tensor(x), output_size).data, theirs(torch.tensor(x), output_size))

@@ -8,6 +8,7 @@ Only ``padding_mode='zeros'`` is implemented; PyTorch's other modes ('reflect',
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -144,6 +145,28 @@ class ConvTranspose2d(_ConvNd):
                          groups, bias, padding_mode, device, dtype,
                          output_padding=output_padding)
 
-    def forward(self, input: Tensor) -> Tensor:
+    def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
+        """``output_size`` ((H, W), or with the batch and channel sizes in front) picks
+        one of the ``stride`` output sizes that fit the input, as PyTorch: it sets the
+        output padding for this call."""
+        output_padding = self.output_padding if output_size is None \
+            else self._output_padding(input, output_size)
         return C.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding, self.groups, self.dilation)
+                                  output_padding, self.groups, self.dilation)
+
+    def _output_padding(self, input: Tensor, output_size: Sequence[int]) -> tuple[int, ...]:
+        size = list(output_size)
+        if len(size) == self.nd + 2 or (input.ndim == self.nd + 1 and len(size) == self.nd + 1):
+            size = size[-self.nd:]
+        if len(size) != self.nd:
+            raise ValueError(f"{type(self).__name__}: for {input.ndim}D input, output_size "
+                             f"must have {self.nd} or {input.ndim} elements (got {len(size)})")
+        spatial = input.shape[-self.nd:]
+        smallest = [(h - 1) * s - 2 * p + d * (k - 1) + 1 for h, s, p, d, k in zip(
+            spatial, self.stride, self.padding, self.dilation, self.kernel_size)]
+        largest = [m + s - 1 for m, s in zip(smallest, self.stride)]
+        if any(not lo <= n <= hi for n, lo, hi in zip(size, smallest, largest)):
+            raise ValueError(f"{type(self).__name__}: requested an output size of {size}, but "
+                             f"valid sizes range from {smallest} to {largest} (for an input "
+                             f"of {list(spatial)})")
+        return tuple(n - lo for n, lo in zip(size, smallest))
