@@ -4,6 +4,7 @@ Conv1d/Conv2d/ConvTranspose2d with weights moved through state_dict both ways.""
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -146,3 +147,25 @@ def test_conv_transpose2d_output_size(output_size):
     theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
     x = rng.normal(size=(2, 2, 4, 4))
     _close(ours(tg.Tensor(x), output_size).data, theirs(torch.tensor(x), output_size))
+
+
+def _params(fn) -> list[tuple[str, object]]:
+    """(name, default) of each parameter; for a builtin, read off its docstring's first line
+    ("conv2d(input, weight, bias=None, stride=1, ...) -> Tensor")."""
+    try:
+        sig = inspect.signature(fn)
+    except ValueError:
+        head = fn.__doc__.strip().splitlines()[0]
+        args = head[head.index("(") + 1:head.index(")")].split(", ")
+        return [(a.split("=")[0], eval(a.split("=")[1]) if "=" in a else None) for a in args]
+    return [(p.name, None if p.default is p.empty else p.default)
+            for p in sig.parameters.values() if p.name != "self"]
+
+
+@pytest.mark.parametrize("name", ["conv1d", "conv2d", "conv_transpose2d", "unfold", "fold",
+                                  "Conv1d", "Conv2d", "ConvTranspose2d"])
+def test_signatures_are_pytorchs(name):
+    """Same argument names, order and defaults as PyTorch (positional calls mean the same)."""
+    ours, theirs = (getattr(F, name), getattr(TF, name)) if name[0].islower() else \
+        (getattr(nn, name).__init__, getattr(torch.nn, name).__init__)
+    assert _params(ours) == _params(theirs)

@@ -38,8 +38,7 @@ class _ConvNd(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: C.IntOrTuple,
                  stride: C.IntOrTuple = 1, padding: C.IntOrTuple | str = 0,
                  dilation: C.IntOrTuple = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None, *,
-                 output_padding: C.IntOrTuple = 0) -> None:
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         name = type(self).__name__
         as_device(device, name)
@@ -71,7 +70,7 @@ class _ConvNd(Module):
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = C._ints(name, "kernel_size", kernel_size, self.nd)
         self.dilation = C._ints(name, "dilation", dilation, self.nd)
-        self.output_padding = C._ints(name, "output_padding", output_padding, self.nd)
+        self.output_padding = (0,) * self.nd   # a transposed convolution sets its own
         self.padding_mode = padding_mode
         dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
         shape = (in_channels, out_channels // groups) if self.transposed \
@@ -142,8 +141,9 @@ class ConvTranspose2d(_ConvNd):
             raise ValueError(f'Only "zeros" padding mode is supported for '
                              f"{type(self).__name__} (got {padding_mode!r})")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device, dtype,
-                         output_padding=output_padding)
+                         groups, bias, padding_mode, device, dtype)
+        self.output_padding = C._ints(type(self).__name__, "output_padding", output_padding,
+                                      self.nd)
 
     def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
         """``output_size`` ((H, W), or with the batch and channel sizes in front) picks
