@@ -2,7 +2,8 @@
 
 ``import tinygrad_edu.nn as nn`` and ``import tinygrad_edu.nn.functional as F`` work as in
 PyTorch.  Modules (one concept per file): ``module`` (`Module`), ``parameter``
-(`Parameter`), ``linear`` (`Linear`, `Identity`), ``container`` (`Sequential`,
+(`Parameter`), ``linear`` (`Linear`, `Identity`),
+``conv`` (`Conv1d`, `Conv2d`, `ConvTranspose2d`), ``container`` (`Sequential`,
 `ModuleList` ...), ``dropout``, ``flatten``, ``activation``, ``loss``, ``normalization``
 (`LayerNorm`, `BatchNorm1d`), ``sparse`` (`Embedding`), ``hooks`` (module hooks); stateless
 maths in ``functional``, fused ops in ``fused``, initialisers in ``init``, parameter helpers
@@ -35,6 +36,7 @@ from .activation import (
                          Tanh,
 )
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .distance import CosineSimilarity
 from .dropout import Dropout
 from .flatten import Flatten
@@ -65,6 +67,9 @@ __all__ = [
                          "BCELoss",
                          "BCEWithLogitsLoss",
                          "BatchNorm1d",
+                         "Conv1d",
+                         "Conv2d",
+                         "ConvTranspose2d",
                          "CosineEmbeddingLoss",
                          "CosineSimilarity",
                          "CrossEntropyLoss",

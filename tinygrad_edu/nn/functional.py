@@ -16,6 +16,11 @@ import numpy as np
 from .. import ops
 from ..autograd import mark_changed
 from ..errors import DTypeError, ShapeError
+from ..ops.conv import conv1d as conv1d  # convolutions: im2col (unfold) + one matmul
+from ..ops.conv import conv2d as conv2d
+from ..ops.conv import conv_transpose2d as conv_transpose2d
+from ..ops.conv import fold as fold
+from ..ops.conv import unfold as unfold
 from ..random import GeneratorLike, numpy_rng
 from ..tensor import Tensor
 from .fused import BCEWithLogitsFunction, CrossEntropyFunction, LinearFunction
