@@ -27,10 +27,10 @@ from tinygrad_edu.tools import plots
 from tinygrad_edu.tools.progress import progress
 
 __all__ = [
-    "accuracy", "add_exercise_flags", "base_parser", "extras", "int_list", "limit_blas_threads",
-    "linear_layers", "load_or_synthesize", "logits_of", "mean_std", "mlp", "out_dir", "plot_title",
-    "positive_float", "positive_int", "progress", "run_seeds", "save_standard_plots",
-    "synthetic_images", "writable_dir",
+    "accuracy", "add_exercise_flags", "add_validate_flag", "base_parser", "extras", "int_list",
+    "limit_blas_threads", "linear_layers", "load_or_synthesize", "logits_of", "mean_std", "mlp",
+    "out_dir", "plot_title", "positive_float", "positive_int", "progress", "run_seeds",
+    "save_standard_plots", "synthetic_images", "validation_split", "writable_dir",
 ]
 
 
@@ -130,9 +130,10 @@ def base_parser(name: str, doc: str | None, *, epochs: int, lr: float | None, se
 
 
 def add_exercise_flags(p: argparse.ArgumentParser, *, activation: str | None = None,
-                       dropout: bool = False) -> None:
+                       dropout: bool = False, l2: bool = False) -> None:
     """The articles' common exercises: ``--activation`` (when the example lets it change),
-    ``--momentum``/``--nesterov`` (SGD) and, with ``dropout``, ``--dropout``."""
+    ``--momentum``/``--nesterov`` (SGD), with ``dropout`` ``--dropout`` and with ``l2``
+    ``--l2`` (the example adds ``nn.utils.l2_penalty`` to its loss)."""
     if activation is not None:
         p.add_argument("--activation", choices=sorted(ACTIVATIONS), default=activation,
                        help="hidden-layer activation")
@@ -142,6 +143,17 @@ def add_exercise_flags(p: argparse.ArgumentParser, *, activation: str | None = N
     if dropout:
         p.add_argument("--dropout", type=float, default=0.0,
                        help="dropout probability after each hidden layer")
+    if l2:
+        p.add_argument("--l2", type=float, default=0.0,
+                       help="L2 penalty lambda/(2m) * sum(weights^2), biases excluded")
+
+
+def add_validate_flag(p: argparse.ArgumentParser) -> None:
+    """``--validate``: score on a validation split carved from the training data instead of
+    the test set -- how the ``--improved`` settings were chosen (see `validation_split`)."""
+    p.add_argument("--validate", action="store_true",
+                   help="hold out 20%% of the training data and report on it in place of "
+                        "the test set (how --improved was tuned; the test set is untouched)")
 
 
 def extras(args: argparse.Namespace) -> str:
@@ -218,6 +230,22 @@ def load_or_synthesize(args: argparse.Namespace, load_real: Callable[[], Any],
               f"given: the numbers below mean nothing)")
         return synthesize()
     return load_real()
+
+
+def validation_split(seed: int, x: np.ndarray, y: np.ndarray, share: float = 0.2
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x_fit, y_fit, x_val, y_val): a seeded ``share`` of the training rows held out.
+
+    Hyper-parameters are chosen by the score on this split, never on the test set: a test
+    score that helped choose the settings no longer measures unseen data.  Its own
+    generator (from ``seed``), so the run's other random draws are unchanged.
+    """
+    order = np.random.default_rng([seed, 2024]).permutation(len(x))
+    n_val = max(1, round(share * len(x)))
+    fit, val = order[n_val:], order[:n_val]
+    print(f"--validate: {len(fit)} training rows, {len(val)} held out as the validation "
+          f"split; every 'test' figure below is on the validation split")
+    return x[fit], y[fit], x[val], y[val]
 
 
 # ------------------------------------------------------------------------ evaluation

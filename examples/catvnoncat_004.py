@@ -73,11 +73,10 @@ def parse_args(argv=None):
                            epochs_help="full-batch gradient-descent iterations")
     p.add_argument("--hidden", type=common.int_list, default=(20, 7, 5),
                    help="hidden layer sizes (the article's layer_dims without the ends)")
-    common.add_exercise_flags(p, activation="relu", dropout=True)
+    common.add_exercise_flags(p, activation="relu", dropout=True, l2=True)
+    common.add_validate_flag(p)
     p.add_argument("--init", choices=["article", "course", "he"], default="article",
                    help="randn * 0.01 (article), randn / sqrt(fan_in) (course), or He")
-    p.add_argument("--l2", type=float, default=0.0,
-                   help="L2 penalty lambda/(2m) * sum(weights^2), biases excluded")
     p.add_argument("--model", choices=["mlp", "logistic"], default="mlp",
                    help="the article's network, or logistic regression (12288-1) on the "
                         "same inputs")
@@ -157,6 +156,8 @@ def train(args):
         args, real, synthetic, args.images or "cat vs non-cat")
     if args.tiny:
         train_x, train_y, test_x, test_y = train_x[:64], train_y[:64], test_x[:32], test_y[:32]
+    if args.validate:
+        train_x, train_y, test_x, test_y = common.validation_split(args.seed, train_x, train_y)
     x_train = tg.Tensor(train_x.reshape(len(train_x), -1).astype(np.float32) / 255.0)
     x_test = tg.Tensor(test_x.reshape(len(test_x), -1).astype(np.float32) / 255.0)
     y_train = train_y.astype(np.float32)[:, None]

@@ -58,11 +58,10 @@ def parse_args(argv=None):
     p = common.base_parser(NAME, __doc__, epochs=10, lr=0.01)
     p.add_argument("--hidden", type=common.int_list, default=(200,),
                    help="hidden layer sizes, e.g. 200 or 200,100")
-    common.add_exercise_flags(p, activation="sigmoid", dropout=True)
+    common.add_exercise_flags(p, activation="sigmoid", dropout=True, l2=True)
+    common.add_validate_flag(p)
     p.add_argument("--batch-size", type=int, default=1, help="1 = the article's per-sample SGD")
     p.add_argument("--shuffle", action="store_true", help="reshuffle the samples every epoch")
-    p.add_argument("--l2", type=float, default=0.0,
-                   help="L2 penalty lambda/(2m) * sum(weights^2), biases excluded")
     p.add_argument("--scale-inputs", action="store_true", help="pixels / 16, into [0, 1]")
     args = p.parse_args(argv)
     if args.improved:  # the fixes described in the module docstring
@@ -111,6 +110,8 @@ def train(args):
     n_train = int(0.8 * len(X))
     train_idx, test_idx = order[:n_train], order[n_train:]
     X_train, y_train, X_test, y_test = X[train_idx], y[train_idx], X[test_idx], y[test_idx]
+    if args.validate:
+        X_train, y_train, X_test, y_test = common.validation_split(args.seed, X_train, y_train)
     print(f"data: {len(X_train)} train / {len(X_test)} test images of 8x8, pixels "
           f"{'/ 16' if args.scale_inputs else '0..16 (unscaled, as the article)'}")
 

@@ -76,7 +76,8 @@ def parse_args(argv=None):
     p = common.base_parser(NAME, __doc__, epochs=5, lr=0.05)
     p.add_argument("--hidden", type=common.int_list, default=(32,),
                    help="hidden layer sizes, e.g. 32 or 64,32")
-    common.add_exercise_flags(p, activation="relu", dropout=True)
+    common.add_exercise_flags(p, activation="relu", dropout=True, l2=True)
+    common.add_validate_flag(p)
     p.add_argument("--output-relu", action=argparse.BooleanOptionalAction, default=True,
                    help="the article's ReLU on the output layer, before the softmax")
     p.add_argument("--init", choices=["normal", "he"], default="normal",
@@ -176,6 +177,12 @@ def train(args):
 
     # ---- data: 5000 random images, binarised, 70/15/15 (or --full: MNIST's own split)
     splits, pool = load_splits(args, rng)
+    if args.validate:  # the article's validation split (or, with --full, 20% of the training
+        # images) stands in for the test set and is not trained on
+        x_fit, y_fit, x_val, y_val = (
+            (*splits["train"], *splits["val"]) if "val" in splits
+            else common.validation_split(args.seed, *splits["train"]))
+        splits = {"train": (x_fit, y_fit), "test": (x_val, y_val)}
     X = np.concatenate([x for x, _ in splits.values()])
     y = np.concatenate([labels for _, labels in splits.values()])
     drawn = "" if args.full else f"{len(X)} images drawn from the "
@@ -189,7 +196,8 @@ def train(args):
     optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
                           nesterov=args.nesterov)
     parts = ("train", "val") if args.train_on_val and "val" in splits else ("train",)
-    steps = args.epochs * sum(len(splits[k][1]) for k in parts)
+    n_train = sum(len(splits[k][1]) for k in parts)
+    steps = args.epochs * n_train
     scheduler = (optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
                  if args.schedule == "cosine" else None)
     loaders = [DataLoader(TensorDataset(*splits[name]), batch_size=1, shuffle=True,
@@ -218,6 +226,8 @@ def train(args):
         for loader in loaders:
             for xb, yb in loader:
                 loss = loss_fn(model(xb), yb)
+                if args.l2:
+                    loss = loss + nn.utils.l2_penalty(model, args.l2, n_train)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()

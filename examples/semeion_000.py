@@ -69,6 +69,7 @@ def parse_args(argv=None):
     p.add_argument("--hidden", type=common.int_list, default=(30, 20),
                    help="hidden layer sizes, e.g. 30,20 or 64")
     common.add_exercise_flags(p, activation="sigmoid")
+    common.add_validate_flag(p)
     p.add_argument("--l2", type=float, default=0.1,
                    help="lambda of the L2 term lambda/(2m) sum(w^2) (biases excluded)")
     p.add_argument("--init", choices=["uniform", "xavier"], default="uniform",
@@ -164,10 +165,12 @@ def train(args):
         X, y = X[:400], y[:400]
     order = rng.permutation(len(X))
     X, y = X[order].astype(np.float32), y[order]
-    Y = one_hot(y, 10).astype(np.float32)
     n_test = min(args.test_size, len(X) // 4)
-    x_train, Y_train, y_train = tg.Tensor(X[:-n_test]), Y[:-n_test], y[:-n_test]
-    x_test, Y_test, y_test = tg.Tensor(X[-n_test:]), Y[-n_test:], y[-n_test:]
+    X_train, y_train, X_test, y_test = X[:-n_test], y[:-n_test], X[-n_test:], y[-n_test:]
+    if args.validate:
+        X_train, y_train, X_test, y_test = common.validation_split(args.seed, X_train, y_train)
+    x_train, Y_train = tg.Tensor(X_train), one_hot(y_train, 10).astype(np.float32)
+    x_test, Y_test = tg.Tensor(X_test), one_hot(y_test, 10).astype(np.float32)
     print(f"data: {len(y_train)} train / {len(y_test)} test binary 16x16 images "
           f"(seeded shuffle {args.seed})")
 
@@ -222,7 +225,7 @@ def train(args):
                "test accuracy (argmax)": test_acc,
                "test exact-match accuracy (the article's)": test_exact}
     if not args.no_plots:
-        common.save_standard_plots(args, NAME, history, images=X[-n_test:][:32],
+        common.save_standard_plots(args, NAME, history, images=X_test[:32],
                                    predicted=p_test[:32].argmax(axis=1), true=y_test[:32],
                                    image_shape=(16, 16), xlabel="iteration")
     return {"test_exact_match": test_exact[-1], "test_accuracy": test_acc[-1],
