@@ -77,6 +77,8 @@ def parse_args(argv=None):
     common.add_validate_flag(p)
     p.add_argument("--init", choices=["article", "course", "he"], default="article",
                    help="randn * 0.01 (article), randn / sqrt(fan_in) (course), or He")
+    p.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd",
+                   help="full-batch gradient descent (article) or Adam")
     p.add_argument("--model", choices=["mlp", "logistic"], default="mlp",
                    help="the article's network, or logistic regression (12288-1) on the "
                         "same inputs")
@@ -169,11 +171,13 @@ def train(args):
     sizes = (x_train.shape[1], *args.hidden, 1)
     model = build_model(sizes, args, rng)
     loss_fn = nn.BCEWithLogitsLoss()  # = the article's sigmoid + binary cross-entropy
-    optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
-                          nesterov=args.nesterov)
+    optimizer = (optim.Adam(model.parameters(), lr=args.lr) if args.optimizer == "adam" else
+                 optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
+                           nesterov=args.nesterov))
     kind = f"{args.activation} hidden" if args.hidden else "logistic regression"
     print(f"model: {'-'.join(map(str, sizes))}, {kind}, sigmoid output, "
-          f"init {args.init}; full-batch GD lr={args.lr}{common.extras(args)}, "
+          f"init {args.init}; full-batch {'Adam' if args.optimizer == 'adam' else 'GD'} "
+          f"lr={args.lr}{common.extras(args)}, "
           f"{args.epochs} iterations")
     signal_scales(model, x_train, y_train)
 
