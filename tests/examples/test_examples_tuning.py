@@ -29,7 +29,7 @@ def test_shifted_copies_move_each_image_one_pixel_and_blank_the_edge(example):
 def test_validation_split_is_a_seeded_partition_of_the_training_rows(example, capsys):
     common = example("_common")
     x, y = np.arange(50.0)[:, None], np.arange(50)
-    xf, yf, xv, yv = common.validation_split(3, x, y)
+    _, yf, xv, yv = common.validation_split(3, x, y)
     assert len(yv) == 10 and len(yf) == 40
     assert sorted([*yf, *yv]) == list(range(50))          # every row once, none twice
     np.testing.assert_array_equal(xv[:, 0], yv)            # rows keep their labels
