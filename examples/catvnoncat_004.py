@@ -34,6 +34,19 @@ What ``--improved`` changes, and why
     1/sqrt(fan_in)), keeping everything else.  The signal then keeps its scale through the
     layers and the same 2500 iterations train the network; ``--init course`` is the
     randn / sqrt(fan_in) scaling the course itself used for this model.
+    What else was tried, on a validation split and never on the test set (``--validate``:
+    42 of the 209 training images held out; seeds 1-3, accuracy on them): nothing beat He
+    initialisation beyond noise, so ``--improved`` stays at it.  The network does not
+    generalise to held-out *training-set* images: He init scores 0.54 there, below the
+    ~0.65 of answering "non-cat" every time (2/3 of them are non-cats, while 2/3 of the
+    test images are cats).  Per-pixel standardised inputs 0.50; L2 lambda 1 0.57 (lambda
+    5: 0.57 and 0.36 on seeds 1-2); horizontal flips of the training images 0.57 (seed 1);
+    the course's initialisation 0.52; Adam lr 0.001 (``--optimizer adam``) 0.675, but one
+    seed in three collapses to a constant answer, which this split rewards (lr 0.0003:
+    0.52 on seed 1); the best iteration count on the curves was about 200-750, at the
+    level of the constant answer.  deeplearning.ai's published 80% for this network is one
+    seed (``np.random.seed(1)``) on the 50 test images; over 5 seeds the He recipe scores
+    0.73 there (``examples/results.py``).
 
 The comparison the article promises and never runs
     ``--model logistic``: logistic regression on the same 12288 inputs (the course's first
@@ -48,6 +61,7 @@ Your own pictures
 
 Run:  python examples/catvnoncat_004.py                 (article; ~15 s)
       python examples/catvnoncat_004.py --improved
+      python examples/catvnoncat_004.py --improved --validate   (how it was tuned)
       python examples/catvnoncat_004.py --model logistic
       python examples/catvnoncat_004.py --images ~/Pictures/catvnoncat --improved
       python examples/catvnoncat_004.py --init course --hidden 20,7,5
