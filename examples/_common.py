@@ -27,10 +27,10 @@ from tinygrad_edu.tools import plots
 from tinygrad_edu.tools.progress import progress
 
 __all__ = [
-    "accuracy", "add_exercise_flags", "base_parser", "extras", "int_list", "limit_blas_threads",
-    "linear_layers", "load_or_synthesize", "logits_of", "mean_std", "mlp", "out_dir", "plot_title",
-    "positive_float", "positive_int", "progress", "run_seeds", "save_standard_plots",
-    "synthetic_images", "writable_dir",
+    "accuracy", "add_exercise_flags", "add_validate_flag", "base_parser", "extras", "int_list",
+    "limit_blas_threads", "linear_layers", "load_or_synthesize", "logits_of", "mean_std", "mlp",
+    "out_dir", "plot_title", "positive_float", "positive_int", "progress", "run_seeds",
+    "save_standard_plots", "shifted_copies", "synthetic_images", "validation_split", "writable_dir",
 ]
 
 
@@ -130,9 +130,12 @@ def base_parser(name: str, doc: str | None, *, epochs: int, lr: float | None, se
 
 
 def add_exercise_flags(p: argparse.ArgumentParser, *, activation: str | None = None,
-                       dropout: bool = False) -> None:
+                       dropout: bool = False, l2: bool = False,
+                       augment: bool = False) -> None:
     """The articles' common exercises: ``--activation`` (when the example lets it change),
-    ``--momentum``/``--nesterov`` (SGD) and, with ``dropout``, ``--dropout``."""
+    ``--momentum``/``--nesterov`` (SGD), with ``dropout`` ``--dropout``, with ``l2``
+    ``--l2`` (the example adds ``nn.utils.l2_penalty`` to its loss) and with ``augment``
+    ``--augment`` (the example trains on `shifted_copies`)."""
     if activation is not None:
         p.add_argument("--activation", choices=sorted(ACTIVATIONS), default=activation,
                        help="hidden-layer activation")
@@ -142,10 +145,24 @@ def add_exercise_flags(p: argparse.ArgumentParser, *, activation: str | None = N
     if dropout:
         p.add_argument("--dropout", type=float, default=0.0,
                        help="dropout probability after each hidden layer")
+    if l2:
+        p.add_argument("--l2", type=float, default=0.0,
+                       help="L2 penalty lambda/(2m) * sum(weights^2), biases excluded")
+    if augment:
+        p.add_argument("--augment", action="store_true",
+                       help="train on every image and its 4 one-pixel shifts (5x the images)")
+
+
+def add_validate_flag(p: argparse.ArgumentParser) -> None:
+    """``--validate``: score on a validation split carved from the training data instead of
+    the test set -- how the ``--improved`` settings were chosen (see `validation_split`)."""
+    p.add_argument("--validate", action="store_true",
+                   help="hold out 20%% of the training data and report on it in place of "
+                        "the test set (how --improved was tuned; the test set is untouched)")
 
 
 def extras(args: argparse.Namespace) -> str:
-    """", L2 lambda=0.1, momentum 0.9 (Nesterov), dropout 0.2": the optional settings that
+    """", L2 lambda=0.1, momentum 0.9 (Nesterov), dropout 0.2, ...": the optional settings that
     are on in this run, for its header ("" when none is)."""
     parts = []
     if getattr(args, "l2", 0):
@@ -154,6 +171,8 @@ def extras(args: argparse.Namespace) -> str:
         parts.append(f"momentum {args.momentum}" + (" (Nesterov)" if args.nesterov else ""))
     if getattr(args, "dropout", 0):
         parts.append(f"dropout {args.dropout}")
+    if getattr(args, "augment", False):
+        parts.append("each training image with its 4 one-pixel shifts")
     return "".join(", " + p for p in parts)
 
 
@@ -218,6 +237,40 @@ def load_or_synthesize(args: argparse.Namespace, load_real: Callable[[], Any],
               f"given: the numbers below mean nothing)")
         return synthesize()
     return load_real()
+
+
+def validation_split(seed: int, x: np.ndarray, y: np.ndarray, share: float = 0.2
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(x_fit, y_fit, x_val, y_val): a seeded ``share`` of the training rows held out.
+
+    Hyper-parameters are chosen by the score on this split, never on the test set: a test
+    score that helped choose the settings no longer measures unseen data.  Its own
+    generator (from ``seed``), so the run's other random draws are unchanged.
+    """
+    order = np.random.default_rng([seed, 2024]).permutation(len(x))
+    n_val = max(1, round(share * len(x)))
+    fit, val = order[n_val:], order[:n_val]
+    print(f"--validate: {len(fit)} training rows, {len(val)} held out as the validation "
+          f"split; every 'test' figure below is on the validation split")
+    return x[fit], y[fit], x[val], y[val]
+
+
+def shifted_copies(x: np.ndarray, y: np.ndarray, image_shape: tuple[int, int]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Data augmentation: the N images (rows of ``x``, each ``image_shape`` when reshaped)
+    followed by the same images shifted one pixel down, up, right and left (blank pixels
+    shifted in), with their labels: (5N rows, 5N labels).  A digit moved by a pixel is the
+    same digit, so the network learns not to depend on exact pixel positions."""
+    images = x.reshape(len(x), *image_shape)
+    copies = [images]
+    for axis in (1, 2):
+        for step in (1, -1):
+            moved = np.roll(images, step, axis=axis)
+            edge = [slice(None)] * 3
+            edge[axis] = slice(0, 1) if step == 1 else slice(-1, None)
+            moved[tuple(edge)] = 0  # what np.roll wrapped around
+            copies.append(moved)
+    return np.concatenate(copies).reshape(5 * len(x), *x.shape[1:]), np.tile(y, 5)
 
 
 # ------------------------------------------------------------------------ evaluation

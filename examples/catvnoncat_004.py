@@ -34,6 +34,21 @@ What ``--improved`` changes, and why
     1/sqrt(fan_in)), keeping everything else.  The signal then keeps its scale through the
     layers and the same 2500 iterations train the network; ``--init course`` is the
     randn / sqrt(fan_in) scaling the course itself used for this model.
+    What else was tried, on a validation split and never on the test set (``--validate``:
+    42 of the 209 training images held out; seeds 1-3, accuracy on them): nothing beat He
+    initialisation beyond noise, so ``--improved`` stays at it.  The network does not
+    generalise to held-out *training-set* images: He init scores 0.54 there, below the
+    ~0.65 of answering "non-cat" every time (2/3 of them are non-cats, while 2/3 of the
+    test images are cats).  Per-pixel standardised inputs 0.50; L2 lambda 1 0.57 (lambda
+    5: 0.57 and 0.36 on seeds 1-2); horizontal flips of the training images 0.57 (seed 1);
+    the course's initialisation 0.52; Adam lr 0.001 (``--optimizer adam``) 0.675, but one
+    seed in three collapses to a constant answer, which this split rewards (lr 0.0003:
+    0.52 on seed 1); the best iteration count on the curves was about 200-750, at the
+    level of the constant answer.  deeplearning.ai's published 80% for this network is one
+    seed (``np.random.seed(1)``) on the 50 test images; over 5 seeds the He recipe scores
+    0.73 there (``examples/results.py``), and the course's own recipe (``--init course``,
+    measured afterwards for comparison, not to choose) 0.75 ± 0.05, from 0.66 to 0.82 by
+    seed: its 80% is a favourable seed of a 50-image test, not this network's typical score.
 
 The comparison the article promises and never runs
     ``--model logistic``: logistic regression on the same 12288 inputs (the course's first
@@ -48,6 +63,7 @@ Your own pictures
 
 Run:  python examples/catvnoncat_004.py                 (article; ~15 s)
       python examples/catvnoncat_004.py --improved
+      python examples/catvnoncat_004.py --improved --validate   (how it was tuned)
       python examples/catvnoncat_004.py --model logistic
       python examples/catvnoncat_004.py --images ~/Pictures/catvnoncat --improved
       python examples/catvnoncat_004.py --init course --hidden 20,7,5
@@ -73,11 +89,12 @@ def parse_args(argv=None):
                            epochs_help="full-batch gradient-descent iterations")
     p.add_argument("--hidden", type=common.int_list, default=(20, 7, 5),
                    help="hidden layer sizes (the article's layer_dims without the ends)")
-    common.add_exercise_flags(p, activation="relu", dropout=True)
+    common.add_exercise_flags(p, activation="relu", dropout=True, l2=True)
+    common.add_validate_flag(p)
     p.add_argument("--init", choices=["article", "course", "he"], default="article",
                    help="randn * 0.01 (article), randn / sqrt(fan_in) (course), or He")
-    p.add_argument("--l2", type=float, default=0.0,
-                   help="L2 penalty lambda/(2m) * sum(weights^2), biases excluded")
+    p.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd",
+                   help="full-batch gradient descent (article) or Adam")
     p.add_argument("--model", choices=["mlp", "logistic"], default="mlp",
                    help="the article's network, or logistic regression (12288-1) on the "
                         "same inputs")
@@ -157,6 +174,8 @@ def train(args):
         args, real, synthetic, args.images or "cat vs non-cat")
     if args.tiny:
         train_x, train_y, test_x, test_y = train_x[:64], train_y[:64], test_x[:32], test_y[:32]
+    if args.validate:
+        train_x, train_y, test_x, test_y = common.validation_split(args.seed, train_x, train_y)
     x_train = tg.Tensor(train_x.reshape(len(train_x), -1).astype(np.float32) / 255.0)
     x_test = tg.Tensor(test_x.reshape(len(test_x), -1).astype(np.float32) / 255.0)
     y_train = train_y.astype(np.float32)[:, None]
@@ -168,11 +187,13 @@ def train(args):
     sizes = (x_train.shape[1], *args.hidden, 1)
     model = build_model(sizes, args, rng)
     loss_fn = nn.BCEWithLogitsLoss()  # = the article's sigmoid + binary cross-entropy
-    optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
-                          nesterov=args.nesterov)
+    optimizer = (optim.Adam(model.parameters(), lr=args.lr) if args.optimizer == "adam" else
+                 optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
+                           nesterov=args.nesterov))
     kind = f"{args.activation} hidden" if args.hidden else "logistic regression"
     print(f"model: {'-'.join(map(str, sizes))}, {kind}, sigmoid output, "
-          f"init {args.init}; full-batch GD lr={args.lr}{common.extras(args)}, "
+          f"init {args.init}; full-batch {'Adam' if args.optimizer == 'adam' else 'GD'} "
+          f"lr={args.lr}{common.extras(args)}, "
           f"{args.epochs} iterations")
     signal_scales(model, x_train, y_train)
 

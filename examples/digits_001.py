@@ -31,12 +31,20 @@ What ``--improved`` changes, and why
     Pixels scaled to [0, 1] (so no sigmoid/ReLU starts saturated), ReLU hidden units with He
     initialisation (the right variance for ReLU), mini-batches of 32 reshuffled every epoch
     (the article visits the samples in one fixed order), SGD with Nesterov momentum 0.9 and
-    lr 0.05, 30 epochs.  The article's network is already near this data set's ceiling, so
-    the gain is mostly speed (several times fewer seconds) for equal-or-better accuracy;
-    ``examples/results.py`` measures both over 5 seeds.
+    lr 0.05; and data augmentation (``--augment``): every training image also shifted by
+    one pixel down, up, right and left, 5x the training images (a digit moved by a pixel is
+    the same digit; without them the network reaches 100% train accuracy, i.e. it
+    memorises), for 15 epochs.  Same network and split; ``examples/results.py`` measures
+    accuracy and seconds over 5 seeds.
+    How it was chosen: on a validation split, never on the test set -- ``--validate`` holds
+    out 20% of the training images (288) and scores on them.  Seeds 1-5: without
+    augmentation (30 epochs) 0.978; 60 epochs 0.980 (seeds 1-3); dropout 0.2 0.980 (seeds
+    1-3); L2 lambda 1 or 3 0.979 and 0.973 (seeds 1-3); lr 0.02 for 60 epochs 0.981; the
+    shifted copies 0.985 for 30 or 15 epochs (15: half the time), 0.971 with lr 0.02.
 
 Run:  python examples/digits_001.py            (article)
       python examples/digits_001.py --improved
+      python examples/digits_001.py --improved --validate   (how --improved was chosen)
       python examples/digits_001.py --hidden 200,100 --activation tanh --momentum 0.9
 """
 
@@ -58,20 +66,20 @@ def parse_args(argv=None):
     p = common.base_parser(NAME, __doc__, epochs=10, lr=0.01)
     p.add_argument("--hidden", type=common.int_list, default=(200,),
                    help="hidden layer sizes, e.g. 200 or 200,100")
-    common.add_exercise_flags(p, activation="sigmoid", dropout=True)
+    common.add_exercise_flags(p, activation="sigmoid", dropout=True, l2=True,
+                              augment=True)
+    common.add_validate_flag(p)
     p.add_argument("--batch-size", type=int, default=1, help="1 = the article's per-sample SGD")
     p.add_argument("--shuffle", action="store_true", help="reshuffle the samples every epoch")
-    p.add_argument("--l2", type=float, default=0.0,
-                   help="L2 penalty lambda/(2m) * sum(weights^2), biases excluded")
     p.add_argument("--scale-inputs", action="store_true", help="pixels / 16, into [0, 1]")
     args = p.parse_args(argv)
     if args.improved:  # the fixes described in the module docstring
         args.scale_inputs, args.activation, args.shuffle = True, "relu", True
-        args.batch_size, args.momentum, args.nesterov = 32, 0.9, True
+        args.batch_size, args.momentum, args.nesterov, args.augment = 32, 0.9, True, True
         if args.lr == p.get_default("lr"):
             args.lr = 0.05
         if args.epochs == p.get_default("epochs"):
-            args.epochs = 30
+            args.epochs = 15
     if args.tiny:
         args.epochs = min(args.epochs, 3)
     return args
@@ -111,6 +119,10 @@ def train(args):
     n_train = int(0.8 * len(X))
     train_idx, test_idx = order[:n_train], order[n_train:]
     X_train, y_train, X_test, y_test = X[train_idx], y[train_idx], X[test_idx], y[test_idx]
+    if args.validate:
+        X_train, y_train, X_test, y_test = common.validation_split(args.seed, X_train, y_train)
+    if args.augment:
+        X_train, y_train = common.shifted_copies(X_train, y_train, (8, 8))
     print(f"data: {len(X_train)} train / {len(X_test)} test images of 8x8, pixels "
           f"{'/ 16' if args.scale_inputs else '0..16 (unscaled, as the article)'}")
 

@@ -37,15 +37,25 @@ The article's mistake the framework shows up: dead output units
 What ``--improved`` changes, and why
     No ReLU on the output (softmax straight on the logits, so every class always gets a
     gradient), He initialisation for the ReLU layer and Xavier for the output layer (the
-    article's fixed 0.1 ignores the layer sizes); and the schedule: lr 0.02 (0.05 is large
-    for single-sample steps) cosine-annealed to 0 over 20 epochs instead of 5 at a constant
-    0.05.  Same data, network and per-sample SGD.  Measured over 5 seeds: the output fix
-    and He/Xavier alone give 0.855 ± 0.013 (no better than the article's 0.862 on this
-    pool, where the article's seeds lost no digit); lr 0.01 gives 0.901, lr 0.01 for 15
-    epochs 0.920, and this schedule 0.924.
+    article's fixed 0.1 ignores the layer sizes); the schedule: lr 0.02 (0.05 is large
+    for single-sample steps) cosine-annealed to 0 instead of a constant 0.05; and data
+    augmentation (``--augment``): every image trained on also shifted by one pixel down,
+    up, right and left, 5x the images (a digit moved by a pixel is the same digit; without
+    them the network reaches 100% train accuracy, i.e. it memorises), for 4 epochs -- as
+    many steps as 20 epochs without.  Same 5000 images, split, network and per-sample SGD.
+    Measured on the test set over 5 seeds (before ``--validate`` existed): the output fix
+    and He/Xavier alone give 0.855 ± 0.013 (no better than the article's 0.862 then, on
+    this pool, where the article's seeds lost no digit; later changes to the framework moved
+    these per-sample runs a little, and the article's recipe now scores 0.849); lr 0.01
+    gives 0.901, lr 0.01 for 15 epochs 0.920, and lr 0.02 cosine-annealed over 20 epochs
+    0.924.  The augmentation was
+    chosen on the validation split, never on the test set: ``--validate`` trains on the
+    training split alone and scores on the article's validation split (750 images);
+    seeds 1-2: the 20-epoch recipe 0.918, with the shifted copies for 4 epochs 0.935.
 
 Run:  python examples/mnist_002.py --seeds 5            (article, dead units per seed)
       python examples/mnist_002.py --seeds 5 --improved
+      python examples/mnist_002.py --seeds 2 --improved --validate   (how it was chosen)
       python examples/mnist_002.py --full --improved  (60,000 training images)
       python examples/mnist_002.py --hidden 64,32 --momentum 0.9 --lr 0.01
 """
@@ -76,7 +86,9 @@ def parse_args(argv=None):
     p = common.base_parser(NAME, __doc__, epochs=5, lr=0.05)
     p.add_argument("--hidden", type=common.int_list, default=(32,),
                    help="hidden layer sizes, e.g. 32 or 64,32")
-    common.add_exercise_flags(p, activation="relu", dropout=True)
+    common.add_exercise_flags(p, activation="relu", dropout=True, l2=True,
+                              augment=True)
+    common.add_validate_flag(p)
     p.add_argument("--output-relu", action=argparse.BooleanOptionalAction, default=True,
                    help="the article's ReLU on the output layer, before the softmax")
     p.add_argument("--init", choices=["normal", "he"], default="normal",
@@ -93,11 +105,11 @@ def parse_args(argv=None):
                         "the epochs (per step)")
     args = p.parse_args(argv)
     if args.improved:
-        args.output_relu, args.init, args.schedule = False, "he", "cosine"
+        args.output_relu, args.init, args.schedule, args.augment = False, "he", "cosine", True
         if args.lr == p.get_default("lr"):
             args.lr = 0.02
         if args.epochs == p.get_default("epochs"):
-            args.epochs = 20
+            args.epochs = 4
     if args.tiny:
         args.images, args.epochs = min(args.images, 600), min(args.epochs, 2)
     return args
@@ -176,11 +188,20 @@ def train(args):
 
     # ---- data: 5000 random images, binarised, 70/15/15 (or --full: MNIST's own split)
     splits, pool = load_splits(args, rng)
+    if args.validate:  # the article's validation split (or, with --full, 20% of the training
+        # images) stands in for the test set and is not trained on
+        x_fit, y_fit, x_val, y_val = (
+            (*splits["train"], *splits["val"]) if "val" in splits
+            else common.validation_split(args.seed, *splits["train"]))
+        splits = {"train": (x_fit, y_fit), "test": (x_val, y_val)}
     X = np.concatenate([x for x, _ in splits.values()])
     y = np.concatenate([labels for _, labels in splits.values()])
     drawn = "" if args.full else f"{len(X)} images drawn from the "
     print(f"data: {drawn}{pool}, binarised (pixel > 0); "
           + ", ".join(f"{k} {len(v[1])}" for k, v in splits.items()))
+    if args.augment:  # the images trained on, each with its 4 one-pixel shifts
+        splits.update({k: common.shifted_copies(*splits[k], (28, 28))
+                       for k in ("train", "val") if k in splits})
 
     # ---- model, loss, optimiser
     sizes = (784, *args.hidden, 10)
@@ -189,7 +210,8 @@ def train(args):
     optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
                           nesterov=args.nesterov)
     parts = ("train", "val") if args.train_on_val and "val" in splits else ("train",)
-    steps = args.epochs * sum(len(splits[k][1]) for k in parts)
+    n_train = sum(len(splits[k][1]) for k in parts)
+    steps = args.epochs * n_train
     scheduler = (optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
                  if args.schedule == "cosine" else None)
     loaders = [DataLoader(TensorDataset(*splits[name]), batch_size=1, shuffle=True,
@@ -218,6 +240,8 @@ def train(args):
         for loader in loaders:
             for xb, yb in loader:
                 loss = loss_fn(model(xb), yb)
+                if args.l2:
+                    loss = loss + nn.utils.l2_penalty(model, args.l2, n_train)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()

@@ -40,12 +40,22 @@ What ``--improved`` changes, and why
     Xavier (Glorot) initialisation for the sigmoid layers (unsaturated start); one softmax
     over the 10 outputs with cross-entropy (each image has exactly one digit, so the
     outputs should compete, not be ten independent yes/no questions); the same L2 term;
-    full-batch gradient descent with Nesterov momentum 0.9.  Same 500 iterations; compare
-    the argmax test accuracy (exact-match is meaningless for a softmax, where it equals the
-    argmax accuracy whenever the winner passes 0.5).
+    full-batch gradient descent with Nesterov momentum 0.9; and data augmentation
+    (``--augment``): every training image also shifted by one pixel down, up, right and
+    left, 5x the training images (a digit moved by a pixel is the same digit; the network
+    reaches 100% train accuracy without them, i.e. it memorises).  Same network, same 500
+    iterations, same test images; compare the argmax test accuracy (exact-match is
+    meaningless for a softmax, where it equals the argmax accuracy whenever the winner
+    passes 0.5).
+    How it was chosen: on a validation split, never on the test set -- ``--validate`` holds
+    out 20% of the training images (299) and scores on them.  Seeds 1-3, argmax accuracy on
+    that split: the fixes above without augmentation 0.905; 1500 iterations 0.910; stronger
+    L2 (lambda 0.3, 1, 3) 0.902-0.909; Adam 0.899; mini-batches of 32 (SGD or Adam) 0.857
+    and 0.894; dropout 0.1 0.900; inputs scaled to -1/+1 0.897; the shifted copies 0.948.
 
 Run:  python examples/semeion_000.py            (article; needs the Semeion file)
       python examples/semeion_000.py --improved
+      python examples/semeion_000.py --improved --validate   (how --improved was chosen)
       python examples/semeion_000.py --hidden 64 --activation tanh --momentum 0.9
 """
 
@@ -68,7 +78,8 @@ def parse_args(argv=None):
                            epochs_help="full-batch gradient-descent iterations")
     p.add_argument("--hidden", type=common.int_list, default=(30, 20),
                    help="hidden layer sizes, e.g. 30,20 or 64")
-    common.add_exercise_flags(p, activation="sigmoid")
+    common.add_exercise_flags(p, activation="sigmoid", augment=True)
+    common.add_validate_flag(p)
     p.add_argument("--l2", type=float, default=0.1,
                    help="lambda of the L2 term lambda/(2m) sum(w^2) (biases excluded)")
     p.add_argument("--init", choices=["uniform", "xavier"], default="uniform",
@@ -81,6 +92,7 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.improved:
         args.init, args.output, args.momentum, args.nesterov = "xavier", "softmax", 0.9, True
+        args.augment = True
     if args.tiny:
         args.epochs = min(args.epochs, 40)
     return args
@@ -164,10 +176,14 @@ def train(args):
         X, y = X[:400], y[:400]
     order = rng.permutation(len(X))
     X, y = X[order].astype(np.float32), y[order]
-    Y = one_hot(y, 10).astype(np.float32)
     n_test = min(args.test_size, len(X) // 4)
-    x_train, Y_train, y_train = tg.Tensor(X[:-n_test]), Y[:-n_test], y[:-n_test]
-    x_test, Y_test, y_test = tg.Tensor(X[-n_test:]), Y[-n_test:], y[-n_test:]
+    X_train, y_train, X_test, y_test = X[:-n_test], y[:-n_test], X[-n_test:], y[-n_test:]
+    if args.validate:
+        X_train, y_train, X_test, y_test = common.validation_split(args.seed, X_train, y_train)
+    if args.augment:
+        X_train, y_train = common.shifted_copies(X_train, y_train, (16, 16))
+    x_train, Y_train = tg.Tensor(X_train), one_hot(y_train, 10).astype(np.float32)
+    x_test, Y_test = tg.Tensor(X_test), one_hot(y_test, 10).astype(np.float32)
     print(f"data: {len(y_train)} train / {len(y_test)} test binary 16x16 images "
           f"(seeded shuffle {args.seed})")
 
@@ -222,7 +238,7 @@ def train(args):
                "test accuracy (argmax)": test_acc,
                "test exact-match accuracy (the article's)": test_exact}
     if not args.no_plots:
-        common.save_standard_plots(args, NAME, history, images=X[-n_test:][:32],
+        common.save_standard_plots(args, NAME, history, images=X_test[:32],
                                    predicted=p_test[:32].argmax(axis=1), true=y_test[:32],
                                    image_shape=(16, 16), xlabel="iteration")
     return {"test_exact_match": test_exact[-1], "test_accuracy": test_acc[-1],
