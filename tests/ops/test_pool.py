@@ -67,7 +67,7 @@ def _ref_max(x, k, s, p, d, ceil):
         if res is None:
             res = np.empty(x.shape[:-2] + tuple(out))
             idx = np.empty(x.shape[:-2] + tuple(out), np.int64)
-        block = x[..., rows, :][..., cols].reshape(x.shape[:-2] + (-1,))
+        block = x[..., rows, :][..., cols].reshape((*x.shape[:-2], -1))
         best = block.argmax(-1)
         res[..., i, j] = block.max(-1)
         idx[..., i, j] = np.array(rows)[best // len(cols)] * x.shape[-1] + \

@@ -367,6 +367,11 @@ COVERAGE: dict[str, str | list[str]] = {
     # WindowSum's backward: gradgradcheck of avg_pool2d differentiates it
     "WindowSpread": "test_pool.py::test_avg_pool2d",
     "ConstantPad": "test_pool.py::test_pad[constant]",
+    # ------------------------------------------------------------ convolutions (test_conv.py)
+    # conv1d/conv2d/conv_transpose2d go through both: unfold's backward is fold and back
+    "Unfold": ["test_conv.py::test_unfold", "test_conv.py::test_conv2d[bias]",
+               "test_conv.py::test_conv1d"],
+    "Fold": ["test_conv.py::test_fold", "test_conv.py::test_conv_transpose2d"],
     # ------------------------------------------------------------ in-place (test_inplace_ops.py)
     "SetItem": [f"{IP}::test_setitem[basic]", f"{IP}::test_setitem[bool mask]"],
     "Tensor.__setitem__": f"{IP}::test_setitem[basic]",

@@ -2,7 +2,8 @@
 
 ``import tinygrad_edu.nn as nn`` and ``import tinygrad_edu.nn.functional as F`` work as in
 PyTorch.  Modules (one concept per file): ``module`` (`Module`), ``parameter``
-(`Parameter`), ``linear`` (`Linear`, `Identity`), ``container`` (`Sequential`,
+(`Parameter`), ``linear`` (`Linear`, `Identity`),
+``conv`` (`Conv1d`, `Conv2d`, `ConvTranspose2d`), ``container`` (`Sequential`,
 `ModuleList` ...), ``dropout``, ``flatten`` (`Flatten`, `Unflatten`), ``activation``,
 ``loss``, ``normalization`` (`LayerNorm`, `BatchNorm1d`, `BatchNorm2d`), ``pooling``
 (`MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`), ``padding`` (`ZeroPad2d` ...), ``sparse``
@@ -37,6 +38,7 @@ from .activation import (
                          Tanh,
 )
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .distance import CosineSimilarity
 from .dropout import Dropout, Dropout2d
 from .flatten import Flatten, Unflatten
@@ -73,6 +75,9 @@ __all__ = [
                          "BatchNorm1d",
                          "BatchNorm2d",
                          "ConstantPad2d",
+                         "Conv1d",
+                         "Conv2d",
+                         "ConvTranspose2d",
                          "CosineEmbeddingLoss",
                          "CosineSimilarity",
                          "CrossEntropyLoss",

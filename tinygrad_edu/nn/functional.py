@@ -19,6 +19,11 @@ from ..autograd import mark_changed
 from ..errors import DTypeError, ShapeError
 from ..ops import pad as _pad
 from ..ops import pool
+from ..ops.conv import conv1d as conv1d  # convolutions: im2col (unfold) + one matmul
+from ..ops.conv import conv2d as conv2d
+from ..ops.conv import conv_transpose2d as conv_transpose2d
+from ..ops.conv import fold as fold
+from ..ops.conv import unfold as unfold
 from ..ops.pool import IntPair
 from ..random import GeneratorLike, numpy_rng
 from ..tensor import Tensor

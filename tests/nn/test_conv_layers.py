@@ -1,0 +1,76 @@
+"""Conv1d, Conv2d, ConvTranspose2d: PyTorch's weight layouts, default initialisation, repr,
+state-dict keys and construction errors (values against PyTorch: tests/parity)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import nn
+
+
+@pytest.mark.parametrize("make, weight_shape", [
+    (lambda: nn.Conv1d(4, 200, 3, groups=2), (200, 2, 3)),
+    (lambda: nn.Conv2d(4, 200, (3, 5), groups=2), (200, 2, 3, 5)),
+    (lambda: nn.ConvTranspose2d(4, 200, (3, 5), groups=2), (4, 100, 3, 5)),
+], ids=["Conv1d", "Conv2d", "ConvTranspose2d"])
+def test_layout_and_default_init(make, weight_shape):
+    """weight and bias uniform in +-1/sqrt(fan_in), fan_in = weight.shape[1] * kernel area
+    (kaiming_uniform_(a=sqrt(5)) and PyTorch's bias bound)."""
+    tg.manual_seed(0)
+    m = make()
+    assert m.weight.shape == weight_shape and m.bias.shape == (200,)
+    assert list(m.state_dict()) == ["weight", "bias"]
+    bound = 1 / math.sqrt(weight_shape[1] * math.prod(weight_shape[2:]))
+    for p in (m.weight, m.bias):
+        assert np.abs(p.data).max() <= bound
+        assert np.abs(p.data).max() > 0.9 * bound   # spread over the whole range
+    assert m.weight.dtype == np.float32
+
+
+def test_repr_as_pytorch():
+    assert repr(nn.Conv2d(4, 6, 3)) == "Conv2d(4, 6, kernel_size=(3, 3), stride=(1, 1))"
+    assert repr(nn.Conv2d(4, 6, (3, 5), stride=2, padding=1, dilation=2, groups=2,
+                          bias=False)) == \
+        ("Conv2d(4, 6, kernel_size=(3, 5), stride=(2, 2), padding=(1, 1), dilation=(2, 2), "
+         "groups=2, bias=False)")
+    assert repr(nn.Conv2d(4, 6, 3, padding="same")) == \
+        "Conv2d(4, 6, kernel_size=(3, 3), stride=(1, 1), padding=same)"
+    assert repr(nn.Conv1d(4, 6, 3)) == "Conv1d(4, 6, kernel_size=(3,), stride=(1,))"
+    assert repr(nn.ConvTranspose2d(4, 6, 3, stride=2, output_padding=1)) == \
+        "ConvTranspose2d(4, 6, kernel_size=(3, 3), stride=(2, 2), output_padding=(1, 1))"
+
+
+def test_no_bias_and_dtype():
+    m = nn.Conv2d(2, 3, 1, bias=False, dtype=np.float64)
+    assert m.bias is None and list(m.state_dict()) == ["weight"]
+    out = m(tg.Tensor(np.ones((1, 2, 2, 2))))
+    assert out.dtype == np.float64 and out.shape == (1, 3, 2, 2)
+
+
+@pytest.mark.parametrize("make, kind, message", [
+    (lambda: nn.Conv2d(4, 6, 3, groups=4), ValueError, "out_channels must be divisible by groups"),
+    (lambda: nn.Conv2d(4, 6, 3, groups=3), ValueError, "in_channels must be divisible by groups"),
+    (lambda: nn.Conv2d(4, 6, 3, groups=0), ValueError, "groups must be a positive integer"),
+    (lambda: nn.Conv2d(4, 6, 3, padding="sam"), ValueError, "Invalid padding string 'sam'"),
+    (lambda: nn.Conv2d(4, 6, 3, padding="same", stride=2), ValueError,
+     "padding='same' is not supported for strided convolutions"),
+    (lambda: nn.Conv2d(4, 6, 3, padding_mode="foo"), ValueError, "padding_mode must be one of"),
+    (lambda: nn.Conv2d(4, 6, 3, padding_mode="reflect"), NotImplementedError,
+     "padding_mode='reflect' is not implemented"),
+    (lambda: nn.ConvTranspose2d(4, 6, 3, padding_mode="reflect"), ValueError,
+     'Only "zeros" padding mode is supported for ConvTranspose2d'),
+    (lambda: nn.Conv2d(4, 6, 3, device="cuda"), RuntimeError, "cuda"),
+])
+def test_construction_errors(make, kind, message):
+    with pytest.raises(kind, match=message):
+        make()
+
+
+def test_wrong_input_channels_name_the_op_and_shapes():
+    with pytest.raises(ValueError, match=r"conv2d: Given groups=1, weight of size \[6, 4, 3, 3\], "
+                       r"expected input\[1, 3, 5, 5\] to have 4 channels"):
+        nn.Conv2d(4, 6, 3)(tg.ones(1, 3, 5, 5))

@@ -1,0 +1,166 @@
+"""Convolution layers with PyTorch's arguments, weight layouts, default initialisation,
+repr and state-dict keys: `Conv1d`, `Conv2d`, `ConvTranspose2d` (maths in
+``tinygrad_edu/ops/conv.py``: im2col and one matrix product).
+
+Only ``padding_mode='zeros'`` is implemented; PyTorch's other modes ('reflect',
+'replicate', 'circular') raise NotImplementedError when the layer is built.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..device import as_device
+from ..ops import conv as C
+from ..tensor import Tensor, get_default_dtype
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+class _ConvNd(Module):
+    """What the convolution layers share: argument checks, parameters, init, repr.
+
+    ``weight`` is (out_channels, in_channels/groups, *kernel_size) for a convolution and
+    (in_channels, out_channels/groups, *kernel_size) for a transposed one, as in PyTorch;
+    both it and ``bias`` (out_channels,) are drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+    (PyTorch's ``kaiming_uniform_(a=sqrt(5))``; fan_in = weight.shape[1] * kernel area).
+    """
+
+    transposed = False
+    nd = 2
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: C.IntOrTuple,
+                 stride: C.IntOrTuple, padding: C.IntOrTuple | str, dilation: C.IntOrTuple,
+                 groups: int, bias: bool, padding_mode: str, output_padding: C.IntOrTuple,
+                 device: Any, dtype: Any) -> None:
+        super().__init__()
+        name = type(self).__name__
+        as_device(device, name)
+        if not isinstance(groups, int) or groups <= 0:
+            raise ValueError(f"{name}: groups must be a positive integer (got {groups!r})")
+        if in_channels % groups:
+            raise ValueError(f"{name}: in_channels must be divisible by groups "
+                             f"(in_channels={in_channels}, groups={groups})")
+        if out_channels % groups:
+            raise ValueError(f"{name}: out_channels must be divisible by groups "
+                             f"(out_channels={out_channels}, groups={groups})")
+        self.stride = C._ints(name, "stride", stride, self.nd)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"{name}: Invalid padding string {padding!r}, should be one "
+                                 f"of {{'valid', 'same'}}")
+            if padding == "same" and max(self.stride) > 1:
+                raise ValueError(f"{name}: padding='same' is not supported for strided "
+                                 f"convolutions")
+            self.padding: tuple[int, ...] | str = padding
+        else:
+            self.padding = C._ints(name, "padding", padding, self.nd)
+        if padding_mode not in _MODES:
+            raise ValueError(f"{name}: padding_mode must be one of {set(_MODES)}, but got "
+                             f"padding_mode={padding_mode!r}")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"{name}: padding_mode={padding_mode!r} is not "
+                                      f"implemented (only 'zeros')")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = C._ints(name, "kernel_size", kernel_size, self.nd)
+        self.dilation = C._ints(name, "dilation", dilation, self.nd)
+        self.output_padding = C._ints(name, "output_padding", output_padding, self.nd)
+        self.padding_mode = padding_mode
+        dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+        shape = (in_channels, out_channels // groups) if self.transposed \
+            else (out_channels, in_channels // groups)
+        self.weight = Parameter(np.empty((*shape, *self.kernel_size), dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Redraw weight and bias from PyTorch's default distribution."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self) -> str:
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0,) * self.nd:
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * self.nd:
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * self.nd:
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution layer: (N, in_channels, L) or (in_channels, L) ->
+    (N, out_channels, Lo); weight (out_channels, in_channels/groups, k)."""
+
+    nd = 1
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: C.IntOrTuple,
+                 stride: C.IntOrTuple = 1, padding: C.IntOrTuple | str = 0,
+                 dilation: C.IntOrTuple = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, 0, device, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return C.conv1d(input, self.weight, self.bias, self.stride, self.padding,
+                        self.dilation, self.groups)
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution layer: (N, in_channels, H, W) or (in_channels, H, W) ->
+    (N, out_channels, Ho, Wo); weight (out_channels, in_channels/groups, kh, kw)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: C.IntOrTuple,
+                 stride: C.IntOrTuple = 1, padding: C.IntOrTuple | str = 0,
+                 dilation: C.IntOrTuple = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, 0, device, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return C.conv2d(input, self.weight, self.bias, self.stride, self.padding,
+                        self.dilation, self.groups)
+
+
+class ConvTranspose2d(_ConvNd):
+    """2-D transposed convolution layer (conv2d's adjoint, "upsampling" convolution):
+    (N, in_channels, H, W) -> (N, out_channels, Ho, Wo) with
+    Ho = (H - 1)*stride - 2*padding + dilation*(kh - 1) + output_padding + 1;
+    weight (in_channels, out_channels/groups, kh, kw)."""
+
+    transposed = True
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: C.IntOrTuple,
+                 stride: C.IntOrTuple = 1, padding: C.IntOrTuple = 0,
+                 output_padding: C.IntOrTuple = 0, groups: int = 1, bias: bool = True,
+                 dilation: C.IntOrTuple = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for '
+                             f"{type(self).__name__} (got {padding_mode!r})")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, output_padding, device, dtype)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return C.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self.output_padding, self.groups, self.dilation)
