@@ -8,7 +8,9 @@ window i reads positions ``i*s - p + a*d`` for a < k.  The output length is
 
 and with ``ceil_mode`` a last window that would start in the right padding is dropped
 (``(L_out - 1) s >= L + p``: it must start inside the input or the left padding).  The
-windows are views of the padded input (``as_strided``), never Python loops over pixels.
+windows are read as kH*kW strided slices of the padded input, one per kernel offset (a
+loop over the offsets, never over pixels: several times faster than reducing a 6-d
+``as_strided`` window view, which NumPy copies).
 
 Two ops carry the maths, each the other's gradient, so second order comes free:
 `WindowSum` (sum over each window, zero padding: avg_pool2d = WindowSum / divisor) and
@@ -78,24 +80,28 @@ class Windows:
         buf[..., ph:ph + hh, pw:pw + ww] = a[..., :hh, :ww]
         return buf
 
-    def view(self, padded: np.ndarray) -> np.ndarray:
-        """The windows of a padded array (..., *span) as a read-only view
-        (..., H_out, W_out, kH, kW)."""
-        *lead, rh, rw = padded.strides
-        (sh, sw), (dh, dw) = self.stride, self.dilation
-        return np.lib.stride_tricks.as_strided(
-            padded, padded.shape[:-2] + self.out + self.kernel,
-            (*lead, rh * sh, rw * sw, rh * dh, rw * dw), writeable=False)
+    def offsets(self) -> list[tuple[slice, slice]]:
+        """Per kernel offset (a, b), row-major: the slices of the padded array holding the
+        (a, b) entry of every window, a strided (H_out, W_out) grid."""
+        (oh, ow), (sh, sw), (dh, dw) = self.out, self.stride, self.dilation
+        return [(slice(a * dh, a * dh + (oh - 1) * sh + 1, sh),
+                 slice(b * dw, b * dw + (ow - 1) * sw + 1, sw))
+                for a in range(self.kernel[0]) for b in range(self.kernel[1])]
+
+    def sum(self, padded: np.ndarray) -> np.ndarray:
+        """Each window's sum of a padded array (..., *span) -> (..., H_out, W_out)."""
+        grids = self.offsets()
+        out = padded[(..., *grids[0])].copy()
+        for rows, cols in grids[1:]:
+            out += padded[..., rows, cols]
+        return out
 
     def spread(self, g: np.ndarray) -> np.ndarray:
-        """The transpose of summing `view`: g (..., H_out, W_out) added over each window's
-        positions, cropped to the input (..., H, W).  A loop over the kH*kW kernel offsets."""
-        (oh, ow), (sh, sw), (dh, dw) = self.out, self.stride, self.dilation
+        """The transpose of `sum` (then cropped to the input): g (..., H_out, W_out) added
+        over each window's positions -> (..., H, W)."""
         buf = np.zeros(g.shape[:-2] + self.span, g.dtype)
-        for a in range(self.kernel[0]):
-            for b in range(self.kernel[1]):
-                buf[..., a * dh:a * dh + (oh - 1) * sh + 1:sh,
-                    b * dw:b * dw + (ow - 1) * sw + 1:sw] += g
+        for rows, cols in self.offsets():
+            buf[..., rows, cols] += g
         (ph, pw), (h, w) = self.padding, self.size
         out = np.zeros(g.shape[:-2] + self.size, g.dtype)
         hh, ww = min(h, buf.shape[-2] - ph), min(w, buf.shape[-1] - pw)
@@ -163,8 +169,8 @@ class MaxPool2d(Function):
     saves_inputs = saves_output = False
 
     def forward(self, a, geometry: Windows):
-        win = geometry.view(geometry.padded(a, _lowest(a.dtype)))
-        flat = win.reshape((*win.shape[:-2], -1))
+        padded = geometry.padded(a, _lowest(a.dtype))
+        flat = np.stack([padded[..., rows, cols] for rows, cols in geometry.offsets()], -1)
         pos = flat.argmax(axis=-1)
         if a.dtype.kind == "f":
             nan = np.isnan(flat)
@@ -198,7 +204,7 @@ class WindowSum(Function):
 
     def forward(self, a, geometry: Windows):
         self.geometry = geometry
-        return geometry.view(geometry.padded(a, 0)).sum(axis=(-2, -1))
+        return geometry.sum(geometry.padded(a, 0))
 
     def backward(self, g, out, a):
         return (WindowSpread.call(g, geometry=self.geometry),)
