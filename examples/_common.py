@@ -363,8 +363,10 @@ def out_dir(args: argparse.Namespace) -> Path:
 
 
 def plot_title(name: str, args: argparse.Namespace) -> str:
-    """What made a picture: the example, its mode, the seed and the data."""
-    mode = "improved" if args.improved else "article recipe"
+    """What made a picture: the example, its mode (``args.mode_label`` for an example
+    without an article), the seed and the data."""
+    mode = getattr(args, "mode_label", None) or ("improved" if args.improved
+                                                  else "article recipe")
     data = getattr(args, "data_label", None)
     return f"{name} ({mode}, seed {args.seed}{', ' + data if data else ''})"
 

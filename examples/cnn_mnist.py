@@ -52,6 +52,9 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.tiny:
         args.epochs = min(args.epochs, 1)
+    args.mode_label = "LeNet-5" + (" + BatchNorm2d" if args.improved else "")
+    if args.out is None:
+        args.out = f"runs/{NAME}/{'batchnorm' if args.improved else 'lenet5'}"
     return args
 
 
@@ -60,7 +63,7 @@ def build_model(batch_norm: bool) -> nn.Sequential:
     convolution (which then needs no bias: the norm's own bias replaces it)."""
     def conv(c_in, c_out, **kw):
         layers = [nn.Conv2d(c_in, c_out, 5, bias=not batch_norm, **kw)]
-        return layers + [nn.BatchNorm2d(c_out)] if batch_norm else layers
+        return [*layers, nn.BatchNorm2d(c_out)] if batch_norm else layers
 
     return nn.Sequential(
         *conv(1, 6, padding=2), nn.ReLU(), nn.MaxPool2d(2),     # (N, 6, 14, 14)
@@ -83,7 +86,7 @@ def load(args, rng):
         return xs[:2000], ys[:2000], xs[2000:], ys[2000:]
 
     x_train, y_train, x_test, y_test = common.load_or_synthesize(
-        args, real, synthetic, "MNIST (60,000 training / 10,000 test images)")
+        args, real, synthetic, "MNIST")
     if args.tiny:
         x_train, y_train, x_test, y_test = x_train[:2000], y_train[:2000], x_test[:500], \
             y_test[:500]

@@ -87,7 +87,7 @@ def test_max_pool_module_returns_indices_and_pads_crop():
                                   x.data[0, 0, 1])
     np.testing.assert_array_equal(nn.ReplicationPad2d(1)(x).data[0, 0, 0, 1:-1],
                                   x.data[0, 0, 0])
-    with pytest.raises(ShapeError, match="ZeroPad2d.*4-tuple"):
+    with pytest.raises(ShapeError, match=r"ZeroPad2d.*4-tuple"):
         nn.ZeroPad2d((1, 2))
     assert nn.AdaptiveAvgPool2d((1, None))(x).shape == (1, 1, 1, 4)
     assert nn.AvgPool2d(3, stride=1, padding=1)(x).shape == (1, 1, 4, 4)

@@ -203,7 +203,7 @@ def save_confusion(path: str | Path, predicted: Sequence[Any], true: Sequence[An
     counts = np.zeros((k, k), np.int64)
     np.add.at(counts, (t, p), 1)
     names = list(class_names) if class_names is not None else [str(i) for i in range(k)]
-    fig = _figure(0.55 * k + 1.8, 0.55 * k + 1.4)
+    fig = _figure(max(4.5, 0.55 * k + 1.8), 0.55 * k + 1.6)
     ax = fig.add_subplot(1, 1, 1)
     ax.imshow(counts, cmap="Blues", interpolation="nearest")
     for i in range(k):
@@ -214,6 +214,6 @@ def save_confusion(path: str | Path, predicted: Sequence[Any], true: Sequence[An
     ax.set_yticks(range(k), names, fontsize=7)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=8)
     fig.tight_layout()
     return _save(fig, path)
