@@ -29,7 +29,8 @@ from tinygrad_edu.tools.progress import progress
 __all__ = [
     "accuracy", "add_exercise_flags", "base_parser", "extras", "int_list", "limit_blas_threads",
     "linear_layers", "load_or_synthesize", "logits_of", "mean_std", "mlp", "out_dir", "plot_title",
-    "positive_float", "positive_int", "progress", "run_seeds", "save_standard_plots",
+    "positive_float", "positive_int", "progress", "run_seeds", "save_conv_plots",
+    "save_standard_plots",
     "synthetic_images", "writable_dir",
 ]
 
@@ -280,6 +281,19 @@ def save_standard_plots(args: argparse.Namespace, name: str, history: dict[str, 
                               image_shape=image_shape, class_names=class_names,
                               title=f"{name}: test images"),
     ]
+    print("plots: " + ", ".join(str(p) for p in paths))
+    return paths
+
+
+def save_conv_plots(args: argparse.Namespace, name: str, weight: Any, predicted: np.ndarray,
+                    true: np.ndarray, class_names: Sequence[str] | None = None) -> list[Path]:
+    """filters.png (a convolution's kernels, ``weight`` (O, C, kH, kW)) and confusion.png
+    (test predictions against the truth) in ``--out``, for the CNN examples."""
+    out, title = out_dir(args), plot_title(name, args)
+    paths = [plots.save_filters(out / "filters.png", weight,
+                                title=f"{title}: first-layer filters"),
+             plots.save_confusion(out / "confusion.png", predicted, true,
+                                  class_names=class_names, title=f"{title}: test confusion")]
     print("plots: " + ", ".join(str(p) for p in paths))
     return paths
 

@@ -17,19 +17,11 @@ torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 rng = np.random.default_rng(15)
 RTOL, ATOL = 1e-12, 1e-14
+pytestmark = pytest.mark.usefixtures("float64_defaults")
 
 
 def _close(ours, theirs):
     np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=RTOL, atol=ATOL)
-
-
-@pytest.fixture(autouse=True)
-def _float64():
-    torch.set_default_dtype(torch.float64)
-    tg.set_default_dtype(np.float64)
-    yield
-    torch.set_default_dtype(torch.float32)
-    tg.set_default_dtype(np.float32)
 
 
 def _distinct(shape):

@@ -11,7 +11,19 @@ from . import functional as F
 from .module import Module
 
 
-class MaxPool2d(Module):
+class _Pool2d(Module):
+    """The window arguments both poolings share; ``stride`` defaults to ``kernel_size``."""
+
+    def __init__(self, kernel_size: IntPair, stride: IntPair | None, padding: IntPair,
+                 ceil_mode: bool) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+
+
+class MaxPool2d(_Pool2d):
     """Max over kernel_size windows of (N, C, H, W) or (C, H, W) inputs, every ``stride``
     (default: kernel_size) with -inf ``padding`` and ``dilation``; ``ceil_mode`` keeps a
     last partial window; ``return_indices`` also returns the argmax positions h*W + w."""
@@ -19,13 +31,9 @@ class MaxPool2d(Module):
     def __init__(self, kernel_size: IntPair, stride: IntPair | None = None,
                  padding: IntPair = 0, dilation: IntPair = 1, return_indices: bool = False,
                  ceil_mode: bool = False) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
+        super().__init__(kernel_size, stride, padding, ceil_mode)
         self.dilation = dilation
         self.return_indices = return_indices
-        self.ceil_mode = ceil_mode
 
     def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding,
@@ -37,7 +45,7 @@ class MaxPool2d(Module):
                 f"ceil_mode={self.ceil_mode}")
 
 
-class AvgPool2d(Module):
+class AvgPool2d(_Pool2d):
     """Mean over kernel_size windows of (N, C, H, W) or (C, H, W) inputs, every ``stride``
     (default: kernel_size) with zero ``padding``; the divisor counts the padding
     (``count_include_pad``) or not, or is ``divisor_override``."""
@@ -45,11 +53,7 @@ class AvgPool2d(Module):
     def __init__(self, kernel_size: IntPair, stride: IntPair | None = None,
                  padding: IntPair = 0, ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override: int | None = None) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
+        super().__init__(kernel_size, stride, padding, ceil_mode)
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
 
