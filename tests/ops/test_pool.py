@@ -197,3 +197,16 @@ def test_errors_name_the_op_and_shapes(call, kind, words):
         call(tg.zeros(2, 3, 4, 5))
     for w in words:
         assert w in str(err.value)
+
+
+@pytest.mark.parametrize("count_include_pad", [True, False])
+@pytest.mark.parametrize("k,s,p,n", [(2, 2, 0, 5), (3, 2, 1, 6), (4, 3, 2, 7)])
+def test_avg_pool2d_ceil_mode_windows_past_the_padding(k, s, p, n, count_include_pad):
+    """With ceil_mode the last window can reach past the right padding: those positions
+    never count, not even with count_include_pad (PyTorch's divisor)."""
+    x = np.random.default_rng(n).normal(size=(1, 2, n, n))
+    y = check_op(lambda t: F.avg_pool2d(t, k, s, p, True, count_include_pad), [x],
+                 np.ones((1, 2, *(2 * [_out_len(n, k, s, p, 1, True)]))),
+                 lambda a: _ref_avg(a, (k, k), (s, s), (p, p), True, count_include_pad, None))
+    assert (_out_len(n, k, s, p, 1, True) - 1) * s + k > n + p  # the case in question
+    assert y.shape[-1] == _out_len(n, k, s, p, 1, True)

@@ -32,6 +32,8 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
 ``dims.py``         ``normalize_dim``: every dim argument checked the PyTorch way
 ``inplace.py``      ``x[i] = v`` (``SetItem``) and every in-place op (see below)
 ``triangular.py``   ``tril triu``
+``pool.py``         ``max_pool2d avg_pool2d adaptive_avg_pool2d`` (``nn.functional``'s)
+``pad.py``          ``pad`` (``nn.functional``'s): constant, reflect, replicate, circular
 ==================  =========================================================
 
 In-place twins: ``inplace.inplace_twins("sin", "cos")`` (at the end of `_bind`, on a line of
