@@ -30,7 +30,8 @@ Flags
     training pictures, 2 epochs (for tests); ``--no-flip``; ``--batch-size``.  There is no
     article recipe to improve, so ``--improved`` is refused.
 
-Run:  python examples/cnn_catvnoncat.py --seeds 5    (about a minute per seed on one core)
+Run:  python examples/cnn_catvnoncat.py --seeds 5    (0.876 ± 0.032 test accuracy; 1.5-3
+                                                      minutes per seed on a busy machine)
 """
 
 from __future__ import annotations

@@ -26,7 +26,8 @@ Flags
     training and 500 test images, one epoch (for tests); ``--batch-size``;
     ``--improved``: BatchNorm2d after each convolution (and no convolution bias).
 
-Run:  python examples/cnn_mnist.py              (about 4 minutes on one core)
+Run:  python examples/cnn_mnist.py              (0.990 test accuracy; 12 minutes on a busy
+                                                 2-core machine)
       python examples/cnn_mnist.py --improved --seeds 3
 """
 
