@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import bench_conv
 import bench_engine
 import bench_training
 
@@ -52,3 +53,18 @@ def test_training_epoch_matches(act, hidden, batch):
     want = [a for pair in nparams for a in pair]
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-13)
+
+
+def test_conv_baseline_matches():
+    """bench_conv's hand-written im2col gives the framework's output and all three gradients."""
+    x, w, b, g = bench_conv.conv_data(3, 4, 5, 6, np.float64)
+    for got, want in zip(bench_conv.conv_framework(x, w, b, g), bench_conv.conv_numpy(x, w, b, g)):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_conv_benchmark_pool_is_max_pooling():
+    """The LeNet benchmark's pooling is 2x2 max pooling (as PyTorch's MaxPool2d)."""
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 6))
+    want = x.reshape(2, 3, 2, 2, 3, 2).max(axis=(3, 5))
+    np.testing.assert_array_equal(bench_conv.MaxPool2x2()(tg.Tensor(x)).data, want)

@@ -74,3 +74,14 @@ def test_wrong_input_channels_name_the_op_and_shapes():
     with pytest.raises(ValueError, match=r"conv2d: Given groups=1, weight of size \[6, 4, 3, 3\], "
                        r"expected input\[1, 3, 5, 5\] to have 4 channels"):
         nn.Conv2d(4, 6, 3)(tg.ones(1, 3, 5, 5))
+
+
+@pytest.mark.parametrize("output_size, message", [
+    ((9, 9), r"ConvTranspose2d: requested an output size of \[9, 9\], but valid sizes range "
+             r"from \[7, 7\] to \[8, 8\] \(for an input of \[4, 4\]\)"),
+    ((8,), r"ConvTranspose2d: for 4D input, output_size must have 2 or 4 elements \(got 1\)"),
+])
+def test_conv_transpose2d_output_size_errors(output_size, message):
+    m = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    with pytest.raises(ValueError, match=message):
+        m(tg.zeros(1, 2, 4, 4), output_size)

@@ -305,3 +305,35 @@ def test_errors_name_the_op_and_shapes(name):
     call, kind, message = ERRORS[name]
     with pytest.raises(kind, match=re.escape(message)):
         call()
+
+
+@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d", "unfold"])
+def test_float32_in_float32_out_and_gradients(op):
+    """No silent upcast: float32 inputs give float32 outputs and gradients (values as in
+    float64 to float32 precision)."""
+    rng = np.random.default_rng(1)
+    arrays_ = [rng.standard_normal((2, 4, 5, 5)), rng.standard_normal((4, 2, 3, 3)),
+               rng.standard_normal(4)]
+    fn = {"conv2d": lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=2),
+          "conv_transpose2d": lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, groups=2),
+          "unfold": lambda x, w, b: F.unfold(x, 3, padding=1) * w.sum() + b.sum()}[op]
+    results = []
+    for dtype in (np.float32, np.float64):
+        ts = [tg.Tensor(a.astype(dtype), requires_grad=True) for a in arrays_]
+        y = fn(*ts)
+        y.sum().backward()
+        assert y.dtype == dtype and all(t.grad.dtype == dtype for t in ts)
+        results.append([y.data, *(t.grad.data for t in ts)])
+    for lo, hi in zip(*results):
+        np.testing.assert_allclose(lo, hi, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d"])
+def test_empty_batch(op):
+    """A batch of 0 gives an empty output and gradients (zero for the weight), as PyTorch."""
+    x = tg.Tensor(np.zeros((0, 2, 3, 3)), requires_grad=True)
+    w = tg.Tensor(np.ones((2, 2, 2, 2)), requires_grad=True)
+    y = F.conv2d(x, w, padding=1) if op == "conv2d" else F.conv_transpose2d(x, w, stride=2)
+    assert y.shape == ((0, 2, 4, 4) if op == "conv2d" else (0, 2, 6, 6))
+    y.sum().backward()
+    assert x.grad.shape == x.shape and not np.any(w.grad.data)

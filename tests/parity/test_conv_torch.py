@@ -4,6 +4,7 @@ Conv1d/Conv2d/ConvTranspose2d with weights moved through state_dict both ways.""
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -13,10 +14,13 @@ import tinygrad_edu as tg
 import tinygrad_edu.nn as nn
 import tinygrad_edu.nn.functional as F
 
+from .test_nn_torch import _pair
+
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 rng = np.random.default_rng(15)
 RTOL, ATOL = 1e-12, 1e-12
+pytestmark = pytest.mark.usefixtures("float64_defaults")  # tests/parity/conftest.py
 
 
 def _close(ours, theirs):
@@ -99,38 +103,14 @@ MODULES = [
 ]
 
 
-@pytest.fixture()
-def float64():
-    torch.set_default_dtype(torch.float64)
-    tg.set_default_dtype(np.float64)
-    yield
-    torch.set_default_dtype(torch.float32)
-    tg.set_default_dtype(np.float32)
-
-
 @pytest.mark.parametrize("direction", ["to_torch", "from_torch"])
 @pytest.mark.parametrize("name, make, shape", MODULES, ids=[c[0] for c in MODULES])
-def test_modules_through_state_dict(float64, direction, name, make, shape):
+def test_modules_through_state_dict(direction, name, make, shape):
     ours, theirs = make(nn), make(torch.nn)
     assert repr(ours) == repr(theirs)
-    assert list(ours.state_dict()) == list(theirs.state_dict())
-    if direction == "to_torch":
-        theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
-    else:
-        ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
-    x = rng.normal(size=shape)
-    a, b = tg.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        y, z = ours(a), theirs(b)
-    _close(y.data, z)
-    g = rng.normal(size=y.shape)
-    y.backward(g)
-    z.backward(torch.tensor(g))
-    _close(a.grad.data, b.grad)
-    theirs_params = dict(theirs.named_parameters())
-    for pname, p in ours.named_parameters():
-        _close(p.grad.data, theirs_params[pname].grad)
+        warnings.simplefilter("ignore", UserWarning)  # torch: 'same' with an even kernel
+        _pair(ours, theirs, rng.normal(size=shape), direction)
 
 
 def test_default_init_has_pytorchs_distribution():
@@ -142,20 +122,51 @@ def test_default_init_has_pytorchs_distribution():
                  lambda m: m.Conv1d(8, 256, 5)):
         ours, theirs = make(nn), make(torch.nn)
         for p, q in zip(ours.parameters(), theirs.parameters()):
-            assert p.shape == tuple(q.shape) and p.dtype == np.float32
+            assert p.shape == tuple(q.shape) and p.dtype == np.float64
             np.testing.assert_allclose(np.abs(p.data).max(), q.abs().max().item(), rtol=0.02)
 
 
 def test_lenet_state_dict_round_trip_gives_the_same_outputs():
-    """A small CNN's state_dict loads into the same PyTorch model: same outputs (float32)."""
+    """A small CNN's state_dict loads into the same PyTorch model: same outputs."""
     def lenet(m):
         return m.Sequential(m.Conv2d(1, 6, 5, padding=2), m.ReLU(), m.Conv2d(6, 16, 5, stride=2),
                             m.ReLU(), m.Flatten(), m.Linear(16 * 12 * 12, 10))
     ours, theirs = lenet(nn), lenet(torch.nn)
     theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
-    x = rng.normal(size=(4, 1, 28, 28)).astype(np.float32)
-    np.testing.assert_allclose(ours(tg.Tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
-                               rtol=1e-4, atol=1e-5)
+    x = rng.normal(size=(4, 1, 28, 28))
+    _close(ours(tg.Tensor(x)).data, theirs(torch.tensor(x)))
     ours2 = lenet(nn)
     ours2.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     np.testing.assert_array_equal(ours2(tg.Tensor(x)).data, ours(tg.Tensor(x)).data)
+
+
+@pytest.mark.parametrize("output_size", [None, (8, 8), (2, 3, 7, 8), (8, 7)])
+def test_conv_transpose2d_output_size(output_size):
+    """forward(x, output_size) picks the output padding, as PyTorch's."""
+    ours = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    theirs = torch.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    x = rng.normal(size=(2, 2, 4, 4))
+    _close(ours(tg.Tensor(x), output_size).data, theirs(torch.tensor(x), output_size))
+
+
+def _params(fn) -> list[tuple[str, object]]:
+    """(name, default) of each parameter; for a builtin, read off its docstring's first line
+    ("conv2d(input, weight, bias=None, stride=1, ...) -> Tensor")."""
+    try:
+        sig = inspect.signature(fn)
+    except ValueError:
+        head = fn.__doc__.strip().splitlines()[0]
+        args = head[head.index("(") + 1:head.index(")")].split(", ")
+        return [(a.split("=")[0], eval(a.split("=")[1]) if "=" in a else None) for a in args]
+    return [(p.name, None if p.default is p.empty else p.default)
+            for p in sig.parameters.values() if p.name != "self"]
+
+
+@pytest.mark.parametrize("name", ["conv1d", "conv2d", "conv_transpose2d", "unfold", "fold",
+                                  "Conv1d", "Conv2d", "ConvTranspose2d"])
+def test_signatures_are_pytorchs(name):
+    """Same argument names, order and defaults as PyTorch (positional calls mean the same)."""
+    ours, theirs = (getattr(F, name), getattr(TF, name)) if name[0].islower() else \
+        (getattr(nn, name).__init__, getattr(torch.nn, name).__init__)
+    assert _params(ours) == _params(theirs)

@@ -8,7 +8,7 @@ Only ``padding_mode='zeros'`` is implemented; PyTorch's other modes ('reflect',
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -36,9 +36,9 @@ class _ConvNd(Module):
     nd = 2
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: C.IntOrTuple,
-                 stride: C.IntOrTuple, padding: C.IntOrTuple | str, dilation: C.IntOrTuple,
-                 groups: int, bias: bool, padding_mode: str, output_padding: C.IntOrTuple,
-                 device: Any, dtype: Any) -> None:
+                 stride: C.IntOrTuple = 1, padding: C.IntOrTuple | str = 0,
+                 dilation: C.IntOrTuple = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         name = type(self).__name__
         as_device(device, name)
@@ -70,7 +70,7 @@ class _ConvNd(Module):
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = C._ints(name, "kernel_size", kernel_size, self.nd)
         self.dilation = C._ints(name, "dilation", dilation, self.nd)
-        self.output_padding = C._ints(name, "output_padding", output_padding, self.nd)
+        self.output_padding = (0,) * self.nd   # a transposed convolution sets its own
         self.padding_mode = padding_mode
         dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
         shape = (in_channels, out_channels // groups) if self.transposed \
@@ -84,11 +84,7 @@ class _ConvNd(Module):
 
     def reset_parameters(self) -> None:
         """Redraw weight and bias from PyTorch's default distribution."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        init._reset_layer(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -114,13 +110,6 @@ class Conv1d(_ConvNd):
 
     nd = 1
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: C.IntOrTuple,
-                 stride: C.IntOrTuple = 1, padding: C.IntOrTuple | str = 0,
-                 dilation: C.IntOrTuple = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, 0, device, dtype)
-
     def forward(self, input: Tensor) -> Tensor:
         return C.conv1d(input, self.weight, self.bias, self.stride, self.padding,
                         self.dilation, self.groups)
@@ -129,13 +118,6 @@ class Conv1d(_ConvNd):
 class Conv2d(_ConvNd):
     """2-D convolution layer: (N, in_channels, H, W) or (in_channels, H, W) ->
     (N, out_channels, Ho, Wo); weight (out_channels, in_channels/groups, kh, kw)."""
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: C.IntOrTuple,
-                 stride: C.IntOrTuple = 1, padding: C.IntOrTuple | str = 0,
-                 dilation: C.IntOrTuple = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, 0, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         return C.conv2d(input, self.weight, self.bias, self.stride, self.padding,
@@ -159,8 +141,32 @@ class ConvTranspose2d(_ConvNd):
             raise ValueError(f'Only "zeros" padding mode is supported for '
                              f"{type(self).__name__} (got {padding_mode!r})")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, device, dtype)
+                         groups, bias, padding_mode, device, dtype)
+        self.output_padding = C._ints(type(self).__name__, "output_padding", output_padding,
+                                      self.nd)
 
-    def forward(self, input: Tensor) -> Tensor:
+    def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
+        """``output_size`` ((H, W), or with the batch and channel sizes in front) picks
+        one of the ``stride`` output sizes that fit the input, as PyTorch: it sets the
+        output padding for this call."""
+        output_padding = self.output_padding if output_size is None \
+            else self._output_padding(input, output_size)
         return C.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self.output_padding, self.groups, self.dilation)
+                                  output_padding, self.groups, self.dilation)
+
+    def _output_padding(self, input: Tensor, output_size: Sequence[int]) -> tuple[int, ...]:
+        size = list(output_size)
+        if len(size) == self.nd + 2 or (input.ndim == self.nd + 1 and len(size) == self.nd + 1):
+            size = size[-self.nd:]
+        if len(size) != self.nd:
+            raise ValueError(f"{type(self).__name__}: for {input.ndim}D input, output_size "
+                             f"must have {self.nd} or {input.ndim} elements (got {len(size)})")
+        spatial = input.shape[-self.nd:]
+        smallest = [(h - 1) * s - 2 * p + d * (k - 1) + 1 for h, s, p, d, k in zip(
+            spatial, self.stride, self.padding, self.dilation, self.kernel_size)]
+        largest = [m + s - 1 for m, s in zip(smallest, self.stride)]
+        if any(not lo <= n <= hi for n, lo, hi in zip(size, smallest, largest)):
+            raise ValueError(f"{type(self).__name__}: requested an output size of {size}, but "
+                             f"valid sizes range from {smallest} to {largest} (for an input "
+                             f"of {list(spatial)})")
+        return tuple(n - lo for n, lo in zip(size, smallest))

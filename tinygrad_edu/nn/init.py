@@ -128,6 +128,17 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     return uniform_(tensor, -bound, bound, generator)
 
 
+def _reset_layer(weight: Tensor, bias: Tensor | None) -> None:
+    """PyTorch's ``reset_parameters`` of ``Linear`` and the convolutions: weight by
+    ``kaiming_uniform_(a=sqrt(5))`` and bias from the same U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+    (fan_in = weight.shape[1] times the kernel's size), with the global generator."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in = _calculate_fan_in_and_fan_out(weight)[0]
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        uniform_(bias, -bound, bound)
+
+
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
                     generator: GeneratorLike = None) -> Tensor:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -49,11 +48,7 @@ class Linear(Module):
 
     def reset_parameters(self) -> None:
         """Redraw weight and bias from PyTorch's default distribution."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_features
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        init._reset_layer(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         try:  # checked only on failure: nothing on the per-sample path

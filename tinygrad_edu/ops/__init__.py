@@ -32,6 +32,9 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
 ``dims.py``         ``normalize_dim``: every dim argument checked the PyTorch way
 ``inplace.py``      ``x[i] = v`` (``SetItem``) and every in-place op (see below)
 ``triangular.py``   ``tril triu``
+``conv.py``         ``unfold fold`` (im2col and its adjoint) and ``conv1d conv2d
+                    conv_transpose2d`` built on them (not bound to ``Tensor``: PyTorch's
+                    ``Tensor.unfold`` is another op; ``nn.functional`` exports them)
 ``pool.py``         ``max_pool2d avg_pool2d adaptive_avg_pool2d`` (``nn.functional``'s)
 ``pad.py``          ``pad`` (``nn.functional``'s): constant, reflect, replicate, circular
 ==================  =========================================================

@@ -104,7 +104,7 @@ class Fold(Function):
         (h, w), ((t, b), (left, r)) = output_size, padding
         ho, wo = _blocks(h, padding[0], kh, dh, sh), _blocks(w, padding[1], kw, dw, sw)
         n = cols.shape[0]
-        blocks = cols.reshape(n, -1, kh, kw, ho, wo)
+        blocks = cols.reshape(n, cols.shape[1] // (kh * kw), kh, kw, ho, wo)
         canvas = np.zeros((n, blocks.shape[1], h + t + b, w + left + r), dtype=cols.dtype)
         for i in range(kh):
             for j in range(kw):
@@ -383,8 +383,10 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     _check_dtypes(op, input, weight, bias)
     x, _, batched = _as_2d(input, weight, 2)
     n, (h, w), per_group = x.shape[0], x.shape[2:], channels // groups
-    wg = weight.reshape((groups, per_group, -1)).swapaxes(1, 2)   # (G, O/G*kh*kw, C/G)
-    cols = (wg @ x.reshape((n, groups, per_group, h * w))).reshape((n, -1, h * w))
+    per_block = weight.shape[1] * k[0] * k[1]
+    wg = weight.reshape((groups, per_group, per_block)).swapaxes(1, 2)  # (G, O/G*kh*kw, C/G)
+    cols = (wg @ x.reshape((n, groups, per_group, h * w))).reshape((n, groups * per_block,
+                                                                    h * w))
     pads = ((p[0], p[0] - op_[0]), (p[1], p[1] - op_[1]))
     out = Fold.apply(cols, output_size=size, kernel_size=tuple(k), dilation=d, padding=pads,
                      stride=s)
