@@ -30,7 +30,8 @@ __all__ = [
     "accuracy", "add_exercise_flags", "add_validate_flag", "base_parser", "extras", "int_list",
     "limit_blas_threads", "linear_layers", "load_or_synthesize", "logits_of", "mean_std", "mlp",
     "out_dir", "plot_title", "positive_float", "positive_int", "progress", "run_seeds",
-    "save_standard_plots", "shifted_copies", "synthetic_images", "validation_split", "writable_dir",
+    "save_conv_plots", "save_standard_plots", "shifted_copies", "synthetic_images",
+    "validation_split", "writable_dir",
 ]
 
 
@@ -337,6 +338,19 @@ def save_standard_plots(args: argparse.Namespace, name: str, history: dict[str, 
     return paths
 
 
+def save_conv_plots(args: argparse.Namespace, name: str, weight: Any, predicted: np.ndarray,
+                    true: np.ndarray, class_names: Sequence[str] | None = None) -> list[Path]:
+    """filters.png (a convolution's kernels, ``weight`` (O, C, kH, kW)) and confusion.png
+    (test predictions against the truth) in ``--out``, for the CNN examples."""
+    out, title = out_dir(args), plot_title(name, args)
+    paths = [plots.save_filters(out / "filters.png", weight,
+                                title=f"{title}: first-layer filters"),
+             plots.save_confusion(out / "confusion.png", predicted, true,
+                                  class_names=class_names, title=f"{title}: test confusion")]
+    print("plots: " + ", ".join(str(p) for p in paths))
+    return paths
+
+
 # ------------------------------------------------------------------------ threads
 def limit_blas_threads(n: int) -> str:
     """Limit every BLAS in the process to ``n`` threads; returns the header line saying so.
@@ -416,8 +430,10 @@ def out_dir(args: argparse.Namespace) -> Path:
 
 
 def plot_title(name: str, args: argparse.Namespace) -> str:
-    """What made a picture: the example, its mode, the seed and the data."""
-    mode = "improved" if args.improved else "article recipe"
+    """What made a picture: the example, its mode (``args.mode_label`` for an example
+    without an article), the seed and the data."""
+    mode = getattr(args, "mode_label", None) or ("improved" if args.improved
+                                                  else "article recipe")
     data = getattr(args, "data_label", None)
     return f"{name} ({mode}, seed {args.seed}{', ' + data if data else ''})"
 

@@ -27,6 +27,10 @@ NEEDS = {
                ["scipy"]),
     "catvnoncat_004": (["catvnoncat/train_catvnoncat.h5", "catvnoncat/test_catvnoncat.h5"],
                        ["h5py"]),
+    "cnn_mnist": ([f"mnist/{split}-{kind}-ubyte.gz" for split in ("train", "t10k")
+                   for kind in ("images-idx3", "labels-idx1")], []),
+    "cnn_catvnoncat": (["catvnoncat/train_catvnoncat.h5", "catvnoncat/test_catvnoncat.h5"],
+                       ["h5py"]),
 }
 
 

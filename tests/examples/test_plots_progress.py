@@ -104,3 +104,16 @@ def test_plain_progress_write_goes_to_stdout_even_when_disabled(capsys):
     bar.write("epoch 1: 0.5")
     captured = capsys.readouterr()
     assert captured.out == "epoch 1: 0.5\n" and captured.err == ""
+
+
+def test_save_filters_and_confusion_write_pngs(tmp_path):
+    w = tg.randn(6, 3, 5, 5)
+    assert plots.save_filters(tmp_path / "f.png", w, title="filters").read_bytes()[:8] \
+        == PNG_SIGNATURE
+    path = plots.save_confusion(tmp_path / "c.png", [0, 2, 1, 1], np.array([0, 1, 1, 2]),
+                                title="confusion")
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
+    with pytest.raises(ValueError, match=r"\(O, C, kH, kW\)"):
+        plots.save_filters(tmp_path / "x.png", np.zeros((6, 5, 5)))
+    with pytest.raises(ValueError, match="as many"):
+        plots.save_confusion(tmp_path / "x.png", [0, 1], [0])

@@ -361,6 +361,12 @@ COVERAGE: dict[str, str | list[str]] = {
     "matrix_norm": f"{STATS}::test_matrix_norm",
     "var_mean": f"{STATS}::test_var_mean_std_mean[var_mean]",
     "std_mean": f"{STATS}::test_var_mean_std_mean[std_mean]",
+    # ------------------------------------------------------------ pooling and padding
+    "MaxPool2d": "test_pool.py::test_max_pool2d",
+    "WindowSum": "test_pool.py::test_avg_pool2d",
+    # WindowSum's backward: gradgradcheck of avg_pool2d differentiates it
+    "WindowSpread": "test_pool.py::test_avg_pool2d",
+    "ConstantPad": "test_pool.py::test_pad[constant]",
     # ------------------------------------------------------------ convolutions (test_conv.py)
     # conv1d/conv2d/conv_transpose2d go through both: unfold's backward is fold and back
     "Unfold": ["test_conv.py::test_unfold", "test_conv.py::test_conv2d[bias]",

@@ -14,12 +14,13 @@ import tinygrad_edu as tg
 import tinygrad_edu.nn as nn
 import tinygrad_edu.nn.functional as F
 
-from .test_nn_torch import _float64, _pair  # noqa: F401  (an autouse fixture: float64)
+from .test_nn_torch import _pair
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 rng = np.random.default_rng(15)
 RTOL, ATOL = 1e-12, 1e-12
+pytestmark = pytest.mark.usefixtures("float64_defaults")  # tests/parity/conftest.py
 
 
 def _close(ours, theirs):

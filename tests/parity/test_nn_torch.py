@@ -16,6 +16,7 @@ torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 rng = np.random.default_rng(11)
 RTOL, ATOL = 1e-12, 1e-14
+pytestmark = pytest.mark.usefixtures("float64_defaults")
 
 
 def _close(ours, theirs, rtol=RTOL):
@@ -49,15 +50,6 @@ def _randomise(module):
         for p in module.parameters():
             p.copy_(torch.tensor(rng.normal(size=tuple(p.shape))))
     return module
-
-
-@pytest.fixture(autouse=True)
-def _float64():
-    torch.set_default_dtype(torch.float64)
-    tg.set_default_dtype(np.float64)
-    yield
-    torch.set_default_dtype(torch.float32)
-    tg.set_default_dtype(np.float32)
 
 
 MODULES = {

@@ -4,8 +4,10 @@
 PyTorch.  Modules (one concept per file): ``module`` (`Module`), ``parameter``
 (`Parameter`), ``linear`` (`Linear`, `Identity`),
 ``conv`` (`Conv1d`, `Conv2d`, `ConvTranspose2d`), ``container`` (`Sequential`,
-`ModuleList` ...), ``dropout``, ``flatten``, ``activation``, ``loss``, ``normalization``
-(`LayerNorm`, `BatchNorm1d`), ``sparse`` (`Embedding`), ``hooks`` (module hooks); stateless
+`ModuleList` ...), ``dropout``, ``flatten`` (`Flatten`, `Unflatten`), ``activation``,
+``loss``, ``normalization`` (`LayerNorm`, `BatchNorm1d`, `BatchNorm2d`), ``pooling``
+(`MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`), ``padding`` (`ZeroPad2d` ...), ``sparse``
+(`Embedding`), ``hooks`` (module hooks); stateless
 maths in ``functional``, fused ops in ``fused``, initialisers in ``init``, parameter helpers
 (flat vectors, gradient clipping) in ``utils``.
 """
@@ -38,8 +40,8 @@ from .activation import (
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .distance import CosineSimilarity
-from .dropout import Dropout
-from .flatten import Flatten
+from .dropout import Dropout, Dropout2d
+from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
 from .loss import (
                          BCELoss,
@@ -54,8 +56,10 @@ from .loss import (
                          SmoothL1Loss,
 )
 from .module import Module
-from .normalization import BatchNorm1d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .padding import ConstantPad2d, ReflectionPad2d, ReplicationPad2d, ZeroPad2d
 from .parameter import Parameter
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .sparse import Embedding
 
 __all__ = [
@@ -64,9 +68,13 @@ __all__ = [
                          "GELU",
                          "GLU",
                          "SELU",
+                         "AdaptiveAvgPool2d",
+                         "AvgPool2d",
                          "BCELoss",
                          "BCEWithLogitsLoss",
                          "BatchNorm1d",
+                         "BatchNorm2d",
+                         "ConstantPad2d",
                          "Conv1d",
                          "Conv2d",
                          "ConvTranspose2d",
@@ -74,6 +82,7 @@ __all__ = [
                          "CosineSimilarity",
                          "CrossEntropyLoss",
                          "Dropout",
+                         "Dropout2d",
                          "Embedding",
                          "Flatten",
                          "Hardsigmoid",
@@ -89,6 +98,7 @@ __all__ = [
                          "LogSigmoid",
                          "LogSoftmax",
                          "MSELoss",
+                         "MaxPool2d",
                          "Mish",
                          "Module",
                          "ModuleDict",
@@ -100,6 +110,8 @@ __all__ = [
                          "ParameterList",
                          "ReLU",
                          "ReLU6",
+                         "ReflectionPad2d",
+                         "ReplicationPad2d",
                          "Sequential",
                          "SiLU",
                          "Sigmoid",
@@ -109,6 +121,8 @@ __all__ = [
                          "Softplus",
                          "Softsign",
                          "Tanh",
+                         "Unflatten",
+                         "ZeroPad2d",
                          "functional",
                          "init",
                          "utils",

@@ -1,4 +1,5 @@
-"""`Dropout`: inverted dropout in training mode, the identity in eval mode."""
+"""`Dropout` and `Dropout2d` (whole channels): inverted dropout in training mode, the identity in
+eval mode."""
 
 from __future__ import annotations
 
@@ -25,3 +26,21 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+class Dropout2d(Dropout):
+    """Zero whole channels of (N, C, H, W) or (C, H, W) inputs (one draw per (n, c)) with
+    probability ``p`` and scale the others by 1 / (1 - p) while ``training``; the identity
+    after ``eval()``.  ``inplace`` overwrites the input.  Masks come from ``generator``."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False, *,
+                 generator: GeneratorLike = None) -> None:
+        super().__init__(p, generator=generator)
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout2d(input, self.p, self.training, self.inplace,
+                           generator=self.generator)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"

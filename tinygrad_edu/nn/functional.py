@@ -9,6 +9,7 @@ output against an (N,) target would otherwise compare every pair, N^2 terms).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,11 +17,14 @@ import numpy as np
 from .. import ops
 from ..autograd import mark_changed
 from ..errors import DTypeError, ShapeError
+from ..ops import pad as _pad
+from ..ops import pool
 from ..ops.conv import conv1d as conv1d  # convolutions: im2col (unfold) + one matmul
 from ..ops.conv import conv2d as conv2d
 from ..ops.conv import conv_transpose2d as conv_transpose2d
 from ..ops.conv import fold as fold
 from ..ops.conv import unfold as unfold
+from ..ops.pool import IntPair
 from ..random import GeneratorLike, numpy_rng
 from ..tensor import Tensor
 from .fused import BCEWithLogitsFunction, CrossEntropyFunction, LinearFunction
@@ -36,6 +40,22 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return LinearFunction.apply(input, weight, bias)
 
 
+def _check_probability(p: float) -> None:
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout_mask(input: Tensor, p: float, shape: tuple[int, ...],
+                  generator: GeneratorLike) -> np.ndarray:
+    """A mask of ``shape`` (broadcasting to the input's): 0 with probability p, else
+    1 / (1 - p), in the input's dtype."""
+    if p == 1:
+        return np.zeros(shape, dtype=input.dtype)
+    keep = (numpy_rng(generator).random(shape) >= p).astype(input.dtype)
+    keep /= 1 - p
+    return keep
+
+
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,
             generator: GeneratorLike = None) -> Tensor:
     """Inverted dropout: in training, zero each element with probability p and scale the
@@ -43,15 +63,72 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
 
     The mask is drawn from ``generator`` (default: the global one, ``manual_seed``).
     """
-    if not 0 <= p <= 1:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    _check_probability(p)
     if not training or p == 0:
         return input
-    if p == 1:
-        return input * np.zeros(input.shape, dtype=input.dtype)
-    keep = (numpy_rng(generator).random(input.shape) >= p).astype(input.dtype)
-    keep /= 1 - p
-    return input * keep
+    return input * _dropout_mask(input, p, input.shape, generator)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+              *, generator: GeneratorLike = None) -> Tensor:
+    """Channel dropout for (N, C, H, W) or (C, H, W) inputs: in training, zero whole channels
+    (one draw per (n, c): mask of shape (N, C, 1, 1)) with probability p and scale the rest
+    by 1 / (1 - p); the identity otherwise.  ``inplace`` multiplies the input itself.
+
+    As PyTorch, a 3-D input is taken as (N, C, L) with a warning (one draw per (n, c)), and
+    other ranks are deprecated (warning; one draw per entry of the first two axes)."""
+    _check_probability(p)
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
+                      f"deprecated and will result in an error in a future release. To retain "
+                      f"the behavior and silence this warning, please use dropout instead. "
+                      f"Note that dropout2d exists to provide channel-wise dropout on inputs "
+                      f"with 2 spatial dimensions, a channel dimension, and an optional batch "
+                      f"dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+    elif input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim. This behavior will change "
+                      "in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
+                      "dropout behavior, please switch to using dropout1d instead.",
+                      stacklevel=2)
+    if input.ndim < 2:
+        raise ShapeError(f"dropout2d: expected an input of shape (N, C, ...), got shape "
+                         f"{tuple(input.shape)}")
+    if not training or p == 0:
+        return input
+    mask = _dropout_mask(input, p, input.shape[:2] + (1,) * (input.ndim - 2), generator)
+    return input.mul_(mask) if inplace else input * mask
+
+
+def max_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None,
+               padding: IntPair = 0, dilation: IntPair = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Max over windows of (N, C, H, W) or (C, H, W) inputs (see `ops.pool.max_pool2d`)."""
+    return pool.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode,
+                           return_indices)
+
+
+def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: IntPair | None = None,
+               padding: IntPair = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over windows of (N, C, H, W) or (C, H, W) inputs (see `ops.pool.avg_pool2d`)."""
+    return pool.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                           divisor_override)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: IntPair | Sequence[int | None]) -> Tensor:
+    """Mean over PyTorch's adaptive windows to ``output_size`` (see
+    `ops.pool.adaptive_avg_pool2d`)."""
+    return pool.adaptive_avg_pool2d(input, output_size)
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
+        value: float | None = None) -> Tensor:
+    """PyTorch's ``F.pad``: (left, right) for the last dim first; constant, reflect,
+    replicate, circular; negative pads crop (see `ops.pad.pad`)."""
+    return _pad.pad(input, pad, mode, value)
 
 
 def layer_norm(input: Tensor, normalized_shape: tuple[int, ...] | list[int] | int,

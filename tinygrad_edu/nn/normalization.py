@@ -1,5 +1,5 @@
-"""`LayerNorm` and `BatchNorm1d`: PyTorch's arguments, parameters, buffers and state-dict keys
-(``weight bias``; ``running_mean running_var num_batches_tracked``)."""
+"""`LayerNorm`, `BatchNorm1d` and `BatchNorm2d`: PyTorch's arguments, parameters, buffers and
+state-dict keys (``weight bias``; ``running_mean running_var num_batches_tracked``)."""
 
 from __future__ import annotations
 
@@ -62,17 +62,20 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
-class BatchNorm1d(Module):
-    """Batch normalisation over (N, C) or (N, C, L) inputs, per channel C.
+class _BatchNorm(Module):
+    """Batch normalisation per channel C (axis 1) of inputs whose rank is in ``ranks``.
 
     Training: (x - mean) / sqrt(var + eps) * weight + bias with the batch's mean and biased
-    variance (over N, and L); with ``track_running_stats`` the buffers are updated as
-    PyTorch does: running = (1 - m) running + m batch, with the batch's *unbiased*
+    variance (over every axis but C); with ``track_running_stats`` the buffers are updated
+    as PyTorch does: running = (1 - m) running + m batch, with the batch's *unbiased*
     variance, m = ``momentum`` or, if ``momentum=None``, 1 / num_batches_tracked (a
     cumulative average); ``num_batches_tracked`` (int64) counts the batches.  Eval mode
     uses the running statistics (the batch's if ``track_running_stats=False``).
     ``weight`` (ones) and ``bias`` (zeros) with ``affine`` (``bias=False``: no bias).
     """
+
+    ranks: tuple[int, ...] = ()
+    layout = ""  # the accepted shapes, for error messages
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
@@ -106,8 +109,8 @@ class BatchNorm1d(Module):
         _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.ndim not in (2, 3):
-            raise ShapeError(f"{self!r}: expected 2D (N, C) or 3D (N, C, L) input, got "
+        if input.ndim not in self.ranks:
+            raise ShapeError(f"{self!r}: expected {self.layout} input, got "
                              f"{input.ndim}D input of shape {tuple(input.shape)}")
         if input.shape[1] != self.num_features:
             raise ShapeError(f"{self!r}: input has {input.shape[1]} channels on axis 1 "
@@ -126,3 +129,15 @@ class BatchNorm1d(Module):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.bias is not None}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """`_BatchNorm` over (N, C) or (N, C, L) inputs (statistics over N, and L)."""
+
+    ranks, layout = (2, 3), "2D (N, C) or 3D (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """`_BatchNorm` over (N, C, H, W) inputs (statistics over N, H and W)."""
+
+    ranks, layout = (4,), "4D (N, C, H, W)"

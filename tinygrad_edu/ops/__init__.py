@@ -35,6 +35,8 @@ Each primitive op is a `Function` subclass with ``forward`` and ``backward`` sid
 ``conv.py``         ``unfold fold`` (im2col and its adjoint) and ``conv1d conv2d
                     conv_transpose2d`` built on them (not bound to ``Tensor``: PyTorch's
                     ``Tensor.unfold`` is another op; ``nn.functional`` exports them)
+``pool.py``         ``max_pool2d avg_pool2d adaptive_avg_pool2d`` (``nn.functional``'s)
+``pad.py``          ``pad`` (``nn.functional``'s): constant, reflect, replicate, circular
 ==================  =========================================================
 
 In-place twins: ``inplace.inplace_twins("sin", "cos")`` (at the end of `_bind`, on a line of

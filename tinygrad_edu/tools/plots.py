@@ -9,6 +9,10 @@ backend is left alone, and the functions are safe to call from tests and from th
     one line per named series, against the step number (or given ``x`` values).
 ``save_image_grid(path, images, predicted, true, ...)``
     a grid of images, each titled "pred / true", wrong predictions in red.
+``save_filters(path, weight, ...)``
+    a convolution's kernels (O, C, kH, kW) as a grid of small pictures, one per filter.
+``save_confusion(path, predicted, true, ...)``
+    the confusion matrix: counts of (true, predicted) pairs, the diagonal being right.
 
 Both return the ``pathlib.Path`` written, creating its folder if needed.
 """
@@ -22,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["have_matplotlib", "save_curves", "save_image_grid"]
+__all__ = ["have_matplotlib", "save_confusion", "save_curves", "save_filters",
+           "save_image_grid"]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -155,5 +160,60 @@ def save_image_grid(path: str | Path, images: Any, predicted: Sequence[Any],
         ax.set_yticks([])
     if title:
         fig.suptitle(f"{title}  (predicted / true)", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def save_filters(path: str | Path, weight: Any, *, title: str = "", ncols: int = 8) -> Path:
+    """A convolution's kernels, weight (O, C, kH, kW), one picture per output channel: grey
+    for C = 1 (the mean over channels otherwise), each on a symmetric colour scale around
+    0 (blue negative, red positive)."""
+    w = _as_array(weight).astype(float)
+    if w.ndim != 4:
+        raise ValueError(f"save_filters: expected a weight of shape (O, C, kH, kW), got "
+                         f"{w.shape}")
+    kernels = w.mean(axis=1)
+    n = len(kernels)
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    fig = _figure(1.1 * ncols, 1.25 * nrows + (0.4 if title else 0.0))
+    for i, k in enumerate(kernels):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        scale = float(np.abs(k).max()) or 1.0
+        ax.imshow(k, cmap="bwr", vmin=-scale, vmax=scale, interpolation="nearest")
+        ax.set_title(f"filter {i}", fontsize=7)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def save_confusion(path: str | Path, predicted: Sequence[Any], true: Sequence[Any], *,
+                   class_names: Sequence[str] | None = None, title: str = "") -> Path:
+    """The confusion matrix: entry (i, j) counts the samples of true class i predicted as
+    j, written in each cell; classes 0..K-1 (K from ``class_names`` or the labels)."""
+    p = _as_array(predicted).astype(np.int64).ravel()
+    t = _as_array(true).astype(np.int64).ravel()
+    if len(p) != len(t) or len(p) == 0:
+        raise ValueError(f"save_confusion: {len(p)} predicted and {len(t)} true labels; "
+                         f"expected as many, at least one")
+    k = len(class_names) if class_names is not None else int(max(p.max(), t.max())) + 1
+    counts = np.zeros((k, k), np.int64)
+    np.add.at(counts, (t, p), 1)
+    names = list(class_names) if class_names is not None else [str(i) for i in range(k)]
+    fig = _figure(max(4.5, 0.55 * k + 1.8), 0.55 * k + 1.6)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.imshow(counts, cmap="Blues", interpolation="nearest")
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=7,
+                    color="white" if counts[i, j] > counts.max() / 2 else "black")
+    ax.set_xticks(range(k), names, fontsize=7)
+    ax.set_yticks(range(k), names, fontsize=7)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=8)
     fig.tight_layout()
     return _save(fig, path)
