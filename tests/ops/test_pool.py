@@ -67,6 +67,12 @@ def _ref_max(x, k, s, p, d, ceil):
         if res is None:
             res = np.empty(x.shape[:-2] + tuple(out))
             idx = np.empty(x.shape[:-2] + tuple(out), np.int64)
+        if not rows or not cols:  # padding only: -inf at PyTorch's first position
+            first = [n * s[a] - p[a] for a, n in enumerate((i, j))]
+            first = [f + (-f + d[a] - 1) // d[a] * d[a] if f < 0 else f
+                     for a, f in enumerate(first)]
+            res[..., i, j], idx[..., i, j] = -np.inf, first[0] * x.shape[-1] + first[1]
+            continue
         block = x[..., rows, :][..., cols].reshape((*x.shape[:-2], -1))
         best = block.argmax(-1)
         res[..., i, j] = block.max(-1)
@@ -92,9 +98,28 @@ def test_max_pool2d(data, geometry):
     shape, k, s, p, d, ceil = geometry
     (x,) = data.draw(distinct_arrays(shape))
     want, want_idx = _ref_max(x, k, s, p, d, ceil)
-    check_op(lambda t: F.max_pool2d(t, k, s, p, d, ceil), [x], data, lambda a: want)
+    # windows of padding only are -inf, constant: finite differences of them are NaN, so
+    # they are checked as 0 here (their own test shows they send no gradient)
+    inside = tg.Tensor(~np.isneginf(want))
+    check_op(lambda t: tg.where(inside, F.max_pool2d(t, k, s, p, d, ceil), 0.0), [x], data,
+             lambda a: np.where(inside.data, want, 0.0))
     _, idx = F.max_pool2d(tg.Tensor(x), k, s, p, d, ceil, return_indices=True)
     np.testing.assert_array_equal(idx.data, want_idx)
+
+
+def test_max_pool2d_windows_of_padding_and_of_minus_inf():
+    """A window of padding only (dilation steps over the input) is -inf and sends no
+    gradient; a window whose entries are all -inf points at its first entry (PyTorch).
+    Both used to scatter their gradient to index -1, the input's last entry."""
+    x = tg.Tensor(np.array([[[[0.5]]]]), requires_grad=True)
+    out, idx = F.max_pool2d(x, (2, 1), 1, (1, 0), (2, 1), return_indices=True)
+    out.sum().backward()
+    assert out.item() == -np.inf and idx.item() == 1 and x.grad.item() == 0.0
+    x = tg.Tensor(np.array([[[[-np.inf, 2.0], [-np.inf, -np.inf]]]]), requires_grad=True)
+    out, idx = F.max_pool2d(x, 2, 1, 1, return_indices=True)
+    out.sum().backward()
+    np.testing.assert_array_equal(idx.data[0, 0], [[0, 1, 1], [0, 1, 1], [2, 2, 3]])
+    np.testing.assert_array_equal(x.grad.data[0, 0], [[2.0, 4.0], [2.0, 1.0]])
 
 
 @settings(max_examples=POOL_EXAMPLES)

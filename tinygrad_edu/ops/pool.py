@@ -88,6 +88,13 @@ class Windows:
                  slice(b * dw, b * dw + (ow - 1) * sw + 1, sw))
                 for a in range(self.kernel[0]) for b in range(self.kernel[1])]
 
+    def first_inside(self, axis: int) -> np.ndarray:
+        """Per window along ``axis`` (0: rows, 1: columns), its first position that is not
+        padding (PyTorch's starting index; past the input when the window holds none)."""
+        start = np.arange(self.out[axis]) * self.stride[axis] - self.padding[axis]
+        d = self.dilation[axis]
+        return np.where(start < 0, start + (-start + d - 1) // d * d, start)
+
     def sum(self, padded: np.ndarray) -> np.ndarray:
         """Each window's sum of a padded array (..., *span) -> (..., H_out, W_out)."""
         grids = self.offsets()
@@ -159,7 +166,9 @@ def _lowest(dtype: np.dtype) -> Any:
 class MaxPool2d(Function):
     """out[..., i, j] = the largest entry of window (i, j) (padding counts as -inf);
     ``indices`` = where it is, as the flat position h*W + w in its (H, W) plane (the first
-    in a tie, the last NaN if the window has one: PyTorch's rule).
+    in a tie, the last NaN if the window has one: PyTorch's rule). A window whose entries
+    are all the lowest value (-inf) points at its first position inside the input; a window
+    of padding only (possible with dilation) gives -inf and gets no gradient.
 
     Keeps the indices (int64, the output's shape) and the input's shape, none of its data.
     da = g scattered to the argmax positions (`ScatterAddDim`, whose gradient is a gather).
@@ -180,19 +189,27 @@ class MaxPool2d(Function):
         out = np.take_along_axis(flat, pos[..., None], axis=-1)[..., 0]
         _kh, kw = geometry.kernel
         (sh, sw), (dh, dw), (ph, pw) = geometry.stride, geometry.dilation, geometry.padding
-        oh, ow = geometry.out
+        (oh, ow), (h, w) = geometry.out, geometry.size
         rows = (np.arange(oh) * sh - ph)[:, None] + (pos // kw) * dh
         cols = (np.arange(ow) * sw - pw) + (pos % kw) * dw
-        self.indices = (rows * geometry.size[1] + cols).astype(np.int64)
+        first_row, first_col = geometry.first_inside(0)[:, None], geometry.first_inside(1)
+        lowest = out == _lowest(a.dtype)  # no entry beat the padding: PyTorch's first index
+        rows, cols = np.where(lowest, first_row, rows), np.where(lowest, first_col, cols)
+        self.indices = (rows * w + cols).astype(np.int64)
+        inside = (first_row < h) & (first_col < w)  # (H_out, W_out): holds an input entry
+        self.inside = None if inside.all() else inside
         self.shape, self.unique = a.shape, not geometry.overlap
         return out
 
     def backward(self, g, out, a):
         lead = len(self.shape) - 2
         h, w = self.shape[-2:]
+        index, unique = self.indices, self.unique
+        if self.inside is not None:  # padding-only windows send nothing
+            g, index, unique = g * self.inside, np.where(self.inside, index, 0), False
         flat = ScatterAddDim.call(None, g.reshape((*g.shape[:lead], -1)), dim=lead,
-                                  index=self.indices.reshape((*self.indices.shape[:lead], -1)),
-                                  shape=(*self.shape[:lead], h * w), unique=self.unique)
+                                  index=index.reshape((*index.shape[:lead], -1)),
+                                  shape=(*self.shape[:lead], h * w), unique=unique)
         return (flat.reshape(self.shape),)
 
 
