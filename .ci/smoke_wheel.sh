@@ -9,7 +9,18 @@ python -m build -q -o "$dist" . > "$away/build.log" 2>&1 || { cat "$away/build.l
 twine check --strict "$dist"/*
 python3 -m venv "$venv"
 "$venv/bin/pip" install -q "$dist"/*.whl
+# The wheel carries the typing marker and the stub of the run-time bound Tensor methods.
+python - "$dist" <<'PY'
+import sys, zipfile
+from pathlib import Path
+names = zipfile.ZipFile(next(Path(sys.argv[1]).glob("*.whl"))).namelist()
+missing = {"tinygrad_edu/py.typed", "tinygrad_edu/_tensor_methods.pyi"} - set(names)
+assert not missing, f"the wheel lacks {missing}"
+PY
+cp tests/typing/user_script.py "$away/"
 cd "$away"
+# A user's script type-checks against the installed wheel, as mypy --strict sees it there.
+mypy --strict --python-executable "$venv/bin/python" --no-incremental user_script.py
 "$venv/bin/tinygrad-edu" --version
 "$venv/bin/python" -m tinygrad_edu gradcheck op tanh --shape 3,4 > /dev/null
 "$venv/bin/python" - "$venv" <<'PY'

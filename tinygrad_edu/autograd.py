@@ -58,13 +58,16 @@ import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import DTypeError, ShapeError
 from .promotion import promote_arrays
 from .tensor import Tensor, _wrap
+
+if TYPE_CHECKING:  # tinygrad_edu/__init__.py sets it (autograd_functional imports this module)
+    from . import autograd_functional as functional  # noqa: F401  (for checkers)
 
 _new_tensor = object.__new__  # a Tensor without running __init__ (ops' outputs are valid)
 _PROMOTING: set[type] = set()  # the Function subclasses that set ``promote``
@@ -98,6 +101,10 @@ class _ModeDecorator:
     def clone(self) -> _ModeDecorator:
         """A fresh manager in the same mode (one per call: recursion restores too)."""
         return type(self)()
+
+    if TYPE_CHECKING:  # each mode defines them
+        def __enter__(self) -> object: ...
+        def __exit__(self, *exc: object) -> None: ...
 
     def __call__(self, func: Callable) -> Callable:
         if inspect.isgeneratorfunction(func):
@@ -268,6 +275,8 @@ class Function:
     hooks: list | None = None       # hooks registered on the output tensor
     stamp: int = 0                  # the version clock when the op was recorded
     retained: Tensor | None = None  # the output tensor, if it called retain_grad()
+    _node_class: type[FunctionCtx]  # the node type of a Function written PyTorch's way
+    anomaly_trace: Any              # where the op was called, under detect_anomaly (tools)
 
     def forward(self, *args: Any) -> np.ndarray:
         raise NotImplementedError
@@ -283,7 +292,7 @@ class Function:
         if cls.promote:
             _PROMOTING.add(cls)
         if isinstance(inspect.getattr_static(cls, "forward"), staticmethod):
-            cls.apply = classmethod(_apply_with_ctx)
+            cls.apply = classmethod(_apply_with_ctx)  # type: ignore[method-assign,assignment]
             cls._node_class = type(f"{cls.__name__}Backward", (FunctionCtx,), {"fn": cls})
 
     def save_inputs(self, arrays: list) -> tuple:
@@ -296,7 +305,7 @@ class Function:
         ctx = cls()  # Functions have no __init__: the cheapest way to make one
         requires = False
         arrays = []
-        nodes = []
+        nodes: list[Function | Tensor | None] = []
         promoting = cls in _PROMOTING  # a set: cheaper than a class attribute
         dtype = mixed = None  # the tensors' one dtype; whether promotion may be needed
         for a in args:
@@ -406,7 +415,7 @@ def _describe(a: Any) -> str:
     return repr(a)
 
 
-def _op_name(cls: type) -> str:
+def _op_name(cls: type[Function]) -> str:
     return cls.op_name or cls.__name__.lower()
 
 
@@ -433,7 +442,7 @@ class FunctionCtx(Function):
     tensors are kept in ``out``, which the engine frees after backward.
     """
 
-    fn: type                      # the user's Function subclass
+    fn: type[Function]            # the user's Function subclass
     next: tuple | None = ()       # () until recorded; None once backward freed the graph
     out: tuple = ()               # what save_for_backward saved
     needs_input_grad: tuple = ()
@@ -535,7 +544,7 @@ class _Output(Function):
         return f"<{self.label}Backward>"
 
 
-def _apply_with_ctx(cls: type, *args: Any, **kwargs: Any) -> Any:
+def _apply_with_ctx(cls: type[Function], *args: Any, **kwargs: Any) -> Any:
     """``F.apply`` for a PyTorch-style `Function` ``F`` (see `FunctionCtx`)."""
     setup = getattr(cls, "setup_context", None)
     if kwargs:  # bound to forward's parameters, as PyTorch does
@@ -547,6 +556,7 @@ def _apply_with_ctx(cls: type, *args: Any, **kwargs: Any) -> Any:
     record = _mode.grad and any(isinstance(a, Tensor) and a.requires_grad for a in args)
     ctx.needs_input_grad = tuple(record and isinstance(a, Tensor) and a.requires_grad
                                  for a in args)
+    output: Any  # Tensors (or a tuple), as the user's forward returns them
     with no_grad():
         if setup:
             output = cls.forward(*args)
@@ -680,19 +690,20 @@ def _as_grad(t: Tensor, gradient: Any, who: str = "backward") -> np.ndarray | Te
                 f"reduce it first, e.g. .sum()")
         one = np.array(1, t.data.dtype)  # np.ones is a Python function: 7x the time
         return one if t.data.ndim == 0 else one.reshape(t.data.shape)
+    g: Tensor | np.ndarray
     if isinstance(gradient, Tensor):
         g = gradient
     else:
         try:
-            g = np.asarray(gradient)
+            a = np.asarray(gradient)
         except ValueError:  # ragged nested lists
-            g = np.asarray(None)
-        if g.dtype.kind not in "biufc":
+            a = np.asarray(None)
+        if a.dtype.kind not in "biufc":
             raise TypeError(
                 f"{who}: the gradient must be a Tensor, an ndarray or (nested lists of) "
                 f"numbers of the output's shape {t.shape}, got {type(gradient).__name__} "
                 f"{gradient!r:.60}")
-        g = g.astype(t.dtype, copy=False)
+        g = a.astype(t.dtype, copy=False)
     if g.shape != t.shape:
         raise RuntimeError(
             f"{who}: gradient has shape {g.shape} but the output has shape {t.shape}; "
@@ -897,20 +908,20 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
     ``retain_graph`` says otherwise.
     """
     one = isinstance(tensors, Tensor)
-    tensors = [tensors] if one else list(tensors)
+    roots = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     if one or grad_tensors is None:
-        grad_tensors = [grad_tensors] * len(tensors)
-    elif len(grad_tensors) != len(tensors):
+        grad_tensors = [grad_tensors] * len(roots)
+    elif len(grad_tensors) != len(roots):
         raise ValueError(f"backward: got {len(grad_tensors)} grad_tensors for "
-                         f"{len(tensors)} tensors")
-    for t in tensors:
+                         f"{len(roots)} tensors")
+    for t in roots:
         if not t.requires_grad:
             raise RuntimeError(
                 "backward: this tensor does not require grad and has no grad_fn; make sure "
                 "a leaf it depends on was created with requires_grad=True and that it was "
                 "not computed under no_grad()")
-    grads = [_as_grad(t, g) for t, g in zip(tensors, grad_tensors)]
-    _run(tensors, grads, bool(retain_graph) or create_graph, create_graph)
+    grads = [_as_grad(t, g) for t, g in zip(roots, grad_tensors)]
+    _run(roots, grads, bool(retain_graph) or create_graph, create_graph)
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],

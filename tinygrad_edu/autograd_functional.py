@@ -205,9 +205,9 @@ def vjp(func: Func, inputs: Inputs, v: Inputs | None = None, create_graph: bool 
     """(func(inputs), v^T J): the vector-Jacobian product, shaped like ``inputs``.
     ``v`` is shaped like the outputs (may be None for a one-element output)."""
     with enable_grad():
-        is_in_tuple, inputs, is_out_tuple, outputs, v = _setup(
+        is_in_tuple, xs, is_out_tuple, outputs, vs = _setup(
             "vjp", func, inputs, v, create_graph, strict, v_like_outputs=True)
-        res = _fill_in_zeros(_grad(outputs, inputs, v, create_graph), inputs, strict,
+        res = _fill_in_zeros(_grad(outputs, xs, vs, create_graph), xs, strict,
                              create_graph, "back")
     return (_unpack(_finish(outputs, create_graph), is_out_tuple),
             _unpack(_finish(res, create_graph), is_in_tuple))
@@ -218,12 +218,12 @@ def jvp(func: Func, inputs: Inputs, v: Inputs | None = None, create_graph: bool 
     """(func(inputs), J v): the Jacobian-vector product, shaped like the outputs; ``v`` is
     shaped like ``inputs`` (may be None for a one-element input).  Double-backward trick."""
     with enable_grad():
-        _, inputs, is_out_tuple, outputs, v = _setup(
+        _, xs, is_out_tuple, outputs, vs = _setup(
             "jvp", func, inputs, v, create_graph, strict, v_like_outputs=False)
         dummies = tuple(_zeros_like(out, requires_grad=True) for out in outputs)
-        grad_inputs = _grad(outputs, inputs, dummies, create_graph=True)  # J^T u, linear in u
+        grad_inputs = _grad(outputs, xs, dummies, create_graph=True)  # J^T u, linear in u
         _check_requires_grad(grad_inputs, "grad_inputs", strict)
-        res = _fill_in_zeros(_grad(grad_inputs, dummies, v, create_graph), outputs, strict,
+        res = _fill_in_zeros(_grad(grad_inputs, dummies, vs, create_graph), outputs, strict,
                              create_graph, "back_trick")
     return (_unpack(_finish(outputs, create_graph), is_out_tuple),
             _unpack(_finish(res, create_graph), is_out_tuple))
@@ -233,12 +233,12 @@ def vhp(func: Func, inputs: Inputs, v: Inputs | None = None, create_graph: bool 
         strict: bool = False) -> tuple[Any, Any]:
     """(func(inputs), v^T H) for a scalar function: the gradient of grad(f) . v."""
     with enable_grad():
-        is_in_tuple, inputs, is_out_tuple, outputs, v = _setup(
+        is_in_tuple, xs, is_out_tuple, outputs, vs = _setup(
             "vhp", func, inputs, v, create_graph, strict, v_like_outputs=False)
         _check_scalar("vhp", is_out_tuple, outputs)
-        jac = _grad(outputs, inputs, create_graph=True)
+        jac = _grad(outputs, xs, create_graph=True)
         _check_requires_grad(jac, "jacobian", strict)
-        res = _fill_in_zeros(_grad(jac, inputs, v, create_graph), inputs, strict,
+        res = _fill_in_zeros(_grad(jac, xs, vs, create_graph), xs, strict,
                              create_graph, "double_back")
     return (_unpack(_finish(outputs, create_graph), is_out_tuple),
             _unpack(_finish(res, create_graph), is_in_tuple))
@@ -249,15 +249,15 @@ def hvp(func: Func, inputs: Inputs, v: Inputs | None = None, create_graph: bool 
     """(func(inputs), H v) for a scalar function: the double-backward trick on its
     gradient (H v = v^T H for twice-differentiable functions; `vhp` is cheaper)."""
     with enable_grad():
-        is_in_tuple, inputs, is_out_tuple, outputs, v = _setup(
+        is_in_tuple, xs, is_out_tuple, outputs, vs = _setup(
             "hvp", func, inputs, v, create_graph, strict, v_like_outputs=False)
         _check_scalar("hvp", is_out_tuple, outputs)
-        jac = _grad(outputs, inputs, create_graph=True)
+        jac = _grad(outputs, xs, create_graph=True)
         _check_requires_grad(jac, "jacobian", strict)
-        dummies = tuple(_zeros_like(x, requires_grad=True) for x in inputs)
-        double_back = _grad(jac, inputs, dummies, create_graph=True)  # H^T u, linear in u
+        dummies = tuple(_zeros_like(x, requires_grad=True) for x in xs)
+        double_back = _grad(jac, xs, dummies, create_graph=True)  # H^T u, linear in u
         _check_requires_grad(jac, "hessian", strict)
-        res = _fill_in_zeros(_grad(double_back, dummies, v, create_graph), inputs, strict,
+        res = _fill_in_zeros(_grad(double_back, dummies, vs, create_graph), xs, strict,
                              create_graph, "double_back_trick")
     return (_unpack(_finish(outputs, create_graph), is_out_tuple),
             _unpack(_finish(res, create_graph), is_in_tuple))

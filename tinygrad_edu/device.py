@@ -21,10 +21,13 @@ class device:
     """A device: ``device("cpu")``, ``device("cuda", 0)``, ``device("cuda:1")``."""
 
     __slots__ = ("index", "type")
+    type: str
+    index: int | None
 
     def __init__(self, type: str | device, index: int | None = None) -> None:
         if isinstance(type, device):
-            type, index = type.type, type.index if index is None else index
+            index = type.index if index is None else index
+            type = type.type
         if not isinstance(type, str):
             raise TypeError(f"device: expected a string like 'cpu', got {type!r}")
         name, _, number = type.partition(":")

@@ -19,13 +19,14 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from . import dtypes, ops
-from .device import CPU, as_device, to_args
+from .device import CPU, as_device, device, to_args
 from .errors import DeviceError
 from .tensor import Tensor, _wrap, from_numpy
 
@@ -156,7 +157,47 @@ def _cuda(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
                       "device (tinygrad_edu.cuda.is_available() is False)")
 
 
-def _converter(name: str, dtype: np.dtype):
+def _type_as(self: Tensor, other: Tensor) -> Tensor:
+    """This tensor converted to ``other``'s dtype (itself if it already has it)."""
+    return ops.astype(self, other.dtype)
+
+
+def _cpu(self: Tensor) -> Tensor:
+    """The tensor itself: it already is on the CPU."""
+    return self
+
+
+def _device(self: Tensor) -> device:
+    """``device(type='cpu')``, the only device."""
+    return CPU
+
+
+def _is_floating_point(self: Tensor) -> bool:
+    """Whether the dtype is a float one (float16/32/64)."""
+    return self.data.dtype.kind == "f"
+
+
+def _is_complex(self: Tensor) -> bool:
+    """Whether the dtype is complex."""
+    return self.data.dtype.kind == "c"
+
+
+def _element_size(self: Tensor) -> int:
+    """Bytes per element."""
+    return self.data.itemsize
+
+
+def _nbytes(self: Tensor) -> int:
+    """Bytes of the data (``numel() * element_size()``)."""
+    return self.data.nbytes
+
+
+def _itemsize(self: Tensor) -> int:
+    """Bytes per element."""
+    return self.data.itemsize
+
+
+def _converter(name: str, dtype: np.dtype) -> Callable[[Tensor], Tensor]:
     def convert(self: Tensor) -> Tensor:
         return ops.astype(self, dtype)
     convert.__name__ = convert.__qualname__ = name
@@ -165,7 +206,7 @@ def _converter(name: str, dtype: np.dtype):
 
 
 def _bind() -> None:
-    T = Tensor
+    T: Any = Tensor  # the stub declares these attributes; this table defines them
     T.__array_priority__ = 1000
     T.__array_ufunc__ = _array_ufunc
     T.__array__ = _array
@@ -174,15 +215,10 @@ def _bind() -> None:
     T.__format__ = _format
     T.__index__ = _index
     T.to, T.type = _to, _type
-    T.type_as = lambda self, other: ops.astype(self, other.dtype)
-    T.cpu = lambda self: self
-    T.cuda = _cuda
-    T.device = property(lambda self: CPU)
-    T.is_floating_point = lambda self: self.data.dtype.kind == "f"
-    T.is_complex = lambda self: self.data.dtype.kind == "c"
-    T.element_size = lambda self: self.data.itemsize
-    T.nbytes = property(lambda self: self.data.nbytes)
-    T.itemsize = property(lambda self: self.data.itemsize)
+    T.type_as, T.cpu, T.cuda = _type_as, _cpu, _cuda
+    T.device, T.nbytes, T.itemsize = property(_device), property(_nbytes), property(_itemsize)
+    T.is_floating_point, T.is_complex = _is_floating_point, _is_complex
+    T.element_size = _element_size
     for name, dtype in (("half", dtypes.half), ("long", dtypes.long), ("int", dtypes.int32),
                         ("short", dtypes.short), ("char", dtypes.int8),
                         ("byte", dtypes.uint8), ("bool", dtypes.bool)):

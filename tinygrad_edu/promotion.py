@@ -27,16 +27,20 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import DTypeError
 from .tensor import Tensor, get_default_dtype
 
+if TYPE_CHECKING:
+    from .autograd import Function
+
 _CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}
 _WIDE_UNSIGNED = frozenset(np.dtype(t) for t in (np.uint16, np.uint32, np.uint64))
-_COMPLEX_OF = {np.dtype(np.float16): np.dtype(np.complex64),   # NumPy has no complex32
+_COMPLEX_OF: dict[np.dtype, np.dtype] = {
+               np.dtype(np.float16): np.dtype(np.complex64),   # NumPy has no complex32
                np.dtype(np.float32): np.dtype(np.complex64),
                np.dtype(np.float64): np.dtype(np.complex128)}
 _INT64 = np.dtype(np.int64)
@@ -121,7 +125,10 @@ def result_type(*operands: Any) -> np.dtype:
         else:
             rank, dtype = 2, _scalar_dtype(x)
         state[rank] = dtype if state[rank] is None else promote_types(state[rank], dtype)
-    return _combine(state[0], _combine(state[1], state[2]))
+    out = _combine(state[0], _combine(state[1], state[2]))
+    if out is None:  # not reached: there is at least one operand
+        raise TypeError("result_type: expected at least one operand")
+    return out
 
 
 def _is_operand(x: Any) -> bool:
@@ -129,7 +136,7 @@ def _is_operand(x: Any) -> bool:
                       | builtins.float | builtins.complex)
 
 
-def promote_arrays(cls: type, args: Sequence[Any], arrays: list) -> list:
+def promote_arrays(cls: type[Function], args: Sequence[Any], arrays: list) -> list:
     """``arrays`` (the data of ``args``) converted to the dtype op ``cls`` computes in.
 
     Arrays and NumPy scalars are converted; Python scalars are kept (NumPy treats them as

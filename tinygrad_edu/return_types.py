@@ -3,23 +3,56 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 
-def _make(name: str, fields: tuple[str, ...] = ("values", "indices")) -> type:
-    cls = namedtuple(name, fields)
-    cls.__module__ = __name__
-    cls.__qualname__ = name
-    cls.__repr__ = lambda self: f"{__name__}.{name}(" + ", ".join(
-        f"{f}={v!r}" for f, v in zip(fields, self)) + ")"
-    return cls
+class ValuesIndices(NamedTuple):
+    """(values, indices): the base of the named tuples below (each repr names its own)."""
+
+    values: Tensor
+    indices: Tensor
+
+    def __repr__(self) -> str:
+        return f"{__name__}.{type(self).__name__}(values={self.values!r}, " \
+               f"indices={self.indices!r})"
 
 
-max = _make("max")
-min = _make("min")
-sort = _make("sort")
-topk = _make("topk")
-median = _make("median")
-mode = _make("mode")
-kthvalue = _make("kthvalue")
-aminmax = _make("aminmax", ("min", "max"))
+class max(ValuesIndices):
+    __slots__ = ()
+
+
+class min(ValuesIndices):
+    __slots__ = ()
+
+
+class sort(ValuesIndices):
+    __slots__ = ()
+
+
+class topk(ValuesIndices):
+    __slots__ = ()
+
+
+class median(ValuesIndices):
+    __slots__ = ()
+
+
+class mode(ValuesIndices):
+    __slots__ = ()
+
+
+class kthvalue(ValuesIndices):
+    __slots__ = ()
+
+
+class aminmax(NamedTuple):
+    """(min, max), as ``torch.return_types.aminmax``."""
+
+    min: Tensor
+    max: Tensor
+
+    def __repr__(self) -> str:
+        return f"{__name__}.aminmax(min={self.min!r}, max={self.max!r})"

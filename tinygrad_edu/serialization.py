@@ -61,7 +61,7 @@ _SAFETENSORS_DTYPES = {"BOOL": "?", "U8": "u1", "I8": "i1", "U16": "<u2", "I16":
 _SAFETENSORS_NAMES = {np.dtype(code).newbyteorder("<"): name
                       for name, code in _SAFETENSORS_DTYPES.items()}
 
-PathLike = str | os.PathLike
+PathLike = str | os.PathLike[str]
 
 
 class LoadError(ValueError):
@@ -158,7 +158,7 @@ def _safetensors_writer(obj: Any) -> Callable[[IO[bytes]], None]:
     def write(f: IO[bytes]) -> None:
         f.write(struct.pack("<Q", len(text)) + text)
         for data in arrays:
-            f.write(data.reshape(-1).view(np.uint8))
+            f.write(data.reshape(-1).view(np.uint8).data)
     return write
 
 
@@ -173,7 +173,7 @@ def save(obj: Any, path: PathLike, format: str | None = None) -> None:
     atomic_write(path, _safetensors_writer(obj) if kind == "safetensors" else _npz_writer(obj))
 
 
-def atomic_write(path: PathLike, write: Callable[[IO[bytes]], None],
+def atomic_write(path: PathLike, write: Callable[[IO[bytes]], object],
                  mode: int | None = None) -> None:
     """Call ``write(file)`` on a temporary file beside ``path``, fsync it, rename it over
     ``path``: readers see the old file or the new one, never half of one.
@@ -271,9 +271,9 @@ def _read_into(f: IO[bytes], nbytes: int, budget: _Budget, what: str) -> np.ndar
     """Exactly ``nbytes`` bytes from ``f`` as a writable uint8 array (counted by ``budget``)."""
     budget.take(nbytes, what)
     buffer = np.empty(nbytes, dtype=np.uint8)
-    view, done = memoryview(buffer), 0
+    view, done = buffer.data, 0
     while done < nbytes:
-        got = f.readinto(view[done:])
+        got = f.readinto(view[done:])  # type: ignore[attr-defined]  # typeshed's IO lacks it
         if not got:
             raise LoadError(f"load: {budget.path}: {what} ends after {done} of {nbytes} bytes "
                             "(truncated)")

@@ -11,19 +11,27 @@ A tensor holds
 This module knows nothing about particular ops: arithmetic, reductions and so on are
 `Function` subclasses in ``tinygrad_edu.ops`` and are attached to `Tensor` as methods and
 operators there (``tinygrad_edu/ops/__init__.py`` holds that table), in-place ones too
-(``+=``, ``add_``, ``zero_``, ``x[i] = v``: ``tinygrad_edu/ops/inplace.py``).  The backward pass is
-in ``tinygrad_edu/autograd.py``.
+(``+=``, ``add_``, ``zero_``, ``x[i] = v``: ``tinygrad_edu/ops/inplace.py``).  Type checkers
+see them in the generated stub ``_tensor_methods.pyi`` (`Tensor`'s base class when type
+checking; ``python -m tinygrad_edu.tools.stubgen`` rewrites it after an op is bound).  The
+backward pass is in ``tinygrad_edu/autograd.py``.
 """
 
 from __future__ import annotations
 
 import html as _html
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import ShapeError
+
+if TYPE_CHECKING:  # the ops bound at run time, declared for type checkers (see that file)
+    from ._tensor_methods import TensorMethods
+    from .autograd import Function
+else:
+    TensorMethods = object
 
 ArrayLike = Any  # anything np.asarray accepts
 
@@ -72,7 +80,7 @@ def _to_array(data: ArrayLike, dtype: Any) -> np.ndarray:
     )
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """An n-dimensional array that records the operations applied to it.
 
     ``Tensor(data, requires_grad=False, dtype=None)``: ``data`` is a Python scalar, a nested
@@ -83,7 +91,7 @@ class Tensor:
     grad: Tensor | None = None
     requires_grad: bool = False
     name: str | None = None
-    _ctx = None                      # the Function that made this tensor (None for leaves)
+    _ctx: Function | None = None     # the Function that made this tensor (None for leaves)
     hooks: list[Callable] | None = None  # gradient hooks of a leaf (a node keeps its own)
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None,
@@ -300,6 +308,9 @@ class RemovableHandle:
 
     def __exit__(self, *exc: object) -> None:
         self.remove()
+
+
+Operand = Tensor | float | int | np.ndarray  # what an op takes where a tensor goes
 
 
 def _wrap(data: np.ndarray) -> Tensor:

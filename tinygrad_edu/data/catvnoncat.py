@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -55,7 +56,8 @@ def _parse(raw: bytes, source: str, prefix: str) -> tuple[np.ndarray, np.ndarray
                 if not isinstance(d, h5py.Dataset):
                     raise DataFormatError(f"{source}: {k} is an HDF5 {type(d).__name__}; "
                                           f"expected a dataset")
-            _check_declared(*datasets, source, prefix, len(raw))
+            x_set, y_set, classes_set = datasets
+            _check_declared(x_set, y_set, classes_set, source, prefix, len(raw))
             x, y, classes = (np.asarray(d[()]) for d in datasets)
     except DataFormatError:
         raise
@@ -85,7 +87,7 @@ def load_catvnoncat(data_dir: str | os.PathLike[str] | None = None, download: bo
     Unlike the course's ``load_dataset()``, labels are 1-D (not (1, m)).  Needs h5py
     (optional: `MissingDependencyError` if missing).
     """
-    options = {"data_dir": data_dir, "download": download, "mirror": mirror}
+    options: dict[str, Any] = {"data_dir": data_dir, "download": download, "mirror": mirror}
     train_x, train_y, classes = read_data_file(CAT_TRAIN, partial(_parse, prefix="train"),
                                                **options)
     test_x, test_y, test_classes = read_data_file(CAT_TEST, partial(_parse, prefix="test"),

@@ -29,7 +29,7 @@ def _rng(generator: SeedLike) -> np.random.Generator:
     as in PyTorch."""
     if isinstance(generator, int | np.integer) and not isinstance(generator, bool):
         return np.random.default_rng(generator)
-    return numpy_rng(generator)
+    return numpy_rng(generator)  # type: ignore[arg-type]  # a bool: numpy_rng raises
 
 
 class Dataset(ABC):
@@ -70,7 +70,7 @@ class TensorDataset(Dataset):
 class Subset(Dataset):
     """The items ``dataset[i] for i in indices``."""
 
-    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
+    def __init__(self, dataset: Dataset, indices: Sequence[int] | np.ndarray) -> None:
         self.dataset = dataset
         self.indices = np.asarray(indices, dtype=np.int64)
 

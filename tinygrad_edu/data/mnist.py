@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import struct
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -83,7 +83,7 @@ def load_mnist(split: Literal["train", "test"] = "train",
     if split not in MNIST_FILES:
         raise ValueError(f"load_mnist: split={split!r}; expected 'train' or 'test'")
     images_name, labels_name = MNIST_FILES[split]
-    options = {"data_dir": data_dir, "download": download, "mirror": mirror}
+    options: dict[str, Any] = {"data_dir": data_dir, "download": download, "mirror": mirror}
     labels = read_data_file(labels_name, _parse_labels, **options)
     images = read_data_file(images_name, _parse_images, **options)
     if len(images) != len(labels):

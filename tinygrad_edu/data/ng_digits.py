@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -48,15 +49,18 @@ def _parse_images(raw: bytes, source: str, rows: int) -> np.ndarray:
     return table
 
 
+def _numeric(value: np.ndarray | str, name: str, source: str) -> np.ndarray:
+    if isinstance(value, str):
+        raise DataFormatError(f"{source}: {name} is a MATLAB {value}; expected a numeric "
+                              "matrix")
+    return value
+
+
 def _parse_mat(raw: bytes, source: str) -> tuple[np.ndarray, np.ndarray]:
     mat = read_mat(raw, source)
     if "X" not in mat or "y" not in mat:
         raise DataFormatError(f"{source}: variables {sorted(mat)}; expected 'X' and 'y'")
-    X, y = mat["X"], mat["y"]
-    for name, value in (("X", X), ("y", y)):
-        if isinstance(value, str):
-            raise DataFormatError(f"{source}: {name} is a MATLAB {value}; expected a numeric "
-                                  "matrix")
+    X, y = (_numeric(mat[name], name, source) for name in ("X", "y"))
     X = X.astype(np.float64)
     if X.ndim != 2 or X.shape[1] != 400 or y.shape not in ((len(X), 1), (len(X),)):
         raise DataFormatError(f"{source}: X has shape {X.shape} and y {y.shape}; expected "
@@ -85,7 +89,7 @@ def load_ng_digits(data_dir: str | os.PathLike[str] | None = None, download: boo
     """
     if file_path(NG_MAT, data_dir).is_file():
         return read_data_file(NG_MAT, _parse_mat, data_dir=data_dir)
-    options = {"data_dir": data_dir, "download": download, "mirror": mirror}
+    options: dict[str, Any] = {"data_dir": data_dir, "download": download, "mirror": mirror}
     y = read_data_file(NG_LABELS, _parse_labels, **options)
     X = read_data_file(NG_IMAGES, partial(_parse_images, rows=len(y)), **options)
     return X, y

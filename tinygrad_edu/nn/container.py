@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, overload
 
 from .module import Module
 from .parameter import Parameter
@@ -16,7 +16,13 @@ class Sequential(Module):
     ``forward(x) = ...m1(m0(x))``.  Supports ``len``, iteration, ``seq[i]``, ``seq[a:b]``
     (a new Sequential sharing the modules) and ``append``."""
 
-    def __init__(self, *args: Module) -> None:
+    _modules: dict[str, Module]  # type: ignore[assignment]  # no None placeholders here
+
+    @overload
+    def __init__(self, *args: Module) -> None: ...
+    @overload
+    def __init__(self, arg: OrderedDict[str, Module], /) -> None: ...
+    def __init__(self, *args: Any) -> None:
         super().__init__()
         if len(args) == 1 and isinstance(args[0], OrderedDict):
             for name, module in args[0].items():
@@ -54,6 +60,8 @@ class ModuleList(Module):
     """A list of modules, registered as "0", "1", ... (state-dict keys ``"0.weight"``);
     ``append extend insert``, indexing (a slice gives a new ModuleList), ``len``,
     iteration, ``del``.  No ``forward``: the owner decides how to call them."""
+
+    _modules: dict[str, Module]  # type: ignore[assignment]  # no None placeholders here
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
@@ -117,6 +125,8 @@ class ModuleDict(Module):
     indexing, ``in``, ``len``, iteration over keys, ``keys values items update pop
     clear``.  No ``forward``."""
 
+    _modules: dict[str, Module]  # type: ignore[assignment]  # no None placeholders here
+
     def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None
                  = None) -> None:
         super().__init__()
@@ -174,6 +184,8 @@ class ParameterList(Module):
     """A list of parameters, registered as "0", "1", ... (what ``parameters()`` and the
     state dict see); ``append extend``, indexing, ``len``, iteration."""
 
+    _parameters: dict[str, Parameter]  # type: ignore[assignment]  # no None here
+
     def __init__(self, values: Iterable[Any] | None = None) -> None:
         super().__init__()
         for v in values or ():
@@ -212,6 +224,8 @@ class ParameterList(Module):
 class ParameterDict(Module):
     """An ordered dict of parameters registered under their keys: indexing, ``in``,
     ``len``, iteration over keys, ``keys values items update``."""
+
+    _parameters: dict[str, Parameter]  # type: ignore[assignment]  # no None here
 
     def __init__(self, parameters: Mapping[str, Any] | None = None) -> None:
         super().__init__()

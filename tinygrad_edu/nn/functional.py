@@ -25,6 +25,7 @@ from ..ops.conv import conv_transpose2d as conv_transpose2d
 from ..ops.conv import fold as fold
 from ..ops.conv import unfold as unfold
 from ..ops.pool import IntPair
+from ..ops.dims import along
 from ..random import GeneratorLike, numpy_rng
 from ..tensor import Tensor
 from .fused import BCEWithLogitsFunction, CrossEntropyFunction, LinearFunction
@@ -178,7 +179,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise ValueError("batch_norm: running_mean and running_var are needed when not "
                              "training")
         d = input - running_mean.data.reshape(bshape)
-        var = running_var.data.reshape(bshape)
+        var = running_var.reshape(bshape)  # not recorded: running_var needs no grad
     y = d / ops.sqrt(var + eps)
     if weight is not None:
         y = y * weight.reshape(bshape)
@@ -274,8 +275,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     if n % 2:
         raise ShapeError(f"glu: Halving dimension must be even, but dimension {d} is size {n} "
                          f"(input shape {input.shape})")
-    lead = (slice(None),) * d
-    return input[(*lead, slice(0, n // 2))] * ops.sigmoid(input[(*lead, slice(n // 2, None))])
+    return input[along(d, slice(0, n // 2))] * ops.sigmoid(input[along(d, slice(n // 2, None))])
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
@@ -533,11 +533,11 @@ def cross_entropy(input: Tensor, target: Target, weight: Target | None = None, *
         indices, ignored = _class_indices("cross_entropy", input, t, ignore_index)
         if ignored is None:  # the fast path: no one-hot array
             return CrossEntropyFunction.apply(input, indices, axis=axis, reduction=reduction)
-    q, denominator = _index_distribution("cross_entropy", input, t, w, ignore_index,
-                                         label_smoothing)
+    dist, denominator = _index_distribution("cross_entropy", input, t, w, ignore_index,
+                                            label_smoothing)
     if reduction != "mean":
-        return CrossEntropyFunction.apply(input, q, axis=axis, reduction=reduction)
-    total = CrossEntropyFunction.apply(input, q, axis=axis, reduction="sum")
+        return CrossEntropyFunction.apply(input, dist, axis=axis, reduction=reduction)
+    total = CrossEntropyFunction.apply(input, dist, axis=axis, reduction="sum")
     return _weighted_mean(total, denominator)
 
 

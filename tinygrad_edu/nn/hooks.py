@@ -111,9 +111,9 @@ class _BackwardHooks:
             grads[i] = _wrap(np.zeros(shape, dtype))
         for i, g in zip(self.input_positions, pieces):
             grads[i] = _as_tensor(g)
-        grads = self.call_hooks(tuple(grads))
+        hooked = self.call_hooks(tuple(grads))
         plain = not isinstance(pieces[0], Tensor)
-        return [None if grads[i] is None else (grads[i].data if plain else grads[i])
+        return [None if hooked[i] is None else (hooked[i].data if plain else hooked[i])
                 for i in self.input_positions]
 
     def call_hooks(self, grad_input: tuple) -> tuple:

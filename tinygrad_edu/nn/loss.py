@@ -40,6 +40,8 @@ class BCELoss(_Loss):
     """Binary cross-entropy on probabilities (logs clamped at -100); ``weight`` rescales
     each element and is a buffer, as in PyTorch."""
 
+    weight: Tensor | None  # a buffer
+
     def __init__(self, weight: Target | None = None, *, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
         self.register_buffer("weight", _as_buffer(weight))
@@ -51,6 +53,9 @@ class BCELoss(_Loss):
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy on logits, exact for any logit; ``weight`` and ``pos_weight``
     are buffers, as in PyTorch."""
+
+    weight: Tensor | None  # buffers
+    pos_weight: Tensor | None
 
     def __init__(self, weight: Target | None = None, *, reduction: str = "mean",
                  pos_weight: Target | None = None) -> None:
@@ -68,6 +73,8 @@ class CrossEntropyLoss(_Loss):
     ``weight`` (C,) rescales each class and is a buffer; targets equal to ``ignore_index``
     count for nothing (PyTorch's weighted mean)."""
 
+    weight: Tensor | None  # a buffer
+
     def __init__(self, weight: Target | None = None, *, ignore_index: int = -100,
                  reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__(reduction=reduction)
@@ -83,6 +90,8 @@ class CrossEntropyLoss(_Loss):
 class NLLLoss(_Loss):
     """Negative log-likelihood of class indices given log-probabilities (N, C, ...);
     ``weight`` and ``ignore_index`` as in `CrossEntropyLoss`."""
+
+    weight: Tensor | None  # a buffer
 
     def __init__(self, weight: Target | None = None, *, ignore_index: int = -100,
                  reduction: str = "mean") -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -58,6 +58,10 @@ class Module:
     """
 
     training: bool
+    _parameters: dict[str, Parameter | None]  # the registries (set in __init__)
+    _buffers: dict[str, Tensor | None]
+    _non_persistent: set[str]
+    _modules: dict[str, Module | None]
     _hooks: ModuleHooks | None = None  # created by the first register_*_hook
 
     def __init__(self) -> None:
@@ -219,7 +223,7 @@ class Module:
     def named_parameters(self, recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
         """(dotted name, parameter) pairs, each parameter once (shared ones under their
         first name)."""
-        return self._named_members("_parameters", recurse)
+        return cast("Iterator[tuple[str, Parameter]]", self._named_members("_parameters", recurse))
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every parameter once, in registration order (what optimizers take)."""

@@ -22,7 +22,7 @@ def _affine(module: Module, shape: tuple[int, ...], dtype: np.dtype, weight: boo
     module.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if bias else None)
 
 
-def _reset_affine(module: Module) -> None:
+def _reset_affine(module: LayerNorm | BatchNorm1d) -> None:
     for p, value in ((module.weight, 1), (module.bias, 0)):
         if p is not None:
             p.data[...] = value
@@ -33,6 +33,9 @@ class LayerNorm(Module):
     axes (var biased), for x of shape (*, *normalized_shape); ``weight`` (ones) and ``bias``
     (zeros) have shape ``normalized_shape`` (without ``elementwise_affine``: neither;
     ``bias=False``: no bias)."""
+
+    weight: Parameter | None  # registered in __init__
+    bias: Parameter | None
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
                  elementwise_affine: bool = True, bias: bool = True, dtype: Any = None) -> None:
@@ -74,6 +77,11 @@ class _BatchNorm(Module):
     ``weight`` (ones) and ``bias`` (zeros) with ``affine`` (``bias=False``: no bias).
     """
 
+    weight: Parameter | None  # registered in __init__
+    bias: Parameter | None
+    running_mean: Tensor | None
+    running_var: Tensor | None
+    num_batches_tracked: Tensor | None
     ranks: tuple[int, ...] = ()
     layout = ""  # the accepted shapes, for error messages
 
@@ -98,10 +106,10 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batch counted."""
-        if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+        for buffer, value in ((self.running_mean, 0), (self.running_var, 1),
+                              (self.num_batches_tracked, 0)):
+            if buffer is not None:  # None without track_running_stats
+                buffer.data[...] = value
 
     def reset_parameters(self) -> None:
         """`reset_running_stats`, weight ones, bias zeros."""
@@ -117,10 +125,11 @@ class _BatchNorm(Module):
                              f"(shape {tuple(input.shape)}); expected {self.num_features}")
         use_batch = self.training or not self.track_running_stats
         momentum = self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+        tracked = self.num_batches_tracked  # None without track_running_stats
+        if self.training and self.track_running_stats and tracked is not None:
+            tracked.data += 1
             if momentum is None:
-                momentum = 1.0 / int(self.num_batches_tracked.data)
+                momentum = 1.0 / int(tracked.data)
         return F.batch_norm(input, self.running_mean, self.running_var, self.weight,
                             self.bias, use_batch, 0.0 if momentum is None else momentum,
                             self.eps)

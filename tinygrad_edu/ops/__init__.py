@@ -57,13 +57,15 @@ import builtins
 import math
 import numbers
 import warnings
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast, overload
 
 import numpy as np
 
+from .. import return_types
+from ..autograd import Function
 from ..errors import DTypeError, ShapeError
-from ..tensor import Tensor, _wrap
+from ..tensor import Operand, Tensor, _wrap
 from . import inplace
 from . import sort as _sort
 from .activation import (
@@ -183,7 +185,6 @@ from .triangular import tril, triu
 from .unary import Abs, Exp, Log, Sqrt
 
 Axis = int | tuple[int, ...] | None
-Operand = Tensor | float | int | np.ndarray
 
 
 # ----------------------------------------------------------------------------- arithmetic
@@ -306,7 +307,7 @@ def where(condition: Tensor | np.ndarray, a: Operand, b: Operand) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- maths (issue 13)
-def _unary(cls: type, name: str):
+def _unary(cls: type[Function], name: str) -> Callable[[Tensor], Tensor]:
     def op(input: Tensor) -> Tensor:
         return cls.apply(input)
     op.__name__ = op.__qualname__ = name
@@ -484,9 +485,20 @@ def _extreme(op: str, x: Tensor, axis: Any, keepdims: bool, dim: Any,
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
         raise TypeError(f"{op}: dim must be one int ({op}(dim) returns (values, indices) "
                         f"along it), got {axis!r}; amax/amin reduce several dims")
-    return _sort.extreme(op, x, axis, keepdims)
+    return _sort.extreme(op, x, int(axis), keepdims)
 
 
+@overload
+def max(x: Tensor, axis: None = None, keepdims: bool = False, *, dim: None = None,
+        keepdim: None = None) -> Tensor: ...
+@overload
+def max(x: Tensor, axis: Tensor | np.ndarray) -> Tensor: ...
+@overload
+def max(x: Tensor, axis: int, keepdims: bool = False, *, keepdim: bool | None = None
+        ) -> return_types.max: ...
+@overload
+def max(x: Tensor, axis: None = None, keepdims: bool = False, *, dim: int,
+        keepdim: bool | None = None) -> return_types.max: ...
 def max(x: Tensor, axis: Any = None, keepdims: bool = False, *,
         dim: int | None = None, keepdim: bool | None = None) -> Any:
     """As ``torch.max``: ``max(x)`` is the largest entry (0-d; tied entries share the
@@ -496,6 +508,17 @@ def max(x: Tensor, axis: Any = None, keepdims: bool = False, *,
     return _extreme("max", x, axis, keepdims, dim, keepdim)
 
 
+@overload
+def min(x: Tensor, axis: None = None, keepdims: bool = False, *, dim: None = None,
+        keepdim: None = None) -> Tensor: ...
+@overload
+def min(x: Tensor, axis: Tensor | np.ndarray) -> Tensor: ...
+@overload
+def min(x: Tensor, axis: int, keepdims: bool = False, *, keepdim: bool | None = None
+        ) -> return_types.min: ...
+@overload
+def min(x: Tensor, axis: None = None, keepdims: bool = False, *, dim: int,
+        keepdim: bool | None = None) -> return_types.min: ...
 def min(x: Tensor, axis: Any = None, keepdims: bool = False, *,
         dim: int | None = None, keepdim: bool | None = None) -> Any:
     """As ``torch.min``: the smallest entry, (values, indices) along dim, or `minimum`
@@ -632,7 +655,7 @@ def vector_norm(x: Tensor, ord: float = 2, dim: Axis = None, keepdim: bool = Fal
 _MATRIX_ORDS = ("fro", 1, -1, math.inf, -math.inf)
 
 
-def matrix_norm(x: Tensor, ord: str | float = "fro", dim: tuple[int, int] = (-2, -1),
+def matrix_norm(x: Tensor, ord: str | float = "fro", dim: tuple[int, ...] = (-2, -1),
                 keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """A matrix norm over the two axes ``dim``, as ``torch.linalg.matrix_norm``: 'fro',
     1 / -1 (max / min column sum of |x|), inf / -inf (max / min row sum).
@@ -651,10 +674,12 @@ def matrix_norm(x: Tensor, ord: str | float = "fro", dim: tuple[int, int] = (-2,
     if ord not in _MATRIX_ORDS:
         raise ValueError(f"matrix_norm: ord must be one of 'fro', 'nuc', 1, -1, 2, -2, inf, "
                          f"-inf, got {ord!r}")
+    if len(dim) != 2:
+        raise ValueError(f"matrix_norm: dim must be a 2-tuple of ints, got {dim}")
     rows, cols = (_check_dim("matrix_norm", d, x.ndim) for d in dim)
     if rows == cols:
         raise ValueError(f"matrix_norm: dim must name two different axes, got {dim}")
-    if ord == "fro":
+    if isinstance(ord, str):  # "fro", the only string left
         return vector_norm(x, 2, (rows, cols), keepdim)
     inner, outer = (rows, cols) if builtins.abs(ord) == 1 else (cols, rows)
     pick = amax if ord > 0 else amin
@@ -669,8 +694,8 @@ def norm(x: Tensor, p: str | float | None = "fro", dim: Axis = None, keepdim: bo
     if isinstance(p, str):
         if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
             return vector_norm(x, 2, dim, keepdim, dtype=dtype)
-        return matrix_norm(x, p, tuple(range(x.ndim)) if dim is None else dim, keepdim,
-                           dtype=dtype)
+        dims = tuple(range(x.ndim)) if dim is None else (dim,) if isinstance(dim, int) else dim
+        return matrix_norm(x, p, dims, keepdim, dtype=dtype)
     return vector_norm(x, 2 if p is None else p, dim, keepdim, dtype=dtype)
 
 
@@ -694,19 +719,19 @@ def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False, *,
 
 
 # ----------------------------------------------------------------------------- shapes
-def _shape_args(shape: tuple) -> tuple[int, ...]:
+def _shape_args(shape: tuple[int | Sequence[int], ...]) -> tuple[int, ...]:
     """Accept f(2, 3) and f((2, 3))."""
     if len(shape) == 1 and isinstance(shape[0], tuple | list):
         return tuple(shape[0])
-    return tuple(shape)
+    return cast("tuple[int, ...]", shape)  # f(2, 3): ints (each op checks them)
 
 
-def reshape(x: Tensor, *shape: int) -> Tensor:
+def reshape(x: Tensor, *shape: int | Sequence[int]) -> Tensor:
     """The same data with a new shape (one entry may be -1)."""
     return Reshape.apply(x, shape=_shape_args(shape))
 
 
-def permute(x: Tensor, *dims: int) -> Tensor:
+def permute(x: Tensor, *dims: int | Sequence[int]) -> Tensor:
     """Reorder the axes: out.shape[i] = x.shape[dims[i]]."""
     dims = _shape_args(dims)
     axes = _normalize_dims("permute", dims, x.ndim)
@@ -726,22 +751,22 @@ def swapaxes(x: Tensor, axis0: int, axis1: int) -> Tensor:
     return Permute.apply(x, axes=tuple(axes))
 
 
-def transpose(x: Tensor, *axes: int) -> Tensor:
+def transpose(x: Tensor, *axes: int | Sequence[int]) -> Tensor:
     """PyTorch's ``transpose(dim0, dim1)`` swaps two axes; NumPy's ``transpose()`` reverses
     them all and ``transpose((axes...))`` permutes."""
-    if len(axes) == 2 and builtins.all(isinstance(a, int) for a in axes):
-        return swapaxes(x, *axes)
+    if len(axes) == 2 and isinstance(axes[0], int) and isinstance(axes[1], int):
+        return swapaxes(x, axes[0], axes[1])
     if not axes:
         return Permute.apply(x, axes=tuple(reversed(range(x.ndim))))
     return permute(x, *axes)
 
 
-def broadcast_to(x: Tensor, *shape: int) -> Tensor:
+def broadcast_to(x: Tensor, *shape: int | Sequence[int]) -> Tensor:
     """A read-only view of x broadcast to ``shape`` (NumPy rules)."""
     return BroadcastTo.apply(x, shape=_shape_args(shape))
 
 
-def expand(x: Tensor, *sizes: int) -> Tensor:
+def expand(x: Tensor, *sizes: int | Sequence[int]) -> Tensor:
     """PyTorch's expand: broadcast_to where -1 keeps that axis's size."""
     sizes = _shape_args(sizes)
     lead = len(sizes) - x.ndim
@@ -840,7 +865,7 @@ def clone(x: Tensor) -> Tensor:
 
 # ----------------------------------------------------------------------------- comparisons
 def _compare(ufunc, name: str):
-    def compare(a: Operand, b: Operand) -> Tensor:
+    def compare(a: Operand, b: Any) -> Tensor:  # b: whatever NumPy compares with
         """Elementwise comparison: a bool tensor that does not require grad."""
         return _wrap(np.asarray(ufunc(a.data if isinstance(a, Tensor) else a,
                                       b.data if isinstance(b, Tensor) else b)))
@@ -857,10 +882,56 @@ _LOGIC = (isclose, allclose, equal, isnan, isinf, isfinite, isposinf, isneginf, 
           logical_or, logical_not, logical_xor, any, all)
 
 
+# ------------------------------------------------------- reflected operators, properties
+def _reflected(cls: type[Function], symbol: str) -> Callable[[Tensor, Operand], Tensor]:
+    """``other <symbol> x`` for ``x.__r<op>__(other)`` (a number or an array on the left)."""
+    def op(x: Tensor, other: Operand) -> Tensor:
+        return cls.apply(other, x)
+    op.__name__ = op.__qualname__ = f"_r{cls.__name__.lower()}"
+    op.__doc__ = f"other {symbol} x."
+    return op
+
+
+_radd, _rsub, _rmul, _rtruediv, _rpow, _rmatmul = (
+    _reflected(cls, symbol) for cls, symbol in ((Add, "+"), (Sub, "-"), (Mul, "*"), (Div, "/"),
+                                                (Pow, "**"), (Matmul, "@")))
+
+
+def _eq(x: Tensor, other: Any) -> Tensor:
+    """x == other elementwise; ``x == None`` is False (as in PyTorch), not a comparison
+    with an object."""
+    return NotImplemented if other is None else eq(x, other)
+
+
+def _ne(x: Tensor, other: Any) -> Tensor:
+    """x != other elementwise; ``x != None`` is True (see `_eq`)."""
+    return NotImplemented if other is None else ne(x, other)
+
+
+def _float(x: Tensor) -> Tensor:
+    """``to(float32)`` (the tensor itself if it already is)."""
+    return astype(x, np.float32)
+
+
+def _double(x: Tensor) -> Tensor:
+    """``to(float64)`` (the tensor itself if it already is)."""
+    return astype(x, np.float64)
+
+
+def _T(x: Tensor) -> Tensor:
+    """All axes reversed (``x.permute(n-1, ..., 0)``)."""
+    return Permute.apply(x, axes=tuple(reversed(range(x.ndim))))
+
+
+def _mT(x: Tensor) -> Tensor:
+    """The last two axes swapped (a batch of matrices transposed)."""
+    return swapaxes(x, -1, -2)
+
+
 # ----------------------------------------------------------------------------- the table
 def _bind() -> None:
     """Make the functions above methods and operators of Tensor."""
-    T = Tensor
+    T: Any = Tensor  # the stub declares these attributes; this table defines them
     for fn in (add, sub, mul, div, neg, pow, matmul, exp, log, sqrt, abs, sigmoid, tanh, relu,
                leaky_relu, softplus, maximum, minimum, clip, sum, mean, var, std, max, min,
                argmax, argmin, softmax, log_softmax, logsumexp, reshape, permute, swapaxes,
@@ -881,29 +952,19 @@ def _bind() -> None:
     T.clip = clamp
     T.tril, T.triu = tril, triu
     T.view = reshape
-    T.float = lambda self: astype(self, np.float32)
-    T.double = lambda self: astype(self, np.float64)
-    T.__add__ = add
-    T.__radd__ = lambda self, other: Add.apply(other, self)
-    T.__sub__ = sub
-    T.__rsub__ = lambda self, other: Sub.apply(other, self)
-    T.__mul__ = mul
-    T.__rmul__ = lambda self, other: Mul.apply(other, self)
-    T.__truediv__ = div
-    T.__rtruediv__ = lambda self, other: Div.apply(other, self)
+    T.float, T.double = _float, _double
+    T.__add__, T.__radd__ = add, _radd
+    T.__sub__, T.__rsub__ = sub, _rsub
+    T.__mul__, T.__rmul__ = mul, _rmul
+    T.__truediv__, T.__rtruediv__ = div, _rtruediv
     T.__neg__ = neg
-    T.__pow__ = pow
-    T.__rpow__ = lambda self, other: Pow.apply(other, self)
-    T.__matmul__ = matmul
-    T.__rmatmul__ = lambda self, other: Matmul.apply(other, self)
+    T.__pow__, T.__rpow__ = pow, _rpow
+    T.__matmul__, T.__rmatmul__ = matmul, _rmatmul
     T.__abs__ = abs
     T.__getitem__ = getitem
-    # `x == None` is False (as in PyTorch), not an elementwise comparison with an object
-    T.__eq__ = lambda self, other: NotImplemented if other is None else eq(self, other)
-    T.__ne__ = lambda self, other: NotImplemented if other is None else ne(self, other)
+    T.__eq__, T.__ne__ = _eq, _ne
     T.__lt__, T.__le__, T.__gt__, T.__ge__ = lt, le, gt, ge
-    T.T = property(lambda self: Permute.apply(self, axes=tuple(reversed(range(self.ndim)))))
-    T.mT = property(lambda self: swapaxes(self, -1, -2))
+    T.T, T.mT = property(_T), property(_mT)
     inplace.bind(_index)  # x[i] = v, add_ ... relu_, +=: after the ops they are twins of
     inplace.inplace_twins("sin", "cos", "atan", "sinh", "cosh", "asinh", "expm1", "log1p",
                           "log2", "log10", "exp2", "square", "reciprocal", "rsqrt", "erf")

@@ -17,7 +17,7 @@ def normalize_dim(op: str, dim: Any, ndim: int) -> int:
     """``dim`` as a position in ``[0, max(ndim, 1))``; IndexError when out of range."""
     if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__} {dim!r}")
-    n = ndim if ndim else 1
+    n, dim = (ndim if ndim else 1), int(dim)
     if not -n <= dim < n:
         raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
                          f"[{-n}, {n - 1}], but got {dim})")
@@ -48,3 +48,8 @@ def reduction_axis(op: str, axis: Any, ndim: int) -> int | tuple[int, ...] | Non
         return d if ndim else None
     dims = normalize_dims(op, axis, ndim)
     return dims if ndim else None
+
+
+def along(axis: int, key: Any) -> tuple[Any, ...]:
+    """The index ``x[..., key]`` with ``key`` at position ``axis`` (all of the axes before)."""
+    return (*(slice(None),) * axis, key)

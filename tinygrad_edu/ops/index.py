@@ -230,16 +230,18 @@ def _bool_mask(op: str, mask: Any) -> np.ndarray:
 def masked_fill(x: Tensor, mask: Any, value: float | Tensor) -> Tensor:
     """x with ``value`` where ``mask`` (bool, broadcasting) is true."""
     m = _bool_mask("masked_fill", mask)
+    fill: Tensor | np.ndarray
     if isinstance(value, Tensor):
         if value.ndim:
             raise ShapeError(f"masked_fill: only supports a 0-dimensional value tensor, but "
                              f"got tensor of shape {value.shape}")
+        fill = value
     elif isinstance(value, numbers.Number):
-        value = np.asarray(value, dtype=x.dtype)
+        fill = np.asarray(value, dtype=x.dtype)
     else:
         raise TypeError(f"masked_fill: value must be a number or a 0-d tensor, got "
                         f"{type(value).__name__}")
-    return Where.apply(m, value, x)
+    return Where.apply(m, fill, x)
 
 
 def masked_select(x: Tensor, mask: Any) -> Tensor:
@@ -310,7 +312,8 @@ def torch_index(index: Any) -> tuple[Any, Any] | None:
     arrays = [_is_array_index(i) for i in index]
     if not any(ints) or not any(arrays):
         return None
-    first, second = [], []
+    first: list[Any] = []
+    second: list[Any] = []
     for i, is_int, is_array in zip(index, ints, arrays):
         if is_int:
             first.append(int(i))

@@ -26,6 +26,7 @@ In-place twins for more ops: ``inplace_twins("sin", "cos")`` binds ``Tensor.sin_
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -35,7 +36,7 @@ import numpy as np
 from ..autograd import Function, is_grad_enabled, mark_changed
 from ..errors import DTypeError, ShapeError
 from ..random import GeneratorLike, numpy_rng
-from ..tensor import Tensor, _wrap
+from ..tensor import Operand, Tensor, _wrap
 
 _OPERATORS = {"add": "__iadd__", "sub": "__isub__", "mul": "__imul__", "div": "__itruediv__",
               "pow": "__ipow__", "floor_divide": "__ifloordiv__", "remainder": "__imod__",
@@ -162,6 +163,7 @@ def inplace_twin(fn: Callable[..., Tensor], name: str | None = None) -> Callable
     """The in-place method ``name`` (default ``fn.__name__ + "_"``) of the op ``fn``."""
     name = name or fn.__name__ + "_"
 
+    @functools.wraps(fn)  # fn's signature (__wrapped__), for help() and the typing stub
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         return _inplace(self, name, fn, args, kwargs)
 
@@ -182,7 +184,7 @@ def inplace_twins(*names: str) -> None:
 
 def _with_alpha(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     """``fn(x, alpha * other)``: PyTorch's ``add``/``sub`` scale ``other`` by ``alpha``."""
-    def scaled(x: Tensor, other: Any, *, alpha: float = 1) -> Tensor:
+    def scaled(x: Tensor, other: Operand, *, alpha: float = 1) -> Tensor:
         return fn(x, other if alpha == 1 else other * alpha)
     scaled.__name__ = fn.__name__
     return scaled
@@ -243,7 +245,7 @@ def bind(index_of: Callable[[Any], Any]) -> None:
     ``index_of`` converts an index as ``x[index]`` does (tensors and lists to ndarrays)."""
     global _index_of
     _index_of = index_of
-    T = Tensor
+    T: Any = Tensor  # the stub declares these attributes; this table defines them
     for fn in (copy_, fill_, zero_, normal_, uniform_):
         setattr(T, fn.__name__, fn)
     T.__setitem__ = setitem

@@ -7,37 +7,45 @@ None is differentiable: each returns a bool tensor outside the graph (``allclose
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, _wrap
-
-Operand = Tensor | float | int | np.ndarray
+from ..tensor import Operand, Tensor, _wrap
 
 
 def _data(a: Any) -> Any:
     return a.data if isinstance(a, Tensor) else a
 
 
-def _bool(ufunc, name: str, doc: str):
-    """A bool-valued elementwise function of one or two operands (broadcasting)."""
-    def op(*operands: Operand) -> Tensor:
-        return _wrap(np.asarray(ufunc(*(_data(a) for a in operands))))
+def _unary(ufunc: Callable[..., Any], name: str, doc: str) -> Callable[[Operand], Tensor]:
+    """A bool-valued elementwise function of one operand."""
+    def op(input: Operand) -> Tensor:
+        return _wrap(np.asarray(ufunc(_data(input))))
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return op
 
 
-isnan = _bool(np.isnan, "isnan", "Whether each element is NaN.")
-isinf = _bool(np.isinf, "isinf", "Whether each element is +inf or -inf.")
-isfinite = _bool(np.isfinite, "isfinite", "Whether each element is neither inf nor NaN.")
-isposinf = _bool(np.isposinf, "isposinf", "Whether each element is +inf.")
-isneginf = _bool(np.isneginf, "isneginf", "Whether each element is -inf.")
-logical_not = _bool(np.logical_not, "logical_not", "not x elementwise (nonzero is True).")
-logical_and = _bool(np.logical_and, "logical_and", "a and b elementwise (broadcasting).")
-logical_or = _bool(np.logical_or, "logical_or", "a or b elementwise (broadcasting).")
-logical_xor = _bool(np.logical_xor, "logical_xor", "a xor b elementwise (broadcasting).")
+def _binary(ufunc: np.ufunc, name: str, doc: str) -> Callable[[Operand, Operand], Tensor]:
+    """A bool-valued elementwise function of two operands (broadcasting)."""
+    def op(input: Operand, other: Operand) -> Tensor:
+        return _wrap(np.asarray(ufunc(_data(input), _data(other))))
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+isnan = _unary(np.isnan, "isnan", "Whether each element is NaN.")
+isinf = _unary(np.isinf, "isinf", "Whether each element is +inf or -inf.")
+isfinite = _unary(np.isfinite, "isfinite", "Whether each element is neither inf nor NaN.")
+isposinf = _unary(np.isposinf, "isposinf", "Whether each element is +inf.")
+isneginf = _unary(np.isneginf, "isneginf", "Whether each element is -inf.")
+logical_not = _unary(np.logical_not, "logical_not", "not x elementwise (nonzero is True).")
+logical_and = _binary(np.logical_and, "logical_and", "a and b elementwise (broadcasting).")
+logical_or = _binary(np.logical_or, "logical_or", "a or b elementwise (broadcasting).")
+logical_xor = _binary(np.logical_xor, "logical_xor", "a xor b elementwise (broadcasting).")
 
 
 def isclose(input: Operand, other: Operand, rtol: float = 1e-05, atol: float = 1e-08,
@@ -61,7 +69,7 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return a.shape == b.shape and bool((a == b).all())
 
 
-def _truth(reduce, name: str):
+def _truth(reduce: Callable[..., Any], name: str) -> Callable[..., Tensor]:
     def op(input: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *,
            axis: int | tuple[int, ...] | None = None, keepdims: bool | None = None) -> Tensor:
         x = input.data

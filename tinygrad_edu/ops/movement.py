@@ -70,10 +70,10 @@ def roll(x: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | Non
     """Entries shifted cyclically by ``shifts`` along ``dims`` (with dims None: over the
     flattened tensor, shape restored)."""
     if dims is None:
-        if not isinstance(shifts, numbers.Integral):
+        if not isinstance(shifts, int | np.integer):
             raise ShapeError(f"roll: without dims, shifts must be one int, got {shifts!r}")
         return Roll.apply(x, shifts=int(shifts), dims=None)
-    shifts_t = (shifts,) if isinstance(shifts, numbers.Integral) else tuple(shifts)
+    shifts_t = (shifts,) if isinstance(shifts, int | np.integer) else tuple(shifts)
     dims_t = normalize_dims("roll", dims, x.ndim)
     if len(shifts_t) != len(dims_t):
         raise ShapeError(f"roll: shifts and dimensions must align. shifts: {len(shifts_t)}, "
@@ -174,7 +174,7 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0
     sizes (which must add up to x.shape[dim])."""
     d = normalize_dim("split", dim, x.ndim)
     n = x.shape[d]
-    if isinstance(split_size_or_sections, numbers.Integral):
+    if isinstance(split_size_or_sections, int | np.integer):
         s = int(split_size_or_sections)
         if s < 0 or (s == 0 and n):
             raise ShapeError(f"split: split_size must be positive, got {s} (dim {d} has "

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class Max(Function):
     """out = max of a over axis;  da = g shared equally among the maximal entries."""
 
     saves_output = False
-    reduce = staticmethod(np.max)
+    reduce: Callable[..., np.ndarray] = staticmethod(np.max)
 
     def forward(self, a, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
@@ -82,4 +83,4 @@ class Max(Function):
 class Min(Max):
     """out = min of a over axis;  da = g shared equally among the minimal entries."""
 
-    reduce = staticmethod(np.min)
+    reduce: Callable[..., np.ndarray] = staticmethod(np.min)

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
+from .dims import along
 
 _SMALL = 4096  # elements: below this, materialising a broadcast beats making a view
 
@@ -115,8 +116,7 @@ class Cat(Function):
         return out
 
     def backward(self, g, out, *inputs):
-        lead = (slice(None),) * self.axis
-        return tuple(g[(*lead, slice(lo, hi))]
+        return tuple(g[along(self.axis, slice(lo, hi))]
                      for lo, hi in zip(self.bounds[:-1], self.bounds[1:]))
 
 
@@ -132,8 +132,7 @@ class Stack(Function):
         return out
 
     def backward(self, g, out, *inputs):
-        lead = (slice(None),) * self.axis
-        return tuple(g[(*lead, i)] for i in range(len(inputs)))
+        return tuple(g[along(self.axis, i)] for i in range(len(inputs)))
 
 
 class Cast(Function):

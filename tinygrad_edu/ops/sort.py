@@ -8,6 +8,8 @@ first position (max, min, median), the last (mode), or keep the input order (sor
 
 from __future__ import annotations
 
+from typing import TypeVar, overload
+
 import numpy as np
 
 from .. import return_types
@@ -17,6 +19,8 @@ from .dims import normalize_dim
 from .index import Gather
 from .reduce import Max, Min
 from .shape import Reshape
+
+_R = TypeVar("_R", bound=return_types.ValuesIndices)
 
 
 def _prepared(op: str, x: Tensor, dim: int, nonempty: bool = True) -> tuple[Tensor, int]:
@@ -29,7 +33,8 @@ def _prepared(op: str, x: Tensor, dim: int, nonempty: bool = True) -> tuple[Tens
     return x1, d
 
 
-def _pick(x: Tensor, x1: Tensor, d: int, index: np.ndarray, keepdim: bool, result: type):
+def _pick(x: Tensor, x1: Tensor, d: int, index: np.ndarray, keepdim: bool,
+          result: type[_R]) -> _R:
     """(values, indices) with values = x1 gathered at ``index`` (a keepdim-shaped array)."""
     values = Gather.apply(x1, dim=d, index=index, unique=True)
     if x.ndim == 0 or not keepdim:
@@ -47,7 +52,7 @@ def _order(a: np.ndarray, dim: int, descending: bool) -> np.ndarray:
     return (a.shape[dim] - 1) - np.flip(rev, dim)
 
 
-def extreme(op: str, x: Tensor, dim: int, keepdim: bool):
+def extreme(op: str, x: Tensor, dim: int, keepdim: bool) -> return_types.ValuesIndices:
     """``max(dim)`` / ``min(dim)``: (values, indices) of the first extreme (NaN wins)."""
     x1, d = _prepared(op, x, dim)
     arg = np.argmax if op == "max" else np.argmin
@@ -55,7 +60,8 @@ def extreme(op: str, x: Tensor, dim: int, keepdim: bool):
                  getattr(return_types, op))
 
 
-def sort(x: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False):
+def sort(x: Tensor, dim: int = -1, descending: bool = False, *,
+         stable: bool = False) -> return_types.sort:
     """(values, indices) sorted along dim.  Always stable (so ``stable=False`` gives one of
     the orders PyTorch may give); NaN sorts as the largest value."""
     x1, d = _prepared("sort", x, dim, nonempty=False)
@@ -70,7 +76,8 @@ def argsort(x: Tensor, dim: int = -1, descending: bool = False, *,
     return _wrap(order.reshape(x.shape).astype(np.int64, copy=False))
 
 
-def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True,
+         sorted: bool = True) -> return_types.topk:
     """(values, indices) of the k largest (``largest=False``: smallest) along dim, in
     sorted order (also when ``sorted=False``, which leaves the order to the op)."""
     x1, d = _prepared("topk", x, dim, nonempty=False)
@@ -83,7 +90,8 @@ def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     return _pick(x, x1, d, index, True, return_types.topk)
 
 
-def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False):
+def kthvalue(x: Tensor, k: int, dim: int = -1,
+             keepdim: bool = False) -> return_types.kthvalue:
     """(values, indices) of the k-th smallest entry (k counts from 1) along dim."""
     x1, d = _prepared("kthvalue", x, dim)
     n = x1.shape[d]
@@ -113,7 +121,12 @@ class Median(Max):
     reduce = staticmethod(_lower_median)
 
 
-def median(x: Tensor, dim: int | None = None, keepdim: bool = False):
+@overload
+def median(x: Tensor, dim: None = None, keepdim: bool = False) -> Tensor: ...
+@overload
+def median(x: Tensor, dim: int, keepdim: bool = False) -> return_types.median: ...
+def median(x: Tensor, dim: int | None = None,
+           keepdim: bool = False) -> Tensor | return_types.median:
     """The lower median: of all entries (a 0-d tensor), or along dim as
     (values, indices); NaN when a NaN is present."""
     if dim is None:
@@ -132,7 +145,7 @@ def median(x: Tensor, dim: int | None = None, keepdim: bool = False):
     return _pick(x, x1, d, index, keepdim, return_types.median)
 
 
-def mode(x: Tensor, dim: int = -1, keepdim: bool = False):
+def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> return_types.mode:
     """(values, indices) of the most frequent value along dim (the smallest among equally
     frequent ones; its last position, as PyTorch)."""
     x1, d = _prepared("mode", x, dim)
@@ -148,7 +161,8 @@ def mode(x: Tensor, dim: int = -1, keepdim: bool = False):
     return _pick(x, x1, d, index, keepdim, return_types.mode)
 
 
-def aminmax(x: Tensor, *, dim: int | None = None, keepdim: bool = False):
+def aminmax(x: Tensor, *, dim: int | None = None,
+            keepdim: bool = False) -> return_types.aminmax:
     """The named tuple (min, max) of all entries or along dim; as PyTorch's amin/amax,
     tied entries share the gradient."""
     if dim is None:

@@ -356,7 +356,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_0 = self.T_i = T_0
         self.T_mult = T_mult
         self.eta_min = eta_min
-        self.T_cur = last_epoch
+        self.T_cur: float = last_epoch
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -442,7 +442,8 @@ class OneCycleLR(LRScheduler):
             phases += [(self.total_steps - 1, "max_lr", "min_lr", "base_momentum",
                         "max_momentum")]
         keys = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
-        self._schedule_phases = [dict(zip(keys, phase)) for phase in phases]
+        self._schedule_phases: list[dict[str, Any]] = [dict(zip(keys, phase))
+                                                       for phase in phases]
         if last_epoch == -1:
             for group, top in zip(optimizer.param_groups, _per_group("max_lr", optimizer,
                                                                        max_lr)):

@@ -21,6 +21,7 @@ import contextlib
 import linecache
 import sys
 import traceback
+import types
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ def _in_package(filename: str) -> bool:
 
 def _caller() -> traceback.FrameSummary | None:
     """The innermost frame outside tinygrad_edu (file, line, function; no locals kept)."""
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     while frame is not None and _in_package(frame.f_code.co_filename):
         frame = frame.f_back
     if frame is None:

@@ -283,8 +283,8 @@ def _print_sweep(rows: Sequence[ex.SweepRow], title: str, out: Path) -> None:
     curves = list(dict.fromkeys((r.dtype, r.method) for r in rows))
     eps_values = list(dict.fromkeys(r.eps for r in rows))
     cell = {(r.dtype, r.method, r.eps): r for r in rows}
-    table = [[f"{eps:.0e}"] + [f"{cell[(*c, eps)].error:.2e}" + (" *" if cell[(*c, eps)].best
-                                                                else "") for c in curves]
+    table = [[f"{eps:.0e}"] + [f"{cell[(c[0], c[1], eps)].error:.2e}"
+                               + (" *" if cell[(c[0], c[1], eps)].best else "") for c in curves]
              for eps in eps_values]
     print(f"eps-sweep {title}: max |finite difference - autograd (float64)| over every "
           f"Jacobian entry; * = best eps\n")

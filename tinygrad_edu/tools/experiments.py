@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -102,7 +102,8 @@ def _nonzero(rng: np.random.Generator, shape: Shape, kw: Kw) -> np.ndarray:
     return _positive(rng, shape, kw) * rng.choice([-1.0, 1.0], shape)
 
 
-def _away_from(x: np.ndarray, points: Sequence[float], gap: float = 0.1) -> np.ndarray:
+def _away_from(x: np.ndarray, points: Sequence[float] | np.ndarray, gap: float = 0.1
+               ) -> np.ndarray:
     """Push every entry at least ``gap`` away from each kink point."""
     for p in points:
         d = x - p
@@ -255,8 +256,9 @@ def _resolve_op(op: str | Callable[..., Tensor]
     if isinstance(op, type) and issubclass(op, Function):
         names = _positional(op.forward, skip_self=True)
         return op.__name__, op.apply, OpSpec(((3, 4),) * max(len(names), 1)), names
-    names = _positional(op)
-    return getattr(op, "__name__", repr(op)), op, OpSpec(((3, 4),) * max(len(names), 1)), names
+    fn = cast("Callable[..., Tensor]", op)  # a callable that is not a Function class
+    names = _positional(fn)
+    return getattr(fn, "__name__", repr(fn)), fn, OpSpec(((3, 4),) * max(len(names), 1)), names
 
 
 def _draw(rng: np.random.Generator, shapes: Sequence[Shape],
@@ -266,10 +268,9 @@ def _draw(rng: np.random.Generator, shapes: Sequence[Shape],
     pick = [domains[min(i, len(domains) - 1)] for i in range(len(shapes))]
     arrays = [None if d is _distinct else d(rng, s, kw) for s, d in zip(shapes, pick)]
     sizes = [int(np.prod(s)) for s, d in zip(shapes, pick) if d is _distinct]
-    if sizes:
-        pool = iter(np.split(_distinct(rng, (sum(sizes),), kw), np.cumsum(sizes)[:-1]))
-        arrays = [next(pool).reshape(s) if a is None else a for a, s in zip(arrays, shapes)]
-    return arrays
+    pool = iter(np.split(_distinct(rng, (sum(sizes),), kw), np.cumsum(sizes)[:-1])
+                if sizes else ())  # drawn after the others, as the values always were
+    return [next(pool).reshape(s) if a is None else a for a, s in zip(arrays, shapes)]
 
 
 def op_target(op: str | Callable[..., Tensor], shapes: Sequence[Sequence[int]] | None = None,
@@ -282,15 +283,15 @@ def op_target(op: str | Callable[..., Tensor], shapes: Sequence[Sequence[int]] |
     ``kwargs`` override the op's default keyword arguments (``axis``, ``min`` ...).
     """
     name, call, spec, arg_names = _resolve_op(op)
-    shapes = [tuple(int(n) for n in s) for s in (shapes or spec.shapes)]
-    if not spec.variadic and len(spec.shapes) > 1 and len(shapes) == 1:
-        shapes = shapes * len(spec.shapes)
-    if not spec.variadic and len(shapes) != len(spec.shapes):
+    in_shapes = [tuple(int(n) for n in s) for s in (shapes or spec.shapes)]
+    if not spec.variadic and len(spec.shapes) > 1 and len(in_shapes) == 1:
+        in_shapes = in_shapes * len(spec.shapes)
+    if not spec.variadic and len(in_shapes) != len(spec.shapes):
         raise ValueError(f"{name} takes {len(spec.shapes)} tensor input(s), got "
-                         f"{len(shapes)} shapes")
+                         f"{len(in_shapes)} shapes")
     kw = {**spec.kwargs, **(kwargs or {})}
     rng = np.random.default_rng(seed)
-    arrays = _draw(rng, shapes, spec.domains, kw)
+    arrays = _draw(rng, in_shapes, spec.domains, kw)
     inputs = tuple(Tensor(a, dtype=dtype, requires_grad=True) for a in arrays)
     arg_names = (arg_names[:len(inputs)] if len(arg_names) >= len(inputs)
                  else [f"x{i}" for i in range(len(inputs))])
@@ -299,7 +300,7 @@ def op_target(op: str | Callable[..., Tensor], shapes: Sequence[Sequence[int]] |
         return call(*xs, **kw)
 
     opts = "".join(f", {k}={v!r}" for k, v in kw.items())
-    shown = ", ".join(str(s) for s in shapes)
+    shown = ", ".join(str(s) for s in in_shapes)
     return Target(title=f"op {name}", fn=run, inputs=inputs,
                   names=tuple(arg_names),
                   details=f"inputs {shown}{opts}, {np.dtype(dtype).name}, seed {seed}")
@@ -638,11 +639,11 @@ def _compare(target: Target, ana: list[list[np.ndarray]], other: list[list[np.nd
             else np.nan_to_num(diff, nan=np.inf)
         r, c = np.unravel_index(int(np.argmax(score)), a.shape) if a.size else (0, 0)
         if scalar:
-            entry = _index(c, x.shape)
+            entry = _index(int(c), x.shape)
         else:
             o = int(np.searchsorted(starts, r, side="right") - 1)
             entry = (f"d {target.outputs[o]}{_index(r - starts[o], out_shapes[o])}"
-                     f" / d {name.split(' = ')[0]}{_index(c, x.shape)}")
+                     f" / d {name.split(' = ')[0]}{_index(int(c), x.shape)}")
         scale = np.maximum(np.maximum(np.abs(a), np.abs(b)), atol)
         max_abs = float(np.max(diff, initial=0.0))
         beyond = kind == "forward" and not max_abs <= FORWARD_SLACK * eps * float(

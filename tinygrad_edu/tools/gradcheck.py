@@ -188,11 +188,11 @@ def gradcheck(fn: Fn, inputs: Any, eps: float = 1e-6, atol: float = 1e-5, rtol: 
     outs = _diff_outputs(fn, inputs)
     if not outs:
         return _fail("gradcheck: fn returned no floating-point tensor output", raise_exception)
-    for o, (y, again) in enumerate(zip(outs, _diff_outputs(fn, inputs))):
-        if not np.array_equal(y.data, again.data, equal_nan=True):
+    for o, (y, y_again) in enumerate(zip(outs, _diff_outputs(fn, inputs))):
+        if not np.array_equal(y.data, y_again.data, equal_nan=True):
             return _fail(f"gradcheck: fn is not deterministic: output {o} changed between two "
                          f"calls at the same inputs (max change "
-                         f"{np.nanmax(np.abs(y.data - again.data)):.3g}). Finite differences "
+                         f"{np.nanmax(np.abs(y.data - y_again.data)):.3g}). Finite differences "
                          f"need a deterministic fn: fix its random draws (e.g. a Dropout in "
                          f"eval mode, or a seeded generator)", raise_exception)
     if fast_mode:
