@@ -10,6 +10,7 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import nn
+from tinygrad_edu.errors import DTypeError
 
 
 @pytest.mark.parametrize("make, weight_shape", [
@@ -84,4 +85,15 @@ def test_wrong_input_channels_name_the_op_and_shapes():
 def test_conv_transpose2d_output_size_errors(output_size, message):
     m = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
     with pytest.raises(ValueError, match=message):
+        m(tg.zeros(1, 2, 4, 4), output_size)
+
+
+@pytest.mark.parametrize("output_size", [None, (4, 4)])
+def test_conv_transpose2d_string_padding_fails_at_the_call_naming_the_op(output_size):
+    # built, as in PyTorch ('same' passes the shared checks); the call refuses it, with or
+    # without output_size (which used to fail inside its arithmetic, naming nothing)
+    m = nn.ConvTranspose2d(2, 3, 3, padding="same")
+    with pytest.raises(DTypeError,
+                       match=r"conv_transpose2d\(\): argument 'padding' must be tuple of "
+                             r"ints, not str"):
         m(tg.zeros(1, 2, 4, 4), output_size)

@@ -149,12 +149,14 @@ class ConvTranspose2d(_ConvNd):
         """``output_size`` ((H, W), or with the batch and channel sizes in front) picks
         one of the ``stride`` output sizes that fit the input, as PyTorch: it sets the
         output padding for this call."""
+        padding = C._int_padding("conv_transpose2d", self.padding)  # no 'same'/'valid'
         output_padding = self.output_padding if output_size is None \
-            else self._output_padding(input, output_size)
-        return C.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+            else self._output_padding(input, output_size, padding)
+        return C.conv_transpose2d(input, self.weight, self.bias, self.stride, padding,
                                   output_padding, self.groups, self.dilation)
 
-    def _output_padding(self, input: Tensor, output_size: Sequence[int]) -> tuple[int, ...]:
+    def _output_padding(self, input: Tensor, output_size: Sequence[int],
+                        padding: tuple[int, ...]) -> tuple[int, ...]:
         size = list(output_size)
         if len(size) == self.nd + 2 or (input.ndim == self.nd + 1 and len(size) == self.nd + 1):
             size = size[-self.nd:]
@@ -163,7 +165,7 @@ class ConvTranspose2d(_ConvNd):
                              f"must have {self.nd} or {input.ndim} elements (got {len(size)})")
         spatial = input.shape[-self.nd:]
         smallest = [(h - 1) * s - 2 * p + d * (k - 1) + 1 for h, s, p, d, k in zip(
-            spatial, self.stride, self.padding, self.dilation, self.kernel_size)]
+            spatial, self.stride, padding, self.dilation, self.kernel_size)]
         largest = [m + s - 1 for m, s in zip(smallest, self.stride)]
         if any(not lo <= n <= hi for n, lo, hi in zip(size, smallest, largest)):
             raise ValueError(f"{type(self).__name__}: requested an output size of {size}, but "

@@ -24,8 +24,8 @@ from ..ops.conv import conv2d as conv2d
 from ..ops.conv import conv_transpose2d as conv_transpose2d
 from ..ops.conv import fold as fold
 from ..ops.conv import unfold as unfold
-from ..ops.pool import IntPair
 from ..ops.dims import along
+from ..ops.pool import IntPair
 from ..random import GeneratorLike, numpy_rng
 from ..tensor import Tensor
 from .fused import BCEWithLogitsFunction, CrossEntropyFunction, LinearFunction

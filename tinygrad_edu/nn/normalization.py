@@ -22,7 +22,8 @@ def _affine(module: Module, shape: tuple[int, ...], dtype: np.dtype, weight: boo
     module.register_parameter("bias", Parameter(np.zeros(shape, dtype)) if bias else None)
 
 
-def _reset_affine(module: LayerNorm | BatchNorm1d) -> None:
+def _reset_affine(module: LayerNorm | _BatchNorm) -> None:
+    """weight (if any) back to ones, bias (if any) to zeros."""
     for p, value in ((module.weight, 1), (module.bias, 0)):
         if p is not None:
             p.data[...] = value

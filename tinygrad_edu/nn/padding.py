@@ -21,7 +21,8 @@ class _Pad2d(Module):
 
     def __init__(self, padding: int | Sequence[int]) -> None:
         super().__init__()
-        if isinstance(padding, numbers.Integral):
+        # int as well: to type checkers an int is not a numbers.Integral
+        if isinstance(padding, (int, numbers.Integral)):
             padding = (int(padding),) * 4
         if len(padding) != 4:
             raise ShapeError(f"{type(self).__name__}: padding must be an int or a 4-tuple "

@@ -25,6 +25,7 @@ gradient and the weight for the input's.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -35,6 +36,8 @@ from ..tensor import Tensor
 
 Pads = tuple[tuple[int, int], tuple[int, int]]  # ((top, bottom), (left, right))
 IntOrTuple = int | Sequence[int]
+_T = TypeVar("_T")
+_P = TypeVar("_P", bound=IntOrTuple)
 
 
 # ----------------------------------------------------------------------------- geometry
@@ -127,6 +130,19 @@ def _ints(op: str, name: str, value: IntOrTuple, n: int) -> tuple[int, ...]:
                          f"{n} values to match the convolution dimensions, but got "
                          f"{name}={list(t)}")
     return tuple(int(v) for v in t)
+
+
+def _as_pair(per_axis: Sequence[_T], height: _T) -> tuple[_T, _T]:
+    """A 1-D convolution's (w,) geometry as the 2-D (``height``, w) one (`_as_2d` gives it a
+    height of 1); a 2-D convolution's (h, w) as is."""
+    return (height, per_axis[0]) if len(per_axis) == 1 else (per_axis[0], per_axis[1])
+
+
+def _int_padding(op: str, padding: _P | str) -> _P:
+    """``padding`` unless it is a string: 'same' and 'valid' are for conv1d/conv2d only."""
+    if isinstance(padding, str):
+        raise DTypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
+    return padding
 
 
 def _check_geometry(op: str, stride: tuple[int, ...], padding: tuple[int, ...],
@@ -291,9 +307,7 @@ def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None,
     _check_bias(op, weight, bias, weight.shape[0])
     _check_dtypes(op, input, weight, bias)
     x, w, batched = _as_2d(input, weight, nd)
-    if nd == 1:
-        s, d, pads = (1, *s), (1, *d), [(0, 0), *pads]
-    out = _conv2d(x, w, bias, s, ((pads[0]), (pads[1])), d, groups)
+    out = _conv2d(x, w, bias, _as_pair(s, 1), _as_pair(pads, (0, 0)), _as_pair(d, 1), groups)
     if nd == 1:
         out = out.reshape((out.shape[0], out.shape[1], out.shape[3]))
     return out if batched else out.reshape(out.shape[1:])
@@ -354,8 +368,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
     (by ``@``).
     """
     op = "conv_transpose2d"
-    if isinstance(padding, str):
-        raise DTypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
+    padding = _int_padding(op, padding)
     _check_input(op, input, weight, 2)
     s, p, d = (_ints(op, n, v, 2) for n, v in (("stride", stride), ("padding", padding),
                                                ("dilation", dilation)))

@@ -60,8 +60,9 @@ class Windows:
     @property
     def span(self) -> tuple[int, int]:
         """The padded length the windows read: (L_out - 1) s + d (k - 1) + 1 per axis."""
-        return tuple((o - 1) * s + d * (k - 1) + 1 for o, s, d, k in
-                     zip(self.out, self.stride, self.dilation, self.kernel))
+        h, w = ((o - 1) * s + d * (k - 1) + 1 for o, s, d, k in
+                zip(self.out, self.stride, self.dilation, self.kernel))
+        return h, w
 
     @property
     def overlap(self) -> bool:
@@ -97,9 +98,9 @@ class Windows:
 
     def sum(self, padded: np.ndarray) -> np.ndarray:
         """Each window's sum of a padded array (..., *span) -> (..., H_out, W_out)."""
-        grids = self.offsets()
-        out = padded[(..., *grids[0])].copy()
-        for rows, cols in grids[1:]:
+        (rows, cols), *rest = self.offsets()
+        out = padded[..., rows, cols].copy()
+        for rows, cols in rest:
             out += padded[..., rows, cols]
         return out
 
@@ -130,7 +131,8 @@ def windows(op: str, x: Tensor, kernel_size: IntPair, stride: IntPair | None,
     """Check a 2-d pooling's arguments against ``x`` (C, H, W) or (N, C, H, W), PyTorch's
     rules and messages; the geometry."""
     k = _pair(op, "kernel_size", kernel_size)
-    s = k if stride is None or (not isinstance(stride, numbers.Integral) and
+    # (int, numbers.Integral) here and below: to type checkers an int is not an Integral
+    s = k if stride is None or (not isinstance(stride, (int, numbers.Integral)) and
                                 len(stride) == 0) else _pair(op, "stride", stride)
     p, d = _pair(op, "padding", padding), _pair(op, "dilation", dilation)
     if min(k) <= 0:
@@ -150,8 +152,9 @@ def windows(op: str, x: Tensor, kernel_size: IntPair, stride: IntPair | None,
     if x.ndim not in (3, 4) or any(n == 0 for n in x.shape[-3:]):
         raise ShapeError(f"{op}: expected a non-empty 3D (C, H, W) or 4D (N, C, H, W) "
                          f"input (N may be 0), got shape {tuple(x.shape)}")
-    size = tuple(x.shape[-2:])
-    out = tuple(_out_len(*args, ceil_mode) for args in zip(size, k, s, p, d))
+    size = (x.shape[-2], x.shape[-1])
+    oh, ow = (_out_len(*args, ceil_mode) for args in zip(size, k, s, p, d))
+    out = (oh, ow)
     if min(out) < 1:
         raise ShapeError(f"{op}: Given input size: {tuple(x.shape)}. Calculated output size "
                          f"({out[0]}x{out[1]}) is too small (kernel_size={k}, stride={s}, "
@@ -176,6 +179,7 @@ class MaxPool2d(Function):
 
     op_name = "max_pool2d"
     saves_inputs = saves_output = False
+    indices: np.ndarray  # set by forward
 
     def forward(self, a, geometry: Windows):
         padded = geometry.padded(a, _lowest(a.dtype))
@@ -256,7 +260,7 @@ def max_pool2d(x: Tensor, kernel_size: IntPair, stride: IntPair | None = None,
     if not return_indices:
         return out
     node = out._ctx
-    if node is None:  # not recorded: run the forward again for the indices
+    if not isinstance(node, MaxPool2d):  # not recorded (None): run the forward again
         node = MaxPool2d()
         node.forward(x.data, geometry)
     return out, _wrap(node.indices)
@@ -320,7 +324,7 @@ def adaptive_avg_pool2d(x: Tensor, output_size: IntPair | Sequence[int | None]) 
     if x.ndim not in (3, 4) or any(n == 0 for n in x.shape[-2:]):
         raise ShapeError(f"adaptive_avg_pool2d: Expected 3D or 4D tensor with non-zero H "
                          f"and W, but got shape {tuple(x.shape)}")
-    items = (output_size,) * 2 if isinstance(output_size, numbers.Integral) or \
+    items = (output_size,) * 2 if isinstance(output_size, (int, numbers.Integral)) or \
         output_size is None else tuple(output_size)
     if len(items) != 2:
         raise ShapeError(f"adaptive_avg_pool2d: output_size must be 2, got {output_size!r}")

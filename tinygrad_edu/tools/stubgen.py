@@ -52,7 +52,7 @@ def class_body_names() -> set[str]:
     """Names `Tensor`'s class body in ``tensor.py`` defines (the rest are bound later)."""
     tree = ast.parse(Path(inspect.getfile(Tensor)).read_text())
     cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Tensor")
-    names = set()
+    names: set[str] = set()
     for node in cls.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             names.add(node.name)
@@ -76,7 +76,7 @@ def _assigned(module: str) -> frozenset[str]:
         tree = ast.parse(inspect.getsource(sys.modules[module]))
     except (OSError, TypeError, KeyError):
         return frozenset()
-    names = set()
+    names: set[str] = set()
     for node in tree.body:
         targets = (node.targets if isinstance(node, ast.Assign) else
                    [node.target] if isinstance(node, ast.AnnAssign) else [])
