@@ -69,6 +69,7 @@ from .tensor import Tensor, _wrap
 _new_tensor = object.__new__  # a Tensor without running __init__ (ops' outputs are valid)
 _PROMOTING: set[type] = set()  # the Function subclasses that set ``promote``
 _FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)  # need no promotion check
+_MIXED = object()  # for `Function.apply`: operands of several dtypes (or non-float/int constants)
 
 # --------------------------------------------------------------------------- grad mode
 class _ThreadMode(threading.local):
@@ -318,18 +319,13 @@ class Function:
         arrays = []
         nodes = []
         promoting = cls in _PROMOTING  # a set: cheaper than a class attribute
-        dtype = mixed = None  # the tensors' one dtype; whether promotion may be needed
+        dtype = None  # the tensors' one dtype so far, or _MIXED: promotion may be needed
         for a in args:
             if isinstance(a, Tensor):
                 d = a.data
                 arrays.append(d)
-                if promoting:
-                    dt = d.dtype
-                    if dt is not dtype:
-                        if dtype is None:
-                            dtype = dt
-                        else:
-                            mixed = True
+                if promoting and d.dtype is not dtype:
+                    dtype = d.dtype if dtype is None else _MIXED
                 if a.requires_grad:
                     requires = True
                     nodes.append(a._ctx or a)
@@ -339,8 +335,8 @@ class Function:
                 arrays.append(a)
                 nodes.append(None)
                 if promoting and type(a) is not float and type(a) is not int:
-                    mixed = True
-        if promoting and (mixed or (dtype is not _FLOAT64 and dtype is not _FLOAT32)):
+                    dtype = _MIXED
+        if promoting and dtype is not _FLOAT64 and dtype is not _FLOAT32:
             arrays = promote_arrays(cls, args, arrays)  # tinygrad_edu/promotion.py
         try:
             out = ctx.forward(*arrays, **kwargs)
