@@ -251,7 +251,10 @@ def version_of(a: np.ndarray) -> int:
 
 def stamp(a: np.ndarray, version: int) -> None:
     """Record that ``a``'s memory (and so every view of it) was changed at ``version``."""
-    _counter_of(a, create=True).version = version
+    counter = _counters.get(id(a))  # an optimizer's parameter owns its memory: no walk
+    if counter is None or counter() is not a:
+        counter = _counter_of(a, create=True)
+    counter.version = version
 
 
 def mark_changed(*tensors: Tensor) -> int:
