@@ -327,8 +327,8 @@ class Function:
             if isinstance(a, Tensor):
                 d = a.data
                 arrays.append(d)
-                if promoting and d.dtype is not dtype:
-                    dtype = d.dtype if dtype is None else _MIXED
+                if promoting and (dt := d.dtype) is not dtype:
+                    dtype = dt if dtype is None else _MIXED
                 if a.requires_grad:
                     requires = True
                     nodes.append(a._ctx or a)
