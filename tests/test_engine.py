@@ -527,47 +527,6 @@ def test_training_records_every_step_while_another_thread_runs_inference():
     assert not errors and steps > 50 and lost == 0, f"{lost} of {steps} steps lost their graph"
 
 
-def test_every_way_of_switching_recording_is_seen_by_the_ops():
-    """Ops read the thread's mode only while some thread has recording off (a count):
-    every switch must keep that count right, or ops would be recorded under no_grad."""
-    x = f64(1.0)
-
-    def recorded():
-        return (x * 2.0).grad_fn is not None
-
-    tg.set_grad_enabled(False)
-    try:
-        assert not recorded()
-    finally:
-        tg.set_grad_enabled(True)
-    assert recorded()
-    with tg.no_grad():
-        assert not recorded()
-        with tg.enable_grad():
-            assert recorded()
-        with tg.set_grad_enabled(True):
-            assert recorded()
-        assert not recorded()
-        y = (x * x).sum()
-    y = (x * x).sum()
-    with tg.no_grad():
-        y.backward(create_graph=True)  # records its own backward, then restores the mode
-        assert not recorded()
-    assert recorded() and tg.no_grad()(recorded)() is False and recorded()
-    inside, leave = threading.Event(), threading.Event()
-
-    def other():
-        with tg.no_grad():
-            inside.set()
-            assert leave.wait(10) and not recorded()
-
-    t, errors = _in_thread(other)
-    assert inside.wait(10) and recorded()
-    leave.set()
-    t.join()
-    assert not errors and recorded()
-
-
 @pytest.mark.parametrize("returned", ["one", "three", "bare", "extra None"])
 def test_backward_returning_the_wrong_number_of_gradients_is_caught(returned):
     """One gradient for two inputs must not leave the second .grad silently None."""

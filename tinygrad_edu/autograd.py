@@ -84,25 +84,11 @@ class _ThreadMode(threading.local):
 
 
 _mode = _ThreadMode()
-# How many threads have recording off.  While none has, ops skip reading `_mode` (a
-# thread-local: reading it costs a recorded op about 1%), as they do for anomaly mode.
-_grad_off_threads = 0
-_grad_lock = threading.Lock()
 
 
 def is_grad_enabled() -> bool:
     """Whether ops are being recorded (in this thread)."""
     return _mode.grad
-
-
-def _set_grad(mode: bool) -> None:
-    """Turn recording on or off in this thread (every change goes through here)."""
-    global _grad_off_threads
-    mode = bool(mode)
-    if mode != _mode.grad:
-        with _grad_lock:
-            _grad_off_threads += -1 if mode else 1
-        _mode.grad = mode
 
 
 class _ModeDecorator:
@@ -159,20 +145,20 @@ class set_grad_enabled(_ModeDecorator):
     def __init__(self, mode: bool) -> None:
         self.prev = _mode.grad
         self.mode = bool(mode)
-        _set_grad(self.mode)
+        _mode.grad = self.mode
 
     def __call__(self, func: Callable) -> Callable:
-        _set_grad(self.prev)  # decorating does not change the mode
+        _mode.grad = self.prev  # decorating does not change the mode
         return super().__call__(func)
 
     def clone(self) -> set_grad_enabled:
         return set_grad_enabled(self.mode)
 
     def __enter__(self) -> None:
-        _set_grad(self.mode)
+        _mode.grad = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        _set_grad(self.prev)
+        _mode.grad = self.prev
 
 
 class _GradMode(_ModeDecorator):
@@ -187,10 +173,10 @@ class _GradMode(_ModeDecorator):
 
     def __enter__(self) -> None:
         self.prev = _mode.grad
-        _set_grad(self.mode)
+        _mode.grad = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        _set_grad(self.prev)
+        _mode.grad = self.prev
 
 
 class no_grad(_GradMode):
@@ -365,7 +351,7 @@ class Function:
             out = np.asarray(out)
         t = _new_tensor(Tensor)
         t.data = out
-        if requires and (not _grad_off_threads or _mode.grad):
+        if requires and _mode.grad:
             ctx.next = tuple(nodes)
             ctx.inputs = ctx.save_inputs(arrays)
             ctx.out = out if cls.saves_output else None
@@ -758,8 +744,7 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
     captured: list[Any] | None = None if capture is None else [None] * len(capture)
 
     mode = _mode
-    prev_mode = mode.grad
-    _set_grad(create_graph)  # the backward is recorded for higher derivatives
+    prev_mode, mode.grad = mode.grad, create_graph  # recorded for higher derivatives
     check = mode.check if _anomaly_threads and mode.anomaly else None
     try:
         while ready:
@@ -813,7 +798,7 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
             if not retain_graph:
                 node.next = node.inputs = node.out = None
     finally:
-        _set_grad(prev_mode)
+        mode.grad = prev_mode
     return captured
 
 
