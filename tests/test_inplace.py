@@ -270,6 +270,11 @@ def test_an_optimizer_step_on_a_view_parameter_is_seen_by_its_base():
         y.backward()
 
 
+def test_version_is_read_only_as_in_pytorch():
+    with pytest.raises(AttributeError):
+        tg.Tensor(np.ones(2))._version = 5
+
+
 def test_a_new_tensor_starts_at_version_0_and_freed_storages_leave_no_counter():
     """Counters are per storage: a freed array's goes with it, even when a new array gets
     its address (CPython reuses them at once)."""
