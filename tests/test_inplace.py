@@ -289,6 +289,7 @@ def test_a_new_tensor_starts_at_version_0_and_freed_storages_leave_no_counter():
         assert fresh._version == 0
         y = (f64(1.0, 2.0, 3.0) * fresh).sum()           # saved fresh: it was never changed
         y.backward()
+    del fresh, y
     assert len(autograd._counters) <= before
 
 

@@ -195,7 +195,8 @@ class enable_grad(_GradMode):
 # PyTorch keeps a version counter per storage, shared by a tensor, its views and its
 # detach()es.  Here the storage is NumPy's: the array that owns the memory (where ``.base``
 # chains end), so every alias NumPy knows of shares its counter for free.  A storage gets a
-# counter (`_Counter`) when it is first changed in place; one clock serves all counters.
+# counter (`_Counter`) when it is first changed in place or looked at; one clock serves all
+# counters.
 _clock = 0
 
 
@@ -205,14 +206,13 @@ class _Counter(weakref.ref):
     array is freed (so a new array that gets the same id starts from 0)."""
 
     __slots__ = ("key", "version")
+    key: int
+    version: int
 
     def __new__(cls, owner: np.ndarray) -> _Counter:
         self = super().__new__(cls, owner, _forget)
-        self.key = id(owner)
+        self.key, self.version = id(owner), 0
         return self
-
-    def __init__(self, owner: np.ndarray) -> None:
-        super().__init__(owner, _forget)
 
 
 _counters: dict[int, _Counter] = {}  # id(owner) -> its counter
@@ -223,15 +223,12 @@ def _forget(counter: _Counter) -> None:
         del _counters[counter.key]
 
 
-def _counter_of(a: np.ndarray, create: bool = False) -> _Counter | None:
-    """The counter of ``a``'s memory: None if it was never changed in place, unless
-    ``create``."""
+def _counter_of(a: np.ndarray) -> _Counter:
+    """The version counter of ``a``'s memory (made at the first look)."""
     while isinstance(a.base, np.ndarray):  # to the array that owns the memory
         a = a.base
     counter = _counters.get(id(a))
     if counter is None or counter() is not a:
-        if not create:
-            return None
         counter = _counters[id(a)] = _Counter(a)
     return counter
 
@@ -245,15 +242,14 @@ def new_version() -> int:
 
 def version_of(a: np.ndarray) -> int:
     """The clock of the last in-place change to ``a``'s memory (0: never changed)."""
-    counter = _counter_of(a)
-    return 0 if counter is None else counter.version
+    return _counter_of(a).version
 
 
 def stamp(a: np.ndarray, version: int) -> None:
     """Record that ``a``'s memory (and so every view of it) was changed at ``version``."""
     counter = _counters.get(id(a))  # an optimizer's parameter owns its memory: no walk
     if counter is None or counter() is not a:
-        counter = _counter_of(a, create=True)
+        counter = _counter_of(a)
     counter.version = version
 
 
@@ -322,7 +318,7 @@ class Function:
         arrays = []
         nodes = []
         promoting = cls in _PROMOTING  # a set: cheaper than a class attribute
-        dtype = None  # the tensors' one dtype so far, or _MIXED: promotion may be needed
+        dtype: Any = None  # the tensors' one dtype so far, or _MIXED: promotion may be needed
         for a in args:
             if isinstance(a, Tensor):
                 d = a.data
