@@ -245,6 +245,54 @@ def test_version_increases_with_each_change_and_a_new_graph_is_fine():
     np.testing.assert_array_equal(w.grad.data, [16.0, 32.0])
 
 
+@pytest.mark.parametrize("saved", [lambda w: w.T, lambda w: w.detach(), lambda w: w[::-1]])
+def test_an_optimizer_step_is_seen_through_a_view_or_detach_an_op_saved(saved):
+    """The step stamps the parameter's own array; the op saved another alias of it."""
+    w = nn.Parameter(np.ones((2, 2)))
+    x = f64(1.0, 2.0)
+    y = (saved(w) @ x).sum()                             # MatMul saved the alias for x
+    w.grad = tg.Tensor(np.ones((2, 2)))
+    tg.optim.SGD([w], lr=0.1).step()
+    with pytest.raises(RuntimeError, match="changed in place"):
+        y.backward()
+
+
+def test_an_optimizer_step_on_a_view_parameter_is_seen_by_its_base():
+    """A parameter whose data is a view: the step stamps the memory it shares."""
+    buffer = tg.Tensor(np.ones(4))
+    p = buffer[:2].requires_grad_()                      # a leaf viewing buffer's memory
+    x = f64(1.0, 2.0, 3.0, 4.0)
+    y = (x * buffer).sum()                               # Mul saved buffer for x's gradient
+    p.grad = tg.Tensor(np.ones(2))
+    tg.optim.SGD([p], lr=0.1).step()
+    assert buffer._version == p._version > 0
+    with pytest.raises(RuntimeError, match="mul backward: its input 1"):
+        y.backward()
+
+
+def test_version_is_read_only_as_in_pytorch():
+    with pytest.raises(AttributeError):
+        tg.Tensor(np.ones(2))._version = 5
+
+
+def test_a_new_tensor_starts_at_version_0_and_freed_storages_leave_no_counter():
+    """Counters are per storage: a freed array's goes with it, even when a new array gets
+    its address (CPython reuses them at once)."""
+    from tinygrad_edu import autograd
+    before = len(autograd._counters)
+    for _ in range(200):
+        t = tg.Tensor(np.ones(3))
+        t.add_(1.0)
+        assert t._version > 0
+        del t
+        fresh = tg.Tensor(np.ones(3))
+        assert fresh._version == 0
+        y = (f64(1.0, 2.0, 3.0) * fresh).sum()           # saved fresh: it was never changed
+        y.backward()
+    del fresh, y
+    assert len(autograd._counters) <= before
+
+
 # ----------------------------------------------------------------------------- recorded
 def test_relu_in_place_on_an_intermediate_is_recorded():
     x = f64(-1.0, 2.0, -3.0, 4.0)

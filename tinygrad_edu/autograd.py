@@ -72,6 +72,7 @@ if TYPE_CHECKING:  # tinygrad_edu/__init__.py sets it (autograd_functional impor
 _new_tensor = object.__new__  # a Tensor without running __init__ (ops' outputs are valid)
 _PROMOTING: set[type] = set()  # the Function subclasses that set ``promote``
 _FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)  # need no promotion check
+_MIXED = object()  # for `Function.apply`: operands of several dtypes (or non-float/int constants)
 
 # --------------------------------------------------------------------------- grad mode
 class _ThreadMode(threading.local):
@@ -200,18 +201,43 @@ class enable_grad(_GradMode):
 # --------------------------------------------------------------------------- in-place changes
 # PyTorch keeps a version counter per storage, shared by a tensor, its views and its
 # detach()es.  Here the storage is NumPy's: the array that owns the memory (where ``.base``
-# chains end), so every alias NumPy knows of shares it for free, and one clock serves all
-# counters: `_changed` maps id(owner) -> (clock at its last in-place change, weakref to it).
+# chains end), so every alias NumPy knows of shares its counter for free.  A storage gets a
+# counter (`_Counter`) when it is first changed in place or looked at; one clock serves all
+# counters.
 _clock = 0
-_changed: dict[int, tuple[int, weakref.ref]] = {}
-_prune_at = 1024  # entries of freed arrays are dropped when the table outgrows this
 
 
-def _owner(a: np.ndarray) -> np.ndarray:
-    """The array that owns ``a``'s memory (``a`` itself unless it is a view)."""
-    while isinstance(a.base, np.ndarray):
+class _Counter(weakref.ref):
+    """The version counter of one storage: a weak reference to the array that owns the
+    memory, with the clock of its last in-place change.  It leaves `_counters` when that
+    array is freed (so a new array that gets the same id starts from 0)."""
+
+    __slots__ = ("key", "version")
+    key: int
+    version: int
+
+    def __new__(cls, owner: np.ndarray) -> _Counter:
+        self = super().__new__(cls, owner, _forget)
+        self.key, self.version = id(owner), 0
+        return self
+
+
+_counters: dict[int, _Counter] = {}  # id(owner) -> its counter
+
+
+def _forget(counter: _Counter) -> None:
+    if _counters.get(counter.key) is counter:
+        del _counters[counter.key]
+
+
+def _counter_of(a: np.ndarray) -> _Counter:
+    """The version counter of ``a``'s memory (made at the first look)."""
+    while isinstance(a.base, np.ndarray):  # to the array that owns the memory
         a = a.base
-    return a
+    counter = _counters.get(id(a))
+    if counter is None or counter() is not a:
+        counter = _counters[id(a)] = _Counter(a)
+    return counter
 
 
 def new_version() -> int:
@@ -223,30 +249,24 @@ def new_version() -> int:
 
 def version_of(a: np.ndarray) -> int:
     """The clock of the last in-place change to ``a``'s memory (0: never changed)."""
-    o = _owner(a)
-    entry = _changed.get(id(o))
-    return entry[0] if entry is not None and entry[1]() is o else 0
+    return _counter_of(a).version
 
 
 def stamp(a: np.ndarray, version: int) -> None:
     """Record that ``a``'s memory (and so every view of it) was changed at ``version``."""
-    global _prune_at
-    o = _owner(a)
-    _changed[id(o)] = (version, weakref.ref(o))
-    if len(_changed) > _prune_at:
-        for k in [k for k, (_, ref) in _changed.items() if ref() is None]:
-            del _changed[k]
-        _prune_at = max(1024, 2 * len(_changed))
+    counter = _counters.get(id(a))  # an optimizer's parameter owns its memory: no walk
+    if counter is None or counter() is not a:
+        counter = _counter_of(a)
+    counter.version = version
 
 
 def mark_changed(*tensors: Tensor) -> int:
     """Record that ``tensors`` were changed in place; returns the new version.
 
     Whatever changes a tensor's data in place (an in-place op, an optimizer step, an init,
-    ``load_state_dict``) calls this (or sets ``tensor._version``, which does the same); a
-    backward through an op that saved the old values -- of the tensor, a view or a
-    ``detach()`` of it -- then raises instead of silently using the new ones
-    (`_check_unchanged`).
+    ``load_state_dict``) calls this (or `stamp`, with a version of its own); a backward
+    through an op that saved the old values -- of the tensor, a view or a ``detach()`` of
+    it -- then raises instead of silently using the new ones (`_check_unchanged`).
     """
     version = new_version()
     for t in tensors:
@@ -307,18 +327,13 @@ class Function:
         arrays = []
         nodes: list[Function | Tensor | None] = []
         promoting = cls in _PROMOTING  # a set: cheaper than a class attribute
-        dtype = mixed = None  # the tensors' one dtype; whether promotion may be needed
+        dtype: Any = None  # the tensors' one dtype so far, or _MIXED: promotion may be needed
         for a in args:
             if isinstance(a, Tensor):
                 d = a.data
                 arrays.append(d)
-                if promoting:
-                    dt = d.dtype
-                    if dt is not dtype:
-                        if dtype is None:
-                            dtype = dt
-                        else:
-                            mixed = True
+                if promoting and (dt := d.dtype) is not dtype:
+                    dtype = dt if dtype is None else _MIXED
                 if a.requires_grad:
                     requires = True
                     nodes.append(a._ctx or a)
@@ -328,8 +343,8 @@ class Function:
                 arrays.append(a)
                 nodes.append(None)
                 if promoting and type(a) is not float and type(a) is not int:
-                    mixed = True
-        if promoting and (mixed or (dtype is not _FLOAT64 and dtype is not _FLOAT32)):
+                    dtype = _MIXED
+        if promoting and dtype is not _FLOAT64 and dtype is not _FLOAT32:
             arrays = promote_arrays(cls, args, arrays)  # tinygrad_edu/promotion.py
         try:
             out = ctx.forward(*arrays, **kwargs)

@@ -153,13 +153,10 @@ class Tensor(TensorMethods):
         shared by its views and ``detach()``es, as they share the memory; 0 for never).
 
         It grows with every in-place change, from one clock for all tensors (so by steps of
-        one only if nothing else changed in between).  Setting it records a change.
+        one only if nothing else changed in between).  Read-only, as in PyTorch: changes are
+        recorded by ``autograd.mark_changed``.
         """
         return _autograd.version_of(self.data)
-
-    @_version.setter
-    def _version(self, version: int) -> None:
-        _autograd.stamp(self.data, version)
 
     @property
     def grad_fn(self):

@@ -5,7 +5,7 @@ The loop (`Optimizer.step`) visits every parameter that has a ``.grad``, negates
 gradient under ``maximize=True``, creates the parameter's state on its first step
 (``_init_state``), counts ``state["step"]`` and hands NumPy arrays to the subclass's
 ``_update(x, g, state, group)``, which changes ``x`` (the parameter's data) in place,
-outside the graph.  Then the parameter is stamped as changed in place (`new_version`), so
+outside the graph.  Then the parameter is stamped as changed in place (`autograd.stamp`), so
 a graph recorded before the step refuses to backward through the old values.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import enable_grad, new_version
+from ..autograd import enable_grad, new_version, stamp
 from ..nn.module import reset_grads
 from ..tensor import Tensor, _wrap
 
@@ -90,7 +90,7 @@ class Optimizer:
                     state = self.state[p] = self._init_state(x, group)
                 state["step"] += 1
                 self._update(x, -grad.data if maximize else grad.data, state, group)
-                p._version = version
+                stamp(x, version)
         return loss
 
     def _init_state(self, x: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import new_version
+from ..autograd import new_version, stamp
 from .optimizer import Optimizer, ParamGroups, check_non_negative
 
 
@@ -73,5 +73,5 @@ class SGD(Optimizer):
                 if scaled is None or scaled.shape != g.shape or scaled.dtype != g.dtype:
                     scaled = scratch[p] = np.empty_like(g)
                 p.data -= np.multiply(g, lr, out=scaled)
-                p._version = version
+                stamp(p.data, version)
         return loss
