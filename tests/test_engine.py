@@ -708,6 +708,29 @@ def test_set_grad_enabled_sets_its_mode_again_on_entering():
     assert tg.is_grad_enabled()               # back to what it was when `off` was made
 
 
+def test_set_grad_enabled_called_switches_the_mode_at_once():
+    x = f64(1.0)
+    tg.set_grad_enabled(False)                 # a call, not a `with`: PyTorch switches now
+    try:
+        assert not tg.is_grad_enabled() and not (x * 2).requires_grad
+    finally:
+        tg.set_grad_enabled(True)
+    assert (x * 2).requires_grad
+
+
+def test_grad_results_are_constants_without_create_graph():
+    x = f64(1.0, 2.0)
+    (gx,) = tg.grad((x ** 3).sum(), x)
+    assert not gx.requires_grad and gx.grad_fn is None
+    np.testing.assert_allclose(gx.data, 3 * x.data ** 2)
+
+
+def test_grad_refuses_an_input_that_does_not_require_grad():
+    x, c = f64(1.0), f64(2.0, requires_grad=False)
+    with pytest.raises(RuntimeError, match=r"^grad: input 1 \(shape \(1,\)\) does not require"):
+        tg.grad((x * c).sum(), [x, c])
+
+
 def test_a_function_without_forward_or_backward_raises_not_implemented():
     class Nothing(Function):
         pass
