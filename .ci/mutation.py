@@ -13,19 +13,21 @@ Hypothesis profile ``quick``, the slow stress tests deselected).
 
 Which tests exercise a file is measured, not guessed: one run of the test pool (``POOL``) under
 a profiler (this module is also the pytest plugin, ``-p mutation``) records, per test file, the
-package files its tests call into; a mutant of ``f`` runs the test files that call into ``f``,
-those whose tests call it most often first (``-x`` stops at the first failure).  A file no test
-calls into (module-level data) runs the whole pool.  The scratch copy holds every target file
-as ``ast.unparse`` writes it, and each suite must pass on that copy first, so the only
-difference a mutant's run sees is the mutation.
+package files its tests call into (calls made while collecting, outside any test, are not
+counted); a mutant of ``f`` runs the test files that call into ``f``, those whose tests call it
+most often first (``-x`` stops at the first failure). A file no test calls into (module-level
+data) runs the whole pool. The scratch copy holds every target file as ``ast.unparse`` writes
+it, and each suite must pass on that copy first, so the only difference a mutant's run sees is
+the mutation.
 
 A mutant is *killed* when a test fails (pytest exit 1, or 2 for an error while collecting the
-tests, which only the mutant can cause), crashes the interpreter, or times out (four times
-its suite's unmutated time, at least ``--timeout``); it *survives* when all pass.  Any other
-pytest exit (internal error, bad usage, no tests) counts neither way and is listed.  The
-report gives the score and lists survivors and timeouts as ``file:line  mutation``: each
-survivor is either a missing test or an equivalent mutant (one that changes nothing
-observable), to be judged by reading it.  ``docs/mutation.md`` keeps the last run's judgement.
+tests, which only the mutant can cause), crashes the interpreter, or times out (four times its
+suite's unmutated time, at least ``--timeout``); it *survives* when all pass. Any other pytest
+exit (internal error, bad usage, no tests) counts neither way and is listed. The report gives
+the score and lists survivors and timeouts as ``file:line mutation [file#n]`` (``--only file#n
+...`` runs just those again): each survivor is either a missing test or an equivalent mutant
+(one that changes nothing observable), to be judged by reading it. ``docs/mutation.md`` keeps
+the last run's judgement.
 It runs for tens of minutes on two cores; CI does not run it.
 """
 
