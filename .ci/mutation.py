@@ -8,11 +8,26 @@ A mutant is one change to the syntax tree of ``tinygrad_edu/autograd.py``, ``ten
 ``n + 1``, ``True`` to ``False``), a statement of a function body dropped, a ``return x``
 made ``return None``.  Annotations, docstrings and f-strings (error messages) are left alone.
 From every site of every file a sample is drawn with a fixed seed; each mutant is written
-into a scratch copy of the project and the tests covering its file run on it (``-x -q``,
-Hypothesis profile ``quick``, the slow stress tests deselected).  A mutant is *killed* when a
-test fails, *survives* when they all pass, or *times out*.  The report gives the score and
-lists the survivors as ``file:line  mutation``: each is either a missing test or an
-equivalent mutant (one that changes nothing observable), to be judged by reading it.
+into a scratch copy of the project and the tests exercising its file run on it (``-x -q``,
+Hypothesis profile ``quick``, the slow stress tests deselected).
+
+Which tests exercise a file is measured, not guessed: one run of the test pool (``POOL``) under
+a profiler (this module is also the pytest plugin, ``-p mutation``) records, per test file, the
+package files its tests call into (calls made while collecting, outside any test, are not
+counted); a mutant of ``f`` runs the test files that call into ``f``, those whose tests call it
+most often first (``-x`` stops at the first failure). A file no test calls into (module-level
+data) runs the whole pool. The scratch copy holds every target file as ``ast.unparse`` writes
+it, and each suite must pass on that copy first, so the only difference a mutant's run sees is
+the mutation.
+
+A mutant is *killed* when a test fails (pytest exit 1, or 2 for an error while collecting the
+tests, which only the mutant can cause), crashes the interpreter, or times out (four times its
+suite's unmutated time, at least ``--timeout``); it *survives* when all pass. Any other pytest
+exit (internal error, bad usage, no tests) counts neither way and is listed. The report gives
+the score and lists survivors and timeouts as ``file:line mutation [file#n]`` (``--only file#n
+...`` runs just those again): each survivor is either a missing test or an equivalent mutant
+(one that changes nothing observable), to be judged by reading it. ``docs/mutation.md`` keeps
+the last run's judgement.
 It runs for tens of minutes on two cores; CI does not run it.
 """
 
@@ -21,27 +36,29 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import json
 import os
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
-# The tests run for a mutant of each file (most likely killers first: -x stops at one).
-ENGINE_TESTS = ["tests/test_engine.py", "tests/test_custom_function.py",
-                "tests/tools/test_hooks.py", "tests/tools/test_anomaly.py",
-                "tests/test_tensor.py", "tests/test_tensor_errors.py", "tests/ops/test_errors.py"]
-TESTS = {"tinygrad_edu/autograd.py": ENGINE_TESTS,
-         "tinygrad_edu/tensor.py": ENGINE_TESTS,
-         "tinygrad_edu/ops": ["tests/ops", "tests/test_engine.py"]}
+# The tests that may exercise the engine and the ops, in the order a mutant runs them when
+# equally relevant (the engine's own tests first).
+POOL = ["tests/test_engine.py", "tests/test_custom_function.py", "tests/tools/test_hooks.py",
+        "tests/tools/test_anomaly.py", "tests/test_tensor.py", "tests/test_tensor_errors.py",
+        "tests/ops", "tests/test_inplace.py", "tests/test_promotion.py"]
 SLOW = "not deep_chain and not another_thread_runs_inference"  # seconds each, no extra kill
 
 SWAP = {ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.Lt: ast.GtE, ast.GtE: ast.Lt,
@@ -144,8 +161,58 @@ def targets() -> list[str]:
     return files
 
 
-def tests_for(file: str) -> list[str]:
-    return TESTS.get(file) or TESTS[str(Path(file).parent)]
+# The pytest plugin (``-p mutation``): which package files each test file's tests call into.
+_items: dict[str, int] = {}
+_calls: dict[str, dict[str, int]] = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    seen: set[str] = set()
+
+    def profile(frame, event, arg):
+        if event == "call":
+            seen.add(frame.f_code.co_filename)
+
+    threading.setprofile(profile)
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        sys.setprofile(None)
+        threading.setprofile(None)  # type: ignore[arg-type]
+    test = str(item.path.relative_to(item.config.rootpath))
+    _items[test] = _items.get(test, 0) + 1
+    calls = _calls.setdefault(test, {})
+    package = str(item.config.rootpath / "tinygrad_edu")
+    for f in seen:
+        if f.startswith(package):
+            name = str(Path(f).relative_to(item.config.rootpath))
+            calls[name] = calls.get(name, 0) + 1
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    with open(os.environ["MUTATION_CALLS"], "w") as out:
+        json.dump({"items": _items, "calls": _calls}, out)
+
+
+def test_map(work: Path, files: list[str]) -> dict[str, list[str]]:
+    """For each file of ``files``, the test files of ``POOL`` whose tests call into it, most
+    often (as a share of the file's tests) first; the whole pool if none does."""
+    record = work / "calls.json"
+    env = dict(os.environ, MUTATION_CALLS=str(record),
+               PYTHONPATH=os.pathsep.join([str(work), str(Path(__file__).parent)]))
+    status = run_tests(work, POOL, 3600.0, ["-p", "mutation"], env)[0]
+    if status != "passed":
+        sys.exit(f"the unmutated tests do not pass ({status}): {' '.join(POOL)}")
+    data = json.loads(record.read_text())
+    order = list(data["items"])   # the order pytest ran them in
+    out = {}
+    for f in files:
+        share = {t: data["calls"][t].get(f, 0) / data["items"][t] for t in order}
+        hit = sorted((t for t in order if share[t] > 0), key=lambda t: (-share[t], order.index(t)))
+        out[f] = hit or list(POOL)
+    return out
 
 
 def all_mutants(files: list[str]) -> list[Mutant]:
@@ -160,10 +227,14 @@ def all_mutants(files: list[str]) -> list[Mutant]:
     return out
 
 
+def unparsed(file: str) -> str:
+    """``file`` as ``ast.unparse`` writes it: what the scratch copy holds unmutated."""
+    return ast.unparse(ast.parse((ROOT / file).read_text())) + "\n"
+
+
 def mutated_source(m: Mutant) -> str | None:
     """The file with mutant ``m`` applied (None if the change is a no-op)."""
-    text = (ROOT / m.file).read_text()
-    tree = ast.parse(text)
+    tree = ast.parse((ROOT / m.file).read_text())
     original = ast.unparse(copy.deepcopy(tree))
     for k, (_, _, apply) in enumerate(sites(tree)):
         if k == m.index:
@@ -173,19 +244,27 @@ def mutated_source(m: Mutant) -> str | None:
     return None if new == original else new + "\n"
 
 
-def run_tests(workdir: Path, tests: list[str], timeout: float) -> tuple[str, float]:
-    """'passed', 'failed' or 'timeout', and the seconds taken."""
-    env = dict(os.environ, PYTHONPATH=str(workdir), HYPOTHESIS_PROFILE="quick",
-               MPLBACKEND="Agg")
+# pytest's exit codes: 0 all passed, 1 a test failed, 2 interrupted (an error collecting the
+# tests, e.g. the package failing to import); a negative code is a signal (the mutant crashed
+# the interpreter).  3 (internal error), 4 (usage) and 5 (no tests) say nothing about the mutant.
+OUTCOME = {0: "passed", 1: "failed", 2: "error"}
+
+
+def run_tests(workdir: Path, tests: list[str], timeout: float, extra: Sequence[str] = (),
+              env: dict[str, str] | None = None) -> tuple[str, float]:
+    """'passed', 'failed', 'error', 'crashed', 'timeout' or 'broken', and the seconds taken."""
+    env = dict(env or dict(os.environ, PYTHONPATH=str(workdir)),
+               HYPOTHESIS_PROFILE="quick", MPLBACKEND="Agg")
     cmd = [sys.executable, "-m", "pytest", *tests, "-x", "-q", "-p", "no:cacheprovider",
-           "-k", SLOW]
+           "-k", SLOW, *extra]
     start = time.monotonic()
     try:
         rc = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True,
                             timeout=timeout).returncode
     except subprocess.TimeoutExpired:
         return "timeout", time.monotonic() - start
-    return ("passed" if rc == 0 else "failed"), time.monotonic() - start
+    status = "crashed" if rc < 0 else OUTCOME.get(rc, "broken")
+    return status, time.monotonic() - start
 
 
 def write(work: Path, file: str, text: str) -> None:
@@ -196,13 +275,16 @@ def write(work: Path, file: str, text: str) -> None:
         pyc.unlink()
 
 
-def scratch_copy(base: Path) -> Path:
-    """A copy of the package and its tests to mutate (the worktree is never touched)."""
+def scratch_copy(base: Path, files: list[str]) -> Path:
+    """A copy of the package and its tests to mutate (the worktree is never touched), with
+    ``files`` unparsed."""
     work = Path(tempfile.mkdtemp(prefix="mutant-", dir=base))
     for part in ("tinygrad_edu", "tests"):
         shutil.copytree(ROOT / part, work / part,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copy(ROOT / "pyproject.toml", work / "pyproject.toml")
+    for f in files:
+        write(work, f, unparsed(f))
     return work
 
 
@@ -210,24 +292,34 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sample", type=int, default=150, help="how many mutants to run")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--timeout", type=float, default=120.0, help="seconds per mutant")
+    ap.add_argument("--timeout", type=float, default=120.0,
+                    help="seconds per mutant at least (four times its suite's time if longer)")
     ap.add_argument("--jobs", type=int, default=1, help="mutants run at once")
     ap.add_argument("--files", nargs="*", default=None, help="default: the engine and ops")
+    ap.add_argument("--only", nargs="*", default=None, metavar="FILE#N",
+                    help="run just these mutants (as the report names them), no sample")
     args = ap.parse_args(argv)
 
-    mutants = all_mutants(args.files or targets())
-    sample = sorted(random.Random(args.seed).sample(mutants, min(args.sample, len(mutants))),
-                    key=lambda m: (m.file, m.index))
-    print(f"{len(mutants)} mutants in {len(set(m.file for m in mutants))} files; "
-          f"running {len(sample)} (seed {args.seed})", flush=True)
+    files = args.files or targets()
+    mutants = all_mutants(files)
+    if args.only is not None:
+        sample = [m for m in mutants if f"{m.file}#{m.index}" in args.only]
+    else:
+        sample = random.Random(args.seed).sample(mutants, min(args.sample, len(mutants)))
+    sample.sort(key=lambda m: (m.file, m.index))
+    print(f"{len(mutants)} mutants in {len(files)} files; running {len(sample)} "
+          f"(seed {args.seed})", flush=True)
     base = Path(tempfile.mkdtemp(prefix="tinygrad-edu-mutation-"))
-    workers = [scratch_copy(base) for _ in range(args.jobs)]
-    for suite in sorted({tuple(tests_for(m.file)) for m in sample}):
-        status, secs = run_tests(workers[0], list(suite), args.timeout)
+    workers = [scratch_copy(base, files) for _ in range(args.jobs)]
+    suites = test_map(workers[0], sorted({m.file for m in sample}))
+    limit = {}
+    for f, suite in suites.items():
+        status, secs = run_tests(workers[0], suite, 3600.0)
         if status != "passed":
             print(f"the unmutated tests do not pass ({status}): {' '.join(suite)}")
             return 2
-        print(f"baseline {secs:.0f} s: {' '.join(suite)}", flush=True)
+        limit[f] = max(args.timeout, 4 * secs)
+        print(f"{f}: {secs:.0f} s for {' '.join(suite)}", flush=True)
 
     free = list(workers)
     results: dict[Mutant, str] = {}
@@ -240,29 +332,31 @@ def main(argv: list[str] | None = None) -> int:
         work = free.pop()
         try:
             write(work, m.file, src)
-            results[m], secs = run_tests(work, tests_for(m.file), args.timeout)
-            write(work, m.file, (ROOT / m.file).read_text())
+            results[m], secs = run_tests(work, suites[m.file], limit[m.file])
+            write(work, m.file, unparsed(m.file))
         finally:
             free.append(work)
         print(f"{len(results):4d}/{len(sample)} {results[m]:8s} {secs:5.1f} s  "
-              f"{m.file}:{m.line}  {m.what}", flush=True)
+              f"{m.file}:{m.line}  {m.what}  [{m.file}#{m.index}]", flush=True)
 
     with ThreadPoolExecutor(args.jobs) as pool:
         list(pool.map(run, sample))
     shutil.rmtree(base)
 
     counts = {k: sum(r == k for r in results.values())
-              for k in ("failed", "passed", "timeout", "no-op")}
-    ran = counts["failed"] + counts["passed"] + counts["timeout"]
-    killed = counts["failed"] + counts["timeout"]
-    print(f"\nkilled {counts['failed']}, survived {counts['passed']}, timeouts "
-          f"{counts['timeout']} (counted as killed), no-ops skipped {counts['no-op']}")
-    print(f"score: {killed}/{ran} = {killed / max(ran, 1):.1%}")
-    survivors = [m for m in sample if results[m] == "passed"]
-    if survivors:
-        print("survivors:")
-        for m in survivors:
-            print(f"  {m.file}:{m.line}  {m.what}")
+              for k in ("failed", "error", "crashed", "timeout", "passed", "broken", "no-op")}
+    killed = counts["failed"] + counts["error"] + counts["crashed"] + counts["timeout"]
+    ran = killed + counts["passed"]
+    print("\n" + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    print(f"score: {killed}/{ran} = {killed / max(ran, 1):.1%} killed")
+    for kind in ("passed", "timeout", "broken"):
+        listed = [m for m in sample if results[m] == kind]
+        if listed:
+            print({"passed": "survivors:", "timeout": "timeouts (killed; check they are "
+                   "the mutant's loop, not a slow machine):",
+                   "broken": "pytest could not run (not counted):"}[kind])
+            for m in listed:
+                print(f"  {m.file}:{m.line}  {m.what}  [{m.file}#{m.index}]")
     return 0
 
 

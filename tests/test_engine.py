@@ -708,6 +708,29 @@ def test_set_grad_enabled_sets_its_mode_again_on_entering():
     assert tg.is_grad_enabled()               # back to what it was when `off` was made
 
 
+def test_set_grad_enabled_called_switches_the_mode_at_once():
+    x = f64(1.0)
+    tg.set_grad_enabled(False)                 # a call, not a `with`: PyTorch switches now
+    try:
+        assert not tg.is_grad_enabled() and not (x * 2).requires_grad
+    finally:
+        tg.set_grad_enabled(True)
+    assert (x * 2).requires_grad
+
+
+def test_grad_results_are_constants_without_create_graph():
+    x = f64(1.0, 2.0)
+    (gx,) = tg.grad((x ** 3).sum(), x)
+    assert not gx.requires_grad and gx.grad_fn is None
+    np.testing.assert_allclose(gx.data, 3 * x.data ** 2)
+
+
+def test_grad_refuses_an_input_that_does_not_require_grad():
+    x, c = f64(1.0), f64(2.0, requires_grad=False)
+    with pytest.raises(RuntimeError, match=r"^grad: input 1 \(shape \(1,\)\) does not require"):
+        tg.grad((x * c).sum(), [x, c])
+
+
 def test_a_function_without_forward_or_backward_raises_not_implemented():
     class Nothing(Function):
         pass
@@ -743,11 +766,11 @@ def test_broadcast_gradients_are_summed_over_leading_and_size_1_axes(shape, othe
 
 def test_ops_whose_backward_reads_nothing_save_nothing():
     x, y = f64(1.0, 2.0), f64(3.0, 4.0)
-    for out in (x + y, x - y, -x, x.sum(), x.reshape(2, 1)):
+    for out in (x + y, x - y, -x, x.sum(), x.reshape(2, 1), x.cumsum(0)):
         assert out.grad_fn.out is None
         assert all(saved is None for saved in out.grad_fn.inputs)
     assert x.max().grad_fn.out is None and (x * y).grad_fn.out is None  # inputs only
-    for out in (x.exp(), x.sqrt()):                                      # the output only
+    for out in (x.exp(), x.sqrt(), x.reciprocal(), x.softmax(0)):        # the output only
         assert out.grad_fn.inputs == (None,) and out.grad_fn.out is not None
     for out in (x.astype(np.float32), tg.cat([x, y])):
         assert out.grad_fn.out is None

@@ -159,6 +159,16 @@ def test_setitem_takes_tensor_and_list_indices_and_casts_the_value():
         x[0] = f64(1.0)[0]
 
 
+def test_setitem_value_with_more_leading_ones_gets_a_gradient_of_its_shape():
+    x, v = f64(0.0, 0.0, 0.0), tg.Tensor(np.array([[1.0, 2.0]]), requires_grad=True)
+    h = x * 1
+    h[0:2] = v                                           # (1, 2) written into (2,), as NumPy
+    (h * tg.Tensor(np.array([1.0, 2.0, 3.0]))).sum().backward()
+    assert v.grad.shape == (1, 2)
+    np.testing.assert_array_equal(v.grad.data, [[1.0, 2.0]])
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 3.0])
+
+
 # ----------------------------------------------------------------------------- no_grad / leaves
 @pytest.mark.parametrize("change", [
     lambda w: w.add_(1.0), lambda w: w.mul_(2.0), lambda w: w.relu_(), lambda w: w.zero_(),

@@ -295,3 +295,29 @@ def test_index_copy_overwrites_nan_and_repeated_index_keeps_one_value():
     assert out.data[0] in (5.0, 6.0) and out.data[1:].tolist() == [1.0, 2.0]
     with pytest.raises(tg.ShapeError, match=r"source of shape \(3,\) should have shape \(2,\)"):
         x.index_add(0, tg.Tensor([0, 1]), tg.zeros(3))
+
+
+def test_take_along_dim_broadcasts_the_input_and_sums_its_gradient_back():
+    x = tg.Tensor(np.array([[1.0, 2.0, 3.0]]), requires_grad=True)      # (1, 3) against (2, 1)
+    y = tg.take_along_dim(x, tg.Tensor(np.array([[0], [2]])), 1)
+    np.testing.assert_array_equal(y.data, [[1.0], [3.0]])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[1.0, 0.0, 1.0]])
+
+
+def test_masked_fill_casts_a_number_to_the_dtype_and_refuses_other_values():
+    x, mask = tg.Tensor(np.array([1, 2, 3])), tg.Tensor(np.array([True, False, True]))
+    out = x.masked_fill(mask, 2.7)                                     # PyTorch truncates too
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out.data, [2, 2, 2])
+    with pytest.raises(TypeError, match="masked_fill: value must be a number or a 0-d "
+                                        "tensor, got str"):
+        x.masked_fill(mask, "a")
+
+
+def test_index_add_scales_the_source_by_alpha():
+    x, src = tg.zeros(3, requires_grad=True), tg.Tensor([1.0, 2.0], requires_grad=True)
+    out = x.index_add(0, tg.Tensor([0, 2]), src, alpha=2)
+    np.testing.assert_array_equal(out.data, [2.0, 0.0, 4.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(src.grad.data, [2.0, 2.0])

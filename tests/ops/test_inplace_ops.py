@@ -16,6 +16,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from tinygrad_edu import Tensor
+
 from .checks import check_op
 from .strategies import (
     AWAY_FROM_ZERO,
@@ -113,6 +115,14 @@ def test_twin(name, data):
         check_op(run, [x, other], data, ref)
     else:
         check_op(lambda t: run(t, consts=consts), [x], data, ref)
+
+
+@pytest.mark.parametrize("name", ["mul_", "exp_", "sigmoid_", "sin_", "expm1_"])
+def test_twin_has_its_name_and_docstring(name):
+    """``help(x.sin_)`` names the out-of-place op it writes back (``inplace_twins``)."""
+    method = getattr(Tensor, name)
+    assert method.__name__ == name
+    assert method.__doc__ is not None and f"``x.{name[:-1]}(...)``" in method.__doc__
 
 
 @pytest.mark.parametrize("op", ["add", "sub"])

@@ -88,3 +88,13 @@ def test_allclose_and_equal(data, shapes_):
 @pytest.mark.parametrize("name", ["isnan", "logical_and", "any", "all", "isclose", "greater"])
 def test_tensor_methods_are_the_functions(name):
     assert getattr(tg.Tensor, name) is getattr(tg, name)
+
+
+@pytest.mark.parametrize("name", ["isnan", "isinf", "isfinite", "isposinf", "isneginf",
+                                  "logical_not", "logical_and", "logical_or", "logical_xor"])
+def test_elementwise_tests_have_their_name_and_docstring(name):
+    """``help(tg.isnan)`` says what it does."""
+    f = getattr(tg, name)
+    assert f.__name__ == f.__qualname__ == name
+    assert f.__doc__ is not None
+    assert "elementwise" in f.__doc__ or "each element" in f.__doc__

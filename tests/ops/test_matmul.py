@@ -87,6 +87,7 @@ def test_addmm_with_beta_0_ignores_input_nan_included():
     (lambda: tg.bmm(tg.zeros(3, 3), tg.zeros(3, 3)), "batch1 must be a 3D tensor"),
     (lambda: tg.zeros(2, 3).mv(tg.zeros(4)), r"size mismatch, got input \(2\), mat \(2x3\), "
                                              r"vec \(4\)"),
+    (lambda: tg.mv(tg.zeros(3, 3), tg.zeros(3, 3)), r"mv: vec must be a vector \(1-D\)"),
     (lambda: tg.dot(tg.zeros(3), tg.zeros(4)), "inconsistent tensor size"),
     (lambda: tg.dot(tg.zeros(3), tg.zeros(3, 1)), "1D tensors expected, but got 1D and 2D"),
     (lambda: tg.outer(tg.zeros(3), tg.zeros(3, 1)), "1D tensors expected"),
@@ -96,7 +97,7 @@ def test_addmm_with_beta_0_ignores_input_nan_included():
      "size 3"),
     (lambda: tg.einsum("ij->i", tg.zeros(2, 3, 4)), "number of subscripts in the equation"),
     (lambda: tg.einsum("ij,jk", tg.zeros(2, 3)), "2 operands in the equation"),
-], ids=["mm", "mm 1-D", "bmm", "bmm 2-D", "mv", "dot", "dot 2-D", "outer", "addmm",
+], ids=["mm", "mm 1-D", "bmm", "bmm 2-D", "mv", "mv 2-D", "dot", "dot 2-D", "outer", "addmm",
         "einsum sizes", "einsum ndim", "einsum operands"])
 def test_family_shape_errors_as_pytorch(call, message):
     with pytest.raises(tg.ShapeError, match=message):

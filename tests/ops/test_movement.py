@@ -211,8 +211,17 @@ def test_repeated_dims_are_refused(call):
     (lambda: _z(2, 3).repeat(2), "can not be smaller than number of dimensions"),
     (lambda: _z(3).repeat_interleave(tg.Tensor([1, 2])), "size 3"),
     (lambda: _z(2, 3).roll((1, 1), 0), "shifts and dimensions must align"),
+    (lambda: _z(2, 3).roll((1, 1)), r"roll: without dims, shifts must be one int, got \(1, 1\)"),
     (lambda: _z(2, 3).movedim((0, 1), 0), "same number of dims"),
-], ids=["split", "chunk", "narrow", "repeat", "repeat_interleave", "roll", "movedim"])
+], ids=["split", "chunk", "narrow", "repeat", "repeat_interleave", "roll", "roll no dims",
+        "movedim"])
 def test_bad_sizes_raise_shape_error(call, message):
     with pytest.raises(tg.ShapeError, match=message):
         call()
+
+
+def test_roll_over_several_dims_rolls_the_gradient_back():
+    x = tg.Tensor(np.zeros((2, 3)), requires_grad=True)
+    w = np.arange(6.0).reshape(2, 3)                   # a different weight on every entry
+    (x.roll((1, -1), (0, 1)) * tg.Tensor(w)).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.roll(w, (-1, 1), (0, 1)))

@@ -280,3 +280,8 @@ def test_aminmax(data, keepdim, with_dim):
     for field, ref in (("min", np.min), ("max", np.max)):
         check_op(lambda t, f=field: getattr(t.aminmax(**kw), f), [x], data,
                  lambda a, r=ref: r(a, axis=d, keepdims=keepdim and with_dim))
+
+
+def test_mode_is_the_longest_run_at_its_last_position():
+    values, indices = tg.Tensor([1, 3, 2, 3, 2, 3]).mode()       # PyTorch: (3, 5)
+    assert values.item() == 3 and indices.item() == 5

@@ -185,6 +185,27 @@ def test_norm_gradient_is_0_at_the_zero_vector_and_large_values_do_not_overflow(
     np.testing.assert_allclose(big.grad.data, np.array([1, 1, -1]) / math.sqrt(3), rtol=1e-15)
 
 
+def test_norm_over_rows_one_of_them_zero():
+    """The zero row takes the no-0^(1/p - 1) path; the other row keeps its scale."""
+    x = tg.Tensor(np.array([[0.0, 0.0], [3.0, -4.0]]), requires_grad=True)
+    for p, norm in ((2, 5.0), (3, 91 ** (1 / 3))):
+        x.grad = None
+        y = x.norm(p, dim=1)
+        np.testing.assert_allclose(y.data, [0.0, norm], rtol=1e-15)
+        y.sum().backward()
+        grad = np.sign(x.data[1]) * np.abs(x.data[1]) ** (p - 1) / norm ** (p - 1)
+        np.testing.assert_allclose(x.grad.data, [[0.0, 0.0], grad], rtol=1e-15)
+
+
+def test_norm_of_tiny_values_does_not_underflow():
+    """c * norm(x / c) with c = max |x|: the squares of 1e-200 would be 0."""
+    tiny = tg.Tensor(np.array([3e-200, -4e-200]), requires_grad=True)
+    y = tiny.norm()
+    y.backward()
+    np.testing.assert_allclose(y.item(), 5e-200, rtol=1e-15)
+    np.testing.assert_allclose(tiny.grad.data, [0.6, -0.8], rtol=1e-15)
+
+
 def test_matrix_norm_refuses_what_it_cannot_differentiate():
     x = tg.ones(3, 3)
     for ord_ in ("nuc", 2, -2):
