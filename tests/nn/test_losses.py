@@ -302,3 +302,17 @@ def test_bce_saturated_probabilities_clamp_at_minus_100(dtype):
     np.testing.assert_allclose(
         F.binary_cross_entropy(tg.Tensor(tiny), np.ones(2), reduction="none").data,
         [100.0, -np.log(1e-30)])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_keeps_its_precision_at_large_logits(dtype):
+    """Two equal logits cost log 2 however large they are: the loss is log-sum-exp minus the
+    picked logit with the max taken out of both first (lse - x cancelled to 0 at 3e7 in
+    float32 and at 1e308 in float64)."""
+    big = 3e7 if dtype == np.float32 else 1e308
+    x = tg.Tensor(np.full((1, 2), big, dtype))
+    by_index = F.cross_entropy(x, tg.tensor([1]))
+    by_prob = F.cross_entropy(x, tg.Tensor(np.array([[0.3, 0.7]], dtype)))
+    for loss in (by_index, by_prob):
+        assert loss.dtype == dtype
+        np.testing.assert_allclose(loss.item(), np.log(2.0), rtol=1e-6)

@@ -233,3 +233,18 @@ def test_pow_second_derivative_of_x_to_the_0_at_infinity_is_0():
     (g,) = tg.grad((x ** 0).sum(), x, create_graph=True)
     g.sum().backward()
     np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("row", [[np.inf, 1.0], [np.inf, 710.0], [-np.inf, np.inf]])
+def test_softmax_family_on_a_slice_holding_plus_inf(row):
+    """PyTorch subtracts the max even when it is +inf: softmax and log_softmax are NaN on the
+    whole slice (here the other entries came out 0 / -inf), logsumexp is inf; no warnings,
+    and other rows are untouched."""
+    x = tg.Tensor(np.array([row, [1.0, 2.0]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sm, lsm, lse = x.softmax(1).data, x.log_softmax(1).data, x.logsumexp(1).data
+    assert np.isnan(sm[0]).all() and np.isnan(lsm[0]).all() and lse[0] == np.inf
+    e = np.exp([1.0, 2.0]) / np.exp([1.0, 2.0]).sum()
+    np.testing.assert_allclose(sm[1], e)
+    np.testing.assert_allclose(lsm[1], np.log(e))

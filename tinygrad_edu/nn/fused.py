@@ -146,16 +146,19 @@ class CrossEntropyFunction(Function):
         s = np.add.reduce(p, axis=axis, keepdims=True)
         p /= s
         self.p = p
-        lse = np.log(s, out=s)
-        lse += m  # log-sum-exp, with x's axes (size 1 on ``axis``)
-        self.keep_shape = lse.shape
+        log_s = np.log(s, out=s)  # log-sum-exp - m, with x's axes (size 1 on ``axis``)
+        self.keep_shape = log_s.shape
+        # loss = log_s - (x - m)·q: x - m before anything is added to m (lse - x would
+        # cancel catastrophically for large logits)
         if target.dtype.kind == "f":
             self.q, self.picks = target, None
             self.qsum = target.sum(axis=axis, keepdims=True)
-            loss = (lse * self.qsum - (x * target).sum(axis=axis, keepdims=True)).squeeze(axis)
+            loss = (log_s * self.qsum - ((x - m) * target).sum(axis=axis, keepdims=True))
+            loss = loss.squeeze(axis)
         else:
             self.q, self.picks = None, _flat_positions(target, x.shape, axis)
-            loss = lse.reshape(target.shape) - x.reshape(-1)[self.picks]
+            loss = log_s.reshape(target.shape) - (x.reshape(-1)[self.picks]
+                                                  - m.reshape(target.shape))
         self.count = loss.size
         if reduction == "none":
             return loss

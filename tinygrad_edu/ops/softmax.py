@@ -11,22 +11,30 @@ from .reduce import keepdims_shape
 from .unary import Exp
 
 
-def _shift(a, axis):
-    """max(a) along axis (keepdims) as the stabilising shift; 0 where that max is not
-    finite (an all -inf slice then gives 0 / -inf, not NaN) or the axis is empty."""
+def _max(a, axis):
+    """max(a) along axis (keepdims); 0 for an empty axis."""
     if a.size == 0:
         return np.zeros(keepdims_shape(a.shape, axis), a.dtype)
-    m = a.max(axis=axis, keepdims=True)
-    return np.where(np.isfinite(m), m, 0)
+    return a.max(axis=axis, keepdims=True)
 
 
 def _quiet_unless(ok: bool) -> contextlib.AbstractContextManager:
-    """Silence NumPy's divide/invalid warnings unless ``ok``: a slice whose terms sum to 0
-    (all -inf, or empty) gives -inf / NaN, PyTorch's results, without a warning."""
-    return _LOUD if ok else np.errstate(divide="ignore", invalid="ignore")
+    """Silence NumPy's floating-point warnings unless ``ok``: a slice with an infinite
+    entry, or whose terms sum to 0 (all -inf, or empty), gives PyTorch's inf / -inf / NaN
+    without a warning."""
+    return _LOUD if ok else np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
 _LOUD = contextlib.nullcontext()
+
+
+def _shifted(a, axis):
+    """a - max(a) along axis, the stable form of softmax's exponent.  As in PyTorch the
+    max is subtracted even when it is infinite, so a slice holding +inf, or only -inf,
+    is NaN throughout (inf - inf)."""
+    m = _max(a, axis)
+    with _quiet_unless(np.isfinite(m).all()):
+        return a - m
 
 
 class Softmax(Function):
@@ -38,7 +46,7 @@ class Softmax(Function):
 
     def forward(self, a, axis=-1):
         self.axis = axis
-        e = np.exp(a - _shift(a, axis))
+        e = np.exp(_shifted(a, axis))
         total = e.sum(axis=axis, keepdims=True)
         with _quiet_unless(total.all()):
             e /= total
@@ -59,7 +67,7 @@ class LogSoftmax(Function):
 
     def forward(self, a, axis=-1):
         self.axis = axis
-        z = a - _shift(a, axis)
+        z = _shifted(a, axis)
         total = np.exp(z).sum(axis=axis, keepdims=True)
         with _quiet_unless(total.all()):
             return z - np.log(total)
@@ -75,9 +83,12 @@ class LogSumExp(Function):
 
     def forward(self, a, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
-        m = _shift(a, axis)
-        total = np.exp(a - m).sum(axis=axis, keepdims=True)
-        with _quiet_unless(total.all()):
+        m = _max(a, axis)
+        finite = np.isfinite(m).all()
+        m = m if finite else np.where(np.isfinite(m), m, 0)  # PyTorch: an infinite max -> 0
+        with _quiet_unless(finite):  # exp(+inf) or an overflow: the sum is inf, exactly
+            total = np.exp(a - m).sum(axis=axis, keepdims=True)
+        with _quiet_unless(finite and total.all()):
             out = np.log(total) + m
         return out if keepdims or not out.ndim else np.squeeze(out, axis=axis)
 
