@@ -27,11 +27,31 @@ from tinygrad_edu.tools import plots
 from tinygrad_edu.tools.progress import progress
 
 __all__ = [
-    "accuracy", "add_exercise_flags", "add_validate_flag", "base_parser", "extras", "int_list",
-    "limit_blas_threads", "linear_layers", "load_or_synthesize", "logits_of", "mean_std", "mlp",
-    "out_dir", "plot_title", "positive_float", "positive_int", "progress", "run_seeds",
-    "save_conv_plots", "save_standard_plots", "shifted_copies", "synthetic_images",
-    "validation_split", "writable_dir",
+    "accuracy",
+    "add_exercise_flags",
+    "add_validate_flag",
+    "augment",
+    "base_parser",
+    "extras",
+    "int_list",
+    "limit_blas_threads",
+    "linear_layers",
+    "load_or_synthesize",
+    "logits_of",
+    "mean_std",
+    "mlp",
+    "out_dir",
+    "plot_title",
+    "positive_float",
+    "positive_int",
+    "progress",
+    "run_seeds",
+    "save_conv_plots",
+    "save_standard_plots",
+    "shifted_copies",
+    "synthetic_images",
+    "validation_split",
+    "writable_dir",
 ]
 
 
@@ -272,6 +292,19 @@ def shifted_copies(x: np.ndarray, y: np.ndarray, image_shape: tuple[int, int]
             moved[tuple(edge)] = 0  # what np.roll wrapped around
             copies.append(moved)
     return np.concatenate(copies).reshape(5 * len(x), *x.shape[1:]), np.tile(y, 5)
+
+
+def augment(args: argparse.Namespace, x: np.ndarray, y: np.ndarray,
+            image_shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """``--augment``: `shifted_copies` of the training images.  Not on the ``--synthetic``
+    stand-in, whose random prototypes are no pictures that a one-pixel shift keeps (it
+    says so): shifted, they are just harder noise."""
+    if not args.augment:
+        return x, y
+    if args.synthetic:
+        print("augment: skipped on the synthetic stand-in (a shift does not keep its class)")
+        return x, y
+    return shifted_copies(x, y, image_shape)
 
 
 # ------------------------------------------------------------------------ evaluation

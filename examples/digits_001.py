@@ -121,8 +121,7 @@ def train(args):
     X_train, y_train, X_test, y_test = X[train_idx], y[train_idx], X[test_idx], y[test_idx]
     if args.validate:
         X_train, y_train, X_test, y_test = common.validation_split(args.seed, X_train, y_train)
-    if args.augment:
-        X_train, y_train = common.shifted_copies(X_train, y_train, (8, 8))
+    X_train, y_train = common.augment(args, X_train, y_train, (8, 8))
     print(f"data: {len(X_train)} train / {len(X_test)} test images of 8x8, pixels "
           f"{'/ 16' if args.scale_inputs else '0..16 (unscaled, as the article)'}")
 

@@ -199,9 +199,9 @@ def train(args):
     drawn = "" if args.full else f"{len(X)} images drawn from the "
     print(f"data: {drawn}{pool}, binarised (pixel > 0); "
           + ", ".join(f"{k} {len(v[1])}" for k, v in splits.items()))
-    if args.augment:  # the images trained on, each with its 4 one-pixel shifts
-        splits.update({k: common.shifted_copies(*splits[k], (28, 28))
-                       for k in ("train", "val") if k in splits})
+    # the images trained on, each with its 4 one-pixel shifts (--augment)
+    splits.update({k: common.augment(args, *splits[k], (28, 28))
+                   for k in ("train", "val") if k in splits})
 
     # ---- model, loss, optimiser
     sizes = (784, *args.hidden, 10)

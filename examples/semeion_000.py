@@ -180,8 +180,7 @@ def train(args):
     X_train, y_train, X_test, y_test = X[:-n_test], y[:-n_test], X[-n_test:], y[-n_test:]
     if args.validate:
         X_train, y_train, X_test, y_test = common.validation_split(args.seed, X_train, y_train)
-    if args.augment:
-        X_train, y_train = common.shifted_copies(X_train, y_train, (16, 16))
+    X_train, y_train = common.augment(args, X_train, y_train, (16, 16))
     x_train, Y_train = tg.Tensor(X_train), one_hot(y_train, 10).astype(np.float32)
     x_test, Y_test = tg.Tensor(X_test), one_hot(y_test, 10).astype(np.float32)
     print(f"data: {len(y_train)} train / {len(y_test)} test binary 16x16 images "
