@@ -254,10 +254,7 @@ def version_of(a: np.ndarray) -> int:
 
 def stamp(a: np.ndarray, version: int) -> None:
     """Record that ``a``'s memory (and so every view of it) was changed at ``version``."""
-    counter = _counters.get(id(a))  # an optimizer's parameter owns its memory: no walk
-    if counter is None or counter() is not a:
-        counter = _counter_of(a)
-    counter.version = version
+    _counter_of(a).version = version
 
 
 def mark_changed(*tensors: Tensor) -> int:
