@@ -202,8 +202,8 @@ class enable_grad(_GradMode):
 # PyTorch keeps a version counter per storage, shared by a tensor, its views and its
 # detach()es.  Here the storage is NumPy's: the array that owns the memory (where ``.base``
 # chains end), so every alias NumPy knows of shares its counter for free.  A storage gets a
-# counter (`_Counter`) when it is first changed in place or looked at; one clock serves all
-# counters.
+# counter (`_Counter`) when it is first changed in place (reading one that was never
+# changed gives 0 and makes none); one clock serves all counters.
 _clock = 0
 
 
@@ -230,14 +230,11 @@ def _forget(counter: _Counter) -> None:
         del _counters[counter.key]
 
 
-def _counter_of(a: np.ndarray) -> _Counter:
-    """The version counter of ``a``'s memory (made at the first look)."""
-    while isinstance(a.base, np.ndarray):  # to the array that owns the memory
+def _owner(a: np.ndarray) -> np.ndarray:
+    """The array that owns ``a``'s memory (``a`` itself unless it is a view)."""
+    while isinstance(a.base, np.ndarray):
         a = a.base
-    counter = _counters.get(id(a))
-    if counter is None or counter() is not a:
-        counter = _counters[id(a)] = _Counter(a)
-    return counter
+    return a
 
 
 def new_version() -> int:
@@ -249,12 +246,17 @@ def new_version() -> int:
 
 def version_of(a: np.ndarray) -> int:
     """The clock of the last in-place change to ``a``'s memory (0: never changed)."""
-    return _counter_of(a).version
+    counter = _counters.get(id(_owner(a)))
+    return 0 if counter is None else counter.version
 
 
 def stamp(a: np.ndarray, version: int) -> None:
     """Record that ``a``'s memory (and so every view of it) was changed at ``version``."""
-    _counter_of(a).version = version
+    owner = _owner(a)
+    counter = _counters.get(id(owner))
+    if counter is None:
+        counter = _counters[id(owner)] = _Counter(owner)
+    counter.version = version
 
 
 def mark_changed(*tensors: Tensor) -> int:

@@ -192,11 +192,6 @@ def _nbytes(self: Tensor) -> int:
     return self.data.nbytes
 
 
-def _itemsize(self: Tensor) -> int:
-    """Bytes per element."""
-    return self.data.itemsize
-
-
 def _converter(name: str, dtype: np.dtype) -> Callable[[Tensor], Tensor]:
     def convert(self: Tensor) -> Tensor:
         return ops.astype(self, dtype)
@@ -216,7 +211,7 @@ def _bind() -> None:
     T.__index__ = _index
     T.to, T.type = _to, _type
     T.type_as, T.cpu, T.cuda = _type_as, _cpu, _cuda
-    T.device, T.nbytes, T.itemsize = property(_device), property(_nbytes), property(_itemsize)
+    T.device, T.nbytes, T.itemsize = property(_device), property(_nbytes), property(_element_size)
     T.is_floating_point, T.is_complex = _is_floating_point, _is_complex
     T.element_size = _element_size
     for name, dtype in (("half", dtypes.half), ("long", dtypes.long), ("int", dtypes.int32),

@@ -920,7 +920,7 @@ def _double(x: Tensor) -> Tensor:
 
 def _T(x: Tensor) -> Tensor:
     """All axes reversed (``x.permute(n-1, ..., 0)``)."""
-    return Permute.apply(x, axes=tuple(reversed(range(x.ndim))))
+    return transpose(x)
 
 
 def _mT(x: Tensor) -> Tensor:

@@ -84,8 +84,9 @@ class LogSumExp(Function):
     def forward(self, a, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
         m = _max(a, axis)
-        finite = np.isfinite(m).all()
-        m = m if finite else np.where(np.isfinite(m), m, 0)  # PyTorch: an infinite max -> 0
+        is_finite = np.isfinite(m)
+        finite = is_finite.all()
+        m = m if finite else np.where(is_finite, m, 0)  # PyTorch: an infinite max -> 0
         with _quiet_unless(finite):  # exp(+inf) or an overflow: the sum is inf, exactly
             total = np.exp(a - m).sum(axis=axis, keepdims=True)
         with _quiet_unless(finite and total.all()):
