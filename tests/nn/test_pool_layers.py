@@ -9,6 +9,7 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import nn
 from tinygrad_edu.errors import ShapeError
+from tinygrad_edu.nn import functional as F
 
 rng = np.random.default_rng(3)
 
@@ -91,3 +92,19 @@ def test_max_pool_module_returns_indices_and_pads_crop():
         nn.ZeroPad2d((1, 2))
     assert nn.AdaptiveAvgPool2d((1, None))(x).shape == (1, 1, 1, 4)
     assert nn.AvgPool2d(3, stride=1, padding=1)(x).shape == (1, 1, 4, 4)
+
+
+def test_dropout2d_in_eval_returns_any_input_unchanged():
+    """As PyTorch: the shape is checked only when dropping (a 1-D input in eval used to raise)."""
+    x = tg.randn(5)
+    with pytest.warns(UserWarning):  # PyTorch's warning for inputs that are not 3-D or 4-D
+        assert F.dropout2d(x, 0.5, training=False) is x
+
+
+def test_batch_norm_in_eval_treats_the_running_statistics_as_constants():
+    """The running variance is a buffer: eval-mode batch norm records no op on it (it used
+    to, so a running_var that required grad got a gradient; PyTorch refuses one)."""
+    x = tg.randn(4, 3, 2, 2, requires_grad=True)
+    mean, var = tg.zeros(3), tg.ones(3, requires_grad=True)
+    F.batch_norm(x, mean, var, training=False).sum().backward()
+    assert var.grad is None and x.grad is not None

@@ -94,11 +94,11 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
                       "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
                       "dropout behavior, please switch to using dropout1d instead.",
                       stacklevel=2)
+    if not training or p == 0:
+        return input
     if input.ndim < 2:
         raise ShapeError(f"dropout2d: expected an input of shape (N, C, ...), got shape "
                          f"{tuple(input.shape)}")
-    if not training or p == 0:
-        return input
     mask = _dropout_mask(input, p, input.shape[:2] + (1,) * (input.ndim - 2), generator)
     return input.mul_(mask) if inplace else input * mask
 
@@ -178,8 +178,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are needed when not "
                              "training")
-        d = input - running_mean.data.reshape(bshape)
-        var = running_var.reshape(bshape)  # not recorded: running_var needs no grad
+        d = input - running_mean.data.reshape(bshape)  # buffers: constants, not recorded
+        var = running_var.data.reshape(bshape)
     y = d / ops.sqrt(var + eps)
     if weight is not None:
         y = y * weight.reshape(bshape)

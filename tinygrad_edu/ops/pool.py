@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..errors import DTypeError, ShapeError
 from ..tensor import Tensor, _wrap
 from .index import ScatterAddDim
@@ -184,13 +184,12 @@ class MaxPool2d(Function):
     def forward(self, a, geometry: Windows):
         padded = geometry.padded(a, _lowest(a.dtype))
         flat = np.stack([padded[..., rows, cols] for rows, cols in geometry.offsets()], -1)
-        pos = flat.argmax(axis=-1)
-        if a.dtype.kind == "f":
-            nan = np.isnan(flat)
-            if nan.any():  # PyTorch keeps the last NaN of a window
-                last = flat.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
-                pos = np.where(nan.any(axis=-1), last, pos)
+        pos = flat.argmax(axis=-1)  # the first maximum, or the first NaN
         out = np.take_along_axis(flat, pos[..., None], axis=-1)[..., 0]
+        if a.dtype.kind == "f" and np.isnan(out).any():  # PyTorch: a window's last NaN
+            nan = np.isnan(flat)
+            last = flat.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
+            pos = np.where(nan.any(axis=-1), last, pos)
         _kh, kw = geometry.kernel
         (sh, sw), (dh, dw), (ph, pw) = geometry.stride, geometry.dilation, geometry.padding
         (oh, ow), (h, w) = geometry.out, geometry.size
@@ -256,14 +255,14 @@ def max_pool2d(x: Tensor, kernel_size: IntPair, stride: IntPair | None = None,
         raise DTypeError(f"max_pool2d: not implemented for bool (input shape "
                          f"{tuple(x.shape)})")
     geometry = windows("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
-    out = MaxPool2d.apply(x, geometry=geometry)
     if not return_indices:
-        return out
-    node = out._ctx
-    if not isinstance(node, MaxPool2d):  # not recorded (None): run the forward again
+        return MaxPool2d.apply(x, geometry=geometry)
+    if not (x.requires_grad and is_grad_enabled()):  # no node to keep the indices
         node = MaxPool2d()
-        node.forward(x.data, geometry)
-    return out, _wrap(node.indices)
+        return _wrap(node.forward(x.data, geometry)), _wrap(node.indices)
+    out = MaxPool2d.apply(x, geometry=geometry)
+    assert isinstance(out._ctx, MaxPool2d)
+    return out, _wrap(out._ctx.indices)
 
 
 def avg_pool2d(x: Tensor, kernel_size: IntPair, stride: IntPair | None = None,
