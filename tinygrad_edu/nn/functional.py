@@ -27,7 +27,7 @@ from ..ops.conv import unfold as unfold
 from ..ops.dims import along
 from ..ops.pool import IntPair
 from ..random import GeneratorLike, numpy_rng
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap
 from .fused import BCEWithLogitsFunction, CrossEntropyFunction, LinearFunction
 
 Target = Tensor | np.ndarray | Any
@@ -179,7 +179,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise ValueError("batch_norm: running_mean and running_var are needed when not "
                              "training")
         d = input - running_mean.data.reshape(bshape)  # buffers: constants, not recorded
-        var = running_var.data.reshape(bshape)
+        var = _wrap(running_var.data.reshape(bshape))
     y = d / ops.sqrt(var + eps)
     if weight is not None:
         y = y * weight.reshape(bshape)
