@@ -28,7 +28,7 @@ An op is a subclass of `Function` with two methods side by side::
   dtype); ``forward`` then sees operands of one dtype (see ``promotion.py``).
 * ``backward`` returns a tuple with one entry per ``forward`` argument (``None`` where
   there is no gradient).  It may return a gradient in the *broadcast* shape; the engine
-  sums it back to each input's shape and dtype, in one place (`_reduce_to`).
+  sums it back to each input's shape and dtype, in one place (`_fit_grad`).
 
 Users' ops: PyTorch's contract
 ------------------------------
@@ -664,6 +664,16 @@ def _reduce_to(g: Any, shape: tuple[int, ...], op: Function) -> Any:
     return g
 
 
+def _fit_grad(g: Any, node: Function | Tensor, op: Function) -> Any:
+    """``op``'s gradient for its input ``node`` in that input's shape and dtype (the
+    backward may return it broadcast, or computed in a wider dtype)."""
+    if g.shape != node.out_shape:
+        g = _reduce_to(g, node.out_shape, op)
+    if g.dtype is not node.out_dtype and g.dtype != node.out_dtype:
+        g = g.astype(node.out_dtype)
+    return g
+
+
 def _count_consumers(roots: Iterable[Node]) -> dict[int, int]:
     """For every node reachable from ``roots``: how many recorded uses it has.
 
@@ -789,10 +799,7 @@ def _run(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_graph: bool,
                     continue
                 k = id(p)
                 if pg is not None:
-                    if pg.shape != p.out_shape:
-                        pg = _reduce_to(pg, p.out_shape, node)
-                    if pg.dtype is not p.out_dtype and pg.dtype != p.out_dtype:
-                        pg = pg.astype(p.out_dtype)
+                    pg = _fit_grad(pg, p, node)
                     prev = grads.get(k)
                     grads[k] = pg if prev is None else prev + pg
                 left = deps[k] - 1

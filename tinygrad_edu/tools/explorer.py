@@ -31,8 +31,13 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, FunctionCtx, grad, set_anomaly_hooks
-from ..autograd import _reduce_to as reduce_to_shape  # the engine's own broadcast reduction
+from ..autograd import (
+    Function,
+    FunctionCtx,
+    _fit_grad,  # the engine's own: a gradient to its input's shape/dtype
+    grad,
+    set_anomaly_hooks,
+)
 from ..nn import Module
 from ..tensor import Tensor
 
@@ -342,10 +347,7 @@ def graph_data(output: Tensor, names: Mapping[str, Tensor] | None = None,
                 continue
             g = sent[slot] if sent is not None and slot < len(sent) else None
             if isinstance(g, np.ndarray) and getattr(p, "out_dtype", None) is not None:
-                shape = p.shape if isinstance(p, Tensor) else p.out_shape
-                if g.shape != shape:
-                    g = reduce_to_shape(g, shape, n)
-                g = np.asarray(g, dtype=p.dtype if isinstance(p, Tensor) else p.out_dtype)
+                g = _fit_grad(g, p, n)
             edges.append({"id": len(edges), "src": index[id(p)], "dst": index[id(n)],
                           "slot": slot, "grad": summarize(g)})
     summed: dict[int, list[int]] = {}    # node -> the gradients its uses sent it
