@@ -174,7 +174,7 @@ def track_modules(model: Module, **extra: Module) -> Iterator[ModuleTracker]:
 
 
 # ----------------------------------------------------------------------------- the data
-def _walk(root: Any) -> tuple[list[Any], bool]:
+def walk(root: Any) -> tuple[list[Any], bool]:
     """Every node reachable from ``root`` (depth-first from the output) and whether part
     of the graph was already freed by a backward."""
     order, seen, freed = [], set(), False
@@ -288,7 +288,7 @@ def graph_data(output: Tensor, names: Mapping[str, Tensor] | None = None,
         raise TypeError(f"explore: expected the Tensor whose graph to show, got "
                         f"{type(output).__name__}")
     root = output._ctx or output
-    nodes, freed = _walk(root)
+    nodes, freed = walk(root)
     index = {id(n): i for i, n in enumerate(nodes)}
     saved_values = _saved_by_users(nodes)
     known = {id(t._ctx or t): t for t in (names or {}).values()}

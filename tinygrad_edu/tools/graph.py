@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..tensor import Tensor
-from .explorer import ModuleTracker, graph_data, page, track_modules
+from .explorer import ModuleTracker, graph_data, page, track_modules, walk
 
 __all__ = ["FORMATS", "Graph", "GraphvizNotFoundError", "explore", "render", "to_dot",
            "track_modules"]
@@ -84,13 +84,8 @@ def to_dot(tensor: Tensor, names: Mapping[str, Tensor] | None = None,
     lines = ["digraph tinygrad_edu {",
              '  node [fontname="Helvetica", fontsize=10];',
              '  edge [arrowsize=0.7];']
-    freed = False
-    stack, seen = [root], set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
+    nodes, freed = walk(root)
+    for node in nodes:
         k = key(node)
         if isinstance(node, Tensor):  # a leaf
             name = labels.get(id(node), node.name)
@@ -108,14 +103,12 @@ def to_dot(tensor: Tensor, names: Mapping[str, Tensor] | None = None,
         lines.append(f"  t{k} [shape=box{root_style}, label={_quote(text)}];")
         lines.append(f"  f{k} -> t{k};")
         if node.next is None:
-            freed = True
             lines.append(f'  freed{k} [shape=note, style=dashed, label="{_FREED}"];')
             lines.append(f"  freed{k} -> f{k} [style=dashed];")
             continue
         for p in node.next:
             if p is not None:
                 lines.append(f"  t{key(p)} -> f{k};")
-                stack.append(p)
     if freed:
         lines.append('  label="part of this graph was freed by backward(): drawn as far as '
                      'it goes"; labelloc=t;')
@@ -187,8 +180,7 @@ class Graph:
         self.output, self.names, self.modules, self.gradient = output, names, modules, gradient
 
     def __repr__(self) -> str:
-        dot = to_dot(self.output, self.names, show_grad=False)
-        ops = dot.count("shape=ellipse")
+        ops = sum(not isinstance(n, Tensor) for n in walk(self.output.grad_fn or self.output)[0])
         return (f"<Graph of {self.output.grad_fn or 'a leaf'} {tuple(self.output.shape)}: "
                 f"{ops} ops>")
 
