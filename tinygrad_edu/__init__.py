@@ -228,6 +228,7 @@ from . import autograd, autograd_functional, linalg, nn, optim
 # works too)
 autograd.functional = autograd_functional
 sys.modules[__name__ + ".autograd.functional"] = autograd_functional
+from .compiler import compile  # noqa: E402  (as torch.compile; builtins.compile stays)
 from .serialization import LoadError, load, save  # noqa: E402
 from .tools.gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 
@@ -279,6 +280,7 @@ __all__ = [
                        "clamp_max",
                        "clamp_min",
                        "clip",
+                       "compile",
                        "complex64",
                        "complex128",
                        "concatenate",

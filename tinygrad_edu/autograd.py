@@ -351,8 +351,8 @@ class Function:
             raise  # the op's own message already names it, its shapes and dtypes
         except (ValueError, TypeError, IndexError) as e:
             raise _op_error(cls, arrays, kwargs, e) from e
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
+        if type(out) is not np.ndarray and not isinstance(out, np.ndarray):
+            out = np.asarray(out)  # a NumPy scalar (subclasses, e.g. traced arrays, stay)
         t = _new_tensor(Tensor)
         t.data = out
         if requires and _mode.grad:
@@ -869,7 +869,7 @@ def _run_hooks(hooks: list, shape: tuple[int, ...], g: Any, create_graph: bool) 
     The hooks see a copy: a backward may hand one array to several inputs (``a + b``), and
     a hook changing its gradient in place must change only its own tensor's.
     """
-    g = g.clone() if create_graph else np.array(g)
+    g = g.clone() if create_graph else _fresh(g, g.dtype)
     for hook in list(hooks):
         res = hook(g if create_graph else _wrap(g))
         if res is not None:
@@ -895,12 +895,21 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, owned: bool = False) -> N
     if create_graph:
         t.grad = g.clone() if t.grad is None else t.grad + g
     elif t.grad is None:
-        t.grad = _wrap(g if owned and type(g) is np.ndarray else np.array(g, dtype=t.data.dtype))
+        t.grad = _wrap(g if owned and type(g) is np.ndarray else _fresh(g, t.data.dtype))
     elif t.grad.requires_grad:
-        t.grad = _wrap(np.asarray(t.grad.data + g))
+        t.grad = _wrap(_as_array(t.grad.data + g))
     else:
-        total = t.grad.data + g
-        t.grad.data = total if type(total) is np.ndarray else np.asarray(total)
+        t.grad.data = _as_array(t.grad.data + g)
+
+
+def _fresh(g: Any, dtype: np.dtype) -> np.ndarray:
+    """A new array holding ``g`` (an array or a NumPy scalar) in ``dtype``."""
+    return g.astype(dtype) if isinstance(g, np.ndarray) else np.array(g, dtype=dtype)
+
+
+def _as_array(a: Any) -> np.ndarray:
+    """``a`` itself if it is an array (of any ndarray subclass), else a 0-d array of it."""
+    return a if isinstance(a, np.ndarray) else np.asarray(a)
 
 
 def _holders(a: object) -> int:

@@ -14,6 +14,9 @@ stream is NumPy's PCG64, not PyTorch's Mersenne Twister (same API, different str
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -104,15 +107,35 @@ def set_rng_state(new_state: Tensor) -> None:
     default_generator.set_state(new_state)
 
 
+class _DrawHook(threading.local):
+    wrap: Callable[[np.random.Generator], Any] | None = None  # the compiler's, while tracing
+
+
+_draw_hook = _DrawHook()
+
+
+def set_draw_hook(wrap: Callable[[np.random.Generator], Any] | None) -> Any:
+    """Have `numpy_rng` return ``wrap(rng)`` in this thread (the compiler records the draws
+    of a traced call this way, so that each replay draws fresh numbers); returns the
+    previous hook."""
+    previous, _draw_hook.wrap = _draw_hook.wrap, wrap
+    return previous
+
+
 def numpy_rng(generator: Generator | np.random.Generator | None) -> np.random.Generator:
     """The NumPy generator behind ``generator`` (a `Generator`, a NumPy one, or None for
     the default)."""
     if generator is None:
-        return default_generator._rng
-    if isinstance(generator, Generator):
-        return generator._rng
-    if isinstance(generator, np.random.Generator):
-        return generator
+        rng = default_generator._rng
+    elif isinstance(generator, Generator):
+        rng = generator._rng
+    elif isinstance(generator, np.random.Generator):
+        rng = generator
+    else:
+        rng = None
+    if rng is not None:
+        wrap = _draw_hook.wrap
+        return rng if wrap is None else wrap(rng)
     raise TypeError(f"generator: expected a tinygrad_edu.Generator (or a "
                     f"numpy.random.Generator), got {type(generator).__name__}")
 

@@ -61,9 +61,11 @@ def _to_array(data: ArrayLike, dtype: Any) -> np.ndarray:
     """
     if isinstance(data, Tensor):
         data = data.data
+    if isinstance(data, np.ndarray):  # a copy (astype: keeps traced arrays traced)
+        return data.astype(data.dtype if dtype is None else dtype)
     if dtype is not None:
         return np.array(data, dtype=dtype)
-    if isinstance(data, np.ndarray | np.generic):
+    if isinstance(data, np.generic):
         return np.array(data)
     arr = np.array(data)
     if arr.dtype.kind == "f":

@@ -42,7 +42,7 @@ class Sigmoid(Function):
     def forward(self, a):
         if a.dtype.char == "e":  # float16: its cap (-11.09) is far above its smallest
             return self.forward(a.astype(np.float32)).astype(np.float16)  # values
-        e = np.empty(a.shape, a.dtype if a.dtype.kind == "f" else np.float64)  # even for 0-d
+        e = np.empty_like(a, a.dtype if a.dtype.kind == "f" else np.float64)  # even for 0-d
         np.negative(a, out=e)
         np.minimum(e, _exp_max(e.dtype), out=e)
         np.exp(e, out=e)

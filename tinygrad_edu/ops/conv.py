@@ -108,7 +108,7 @@ class Fold(Function):
         ho, wo = _blocks(h, padding[0], kh, dh, sh), _blocks(w, padding[1], kw, dw, sw)
         n = cols.shape[0]
         blocks = cols.reshape(n, cols.shape[1] // (kh * kw), kh, kw, ho, wo)
-        canvas = np.zeros((n, blocks.shape[1], h + t + b, w + left + r), dtype=cols.dtype)
+        canvas = np.zeros_like(cols, shape=(n, blocks.shape[1], h + t + b, w + left + r))
         for i in range(kh):
             for j in range(kw):
                 canvas[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,

@@ -34,7 +34,7 @@ def _along(index: np.ndarray, dim: int) -> tuple:
 
 def _as_index(op: str, index: Any) -> np.ndarray:
     """An integer index array (Tensor, ndarray or list)."""
-    a = index.data if isinstance(index, Tensor) else np.asarray(index)
+    a = index.data if isinstance(index, Tensor) else np.asanyarray(index)
     if a.dtype.kind not in "iu":
         raise DTypeError(f"{op}: expected an integer index tensor, got dtype {a.dtype}")
     return a
@@ -98,8 +98,8 @@ class ScatterAddDim(Function):
 
     def forward(self, a, src, dim, index, shape=None, unique=False):
         self.dim, self.index, self.src_shape = dim, index, src.shape
-        out = np.zeros(shape, src.dtype) if a is None else np.array(a, dtype=np.result_type(
-            a, src))
+        out = (np.zeros_like(src, shape=shape) if a is None
+               else a.astype(np.result_type(a, src)))
         src = src[_head(src.shape, index.shape)]
         if unique and a is None:  # nothing repeats and nothing is there yet: assign
             out[_along(index, dim)] = src
@@ -220,7 +220,7 @@ def index_select(x: Tensor, dim: int, index: Tensor | np.ndarray) -> Tensor:
 
 
 def _bool_mask(op: str, mask: Any) -> np.ndarray:
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    m = mask.data if isinstance(mask, Tensor) else np.asanyarray(mask)
     if m.dtype != np.bool_:
         raise DTypeError(f"{op}: only supports boolean masks, but got mask with dtype "
                          f"{m.dtype}")
@@ -318,7 +318,7 @@ def torch_index(index: Any) -> tuple[Any, Any] | None:
         if is_int:
             first.append(int(i))
         elif is_array:
-            arr = np.asarray(i)
+            arr = np.asanyarray(i)
             span = arr.ndim if arr.dtype == np.bool_ else 1
             first.extend([slice(None)] * span)
             second.append(arr)

@@ -58,7 +58,7 @@ class SetItem(Function):
 
     def forward(self, a, b, index, inplace=False):
         self.index, self.b_ndim = index, np.ndim(b)
-        out = a if inplace else np.array(a)  # a copy (and an array even for a NumPy scalar)
+        out = a if inplace else a.copy() if isinstance(a, np.ndarray) else np.array(a)  # a copy
         out[index] = b
         return out
 

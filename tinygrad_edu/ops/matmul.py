@@ -32,7 +32,7 @@ class Matmul(Function):
     def forward(self, a, b):
         if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype is not b.dtype:
             check_same_dtype("matmul", "mat1 and mat2", a, b)  # no promotion, as PyTorch
-            a, b = np.asarray(a), np.asarray(b)
+            a, b = np.asanyarray(a), np.asanyarray(b)
         self.ndims = (a.ndim, b.ndim)
         return a @ b
 

@@ -28,8 +28,8 @@ class ConstantPad(Function):
 
     def forward(self, a, widths, value):
         self.inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, a.shape))
-        out = np.full(tuple(lo + n + hi for (lo, hi), n in zip(widths, a.shape)), value,
-                      a.dtype)
+        out = np.full_like(a, value, shape=tuple(lo + n + hi for (lo, hi), n in zip(widths,
+                                                                                a.shape)))
         out[self.inner] = a
         return out
 

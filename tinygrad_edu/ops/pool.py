@@ -77,7 +77,7 @@ class Windows:
         hh, ww = min(a.shape[-2], sh - ph), min(a.shape[-1], sw - pw)
         if (ph, pw) == (0, 0) and (hh, ww) == (sh, sw) == a.shape[-2:]:
             return a
-        buf = np.full((*a.shape[:-2], sh, sw), value, a.dtype)
+        buf = np.full_like(a, value, shape=(*a.shape[:-2], sh, sw))
         buf[..., ph:ph + hh, pw:pw + ww] = a[..., :hh, :ww]
         return buf
 
@@ -107,11 +107,11 @@ class Windows:
     def spread(self, g: np.ndarray) -> np.ndarray:
         """The transpose of `sum` (then cropped to the input): g (..., H_out, W_out) added
         over each window's positions -> (..., H, W)."""
-        buf = np.zeros(g.shape[:-2] + self.span, g.dtype)
+        buf = np.zeros_like(g, shape=g.shape[:-2] + self.span)
         for rows, cols in self.offsets():
             buf[..., rows, cols] += g
         (ph, pw), (h, w) = self.padding, self.size
-        out = np.zeros(g.shape[:-2] + self.size, g.dtype)
+        out = np.zeros_like(g, shape=g.shape[:-2] + self.size)
         hh, ww = min(h, buf.shape[-2] - ph), min(w, buf.shape[-1] - pw)
         out[..., :hh, :ww] = buf[..., ph:ph + hh, pw:pw + ww]
         return out

@@ -51,7 +51,7 @@ class BroadcastTo(Function):
             raise ValueError(f"cannot broadcast a tensor of {a.ndim} dimensions to the "
                              f"{len(shape)} dimensions of {shape}")
         if math.prod(shape) <= _SMALL:  # a small copy is ~8x cheaper than np.broadcast_to
-            out = np.empty(shape, a.dtype)
+            out = np.empty_like(a, shape=shape)
             out[...] = a
             return out
         return np.broadcast_to(a, shape)
@@ -92,7 +92,7 @@ class ScatterAdd(Function):
 
     def forward(self, g, shape, index):
         self.index = index
-        out = np.zeros(shape, dtype=g.dtype)
+        out = np.zeros_like(g, shape=shape)
         if _is_basic(index) or (isinstance(index, np.ndarray) and index.dtype == bool):
             out[index] = g
         else:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamGroups, check_betas, check_non_negative
+from .optimizer import Optimizer, ParamGroups, StepScalars, check_betas, check_non_negative
 
 
 def _first_moment(state: dict[str, Any], g: np.ndarray, beta1: float) -> np.ndarray:
@@ -73,19 +73,27 @@ class Adam(_AdamBase):
             state["max_exp_avg_sq"] = np.zeros_like(x)
         return state
 
+    def _step_scalars(self, group: dict[str, Any], state: dict[str, Any]) -> StepScalars:
+        """lr, then ``step_size`` = lr / (1 - beta1^t) and ``bias2_sqrt`` = sqrt(1 - beta2^t)."""
+        scalars = super()._step_scalars(group, state)
+        (beta1, beta2), t = group["betas"], state["step"]
+        scalars["step_size"] = group["lr"] / (1 - beta1**t)
+        scalars["bias2_sqrt"] = math.sqrt(1 - beta2**t)
+        return scalars
+
     def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
-        lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
-        g = self._decay(x, g, group)
+                group: dict[str, Any], scalars: StepScalars) -> None:
+        (beta1, beta2), eps = group["betas"], group["eps"]
+        g = self._decay(x, g, group, scalars)
         m = _first_moment(state, g, beta1)
         v = _second_moment(state, g, beta2)
         if group["amsgrad"]:
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         denom = np.sqrt(v)
-        denom /= math.sqrt(1 - beta2**t)
+        denom /= scalars["bias2_sqrt"]
         denom += eps
         update = np.divide(m, denom, out=denom)
-        update *= lr / (1 - beta1**t)
+        update *= scalars["step_size"]
         x -= update
 
 
@@ -119,15 +127,21 @@ class Adamax(_AdamBase):
     def _init_state(self, x: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         return {"step": 0, "exp_avg": np.zeros_like(x), "exp_inf": np.zeros_like(x)}
 
+    def _step_scalars(self, group: dict[str, Any], state: dict[str, Any]) -> StepScalars:
+        """lr, then ``step_size`` = lr / (1 - beta1^t)."""
+        scalars = super()._step_scalars(group, state)
+        scalars["step_size"] = group["lr"] / (1 - group["betas"][0] ** state["step"])
+        return scalars
+
     def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
-        lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
-        g = self._decay(x, g, group)
+                group: dict[str, Any], scalars: StepScalars) -> None:
+        (beta1, beta2), eps = group["betas"], group["eps"]
+        g = self._decay(x, g, group, scalars)
         m = _first_moment(state, g, beta1)
         u = state["exp_inf"]
         u *= beta2
         np.maximum(u, np.abs(g) + eps, out=u)
-        x -= lr / (1 - beta1**t) * (m / u)
+        x -= scalars["step_size"] * (m / u)
 
 
 class NAdam(_AdamBase):
@@ -156,20 +170,31 @@ class NAdam(_AdamBase):
     def _init_state(self, x: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         return {**super()._init_state(x, group), "mu_product": 1.0}
 
-    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
-        lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
+    def _step_scalars(self, group: dict[str, Any], state: dict[str, Any]) -> StepScalars:
+        """Advances ``mu_product``; lr, then ``bias2`` = 1 - beta2^t and the two step sizes
+        ``g_step`` = lr (1 - mu_t) / (1 - mu_prod), ``m_step`` = lr mu_{t+1} / (1 - mu_prod
+        mu_{t+1})."""
+        scalars = super()._step_scalars(group, state)
+        lr, (beta1, beta2), t = group["lr"], group["betas"], state["step"]
         psi = group["momentum_decay"]
-        g = self._decay(x, g, group)
         mu = beta1 * (1 - 0.5 * 0.96 ** (t * psi))
         mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
         state["mu_product"] = mu_product = state["mu_product"] * mu
+        scalars["bias2"] = 1 - beta2**t
+        scalars["g_step"] = lr * (1 - mu) / (1 - mu_product)
+        scalars["m_step"] = lr * mu_next / (1 - mu_product * mu_next)
+        return scalars
+
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], scalars: StepScalars) -> None:
+        (beta1, beta2), eps = group["betas"], group["eps"]
+        g = self._decay(x, g, group, scalars)
         m = _first_moment(state, g, beta1)
         v = _second_moment(state, g, beta2)
-        denom = np.sqrt(v / (1 - beta2**t))
+        denom = np.sqrt(v / scalars["bias2"])
         denom += eps
-        x -= lr * (1 - mu) / (1 - mu_product) * (g / denom)
-        x -= lr * mu_next / (1 - mu_product * mu_next) * (m / denom)
+        x -= scalars["g_step"] * (g / denom)
+        x -= scalars["m_step"] * (m / denom)
 
 
 class RAdam(_AdamBase):
@@ -192,19 +217,30 @@ class RAdam(_AdamBase):
         super().__init__(params, lr, betas, eps, weight_decay,
                          decoupled_weight_decay=decoupled_weight_decay, maximize=maximize)
 
-    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
-        lr, (beta1, beta2), eps, t = group["lr"], group["betas"], group["eps"], state["step"]
-        g = self._decay(x, g, group)
-        m = _first_moment(state, g, beta1)
-        v = _second_moment(state, g, beta2)
+    def _step_scalars(self, group: dict[str, Any], state: dict[str, Any]) -> StepScalars:
+        """lr, ``bias1`` = 1 - beta1^t, and ``rect_step`` = lr r sqrt(1 - beta2^t) once
+        rho_t > 5 (the two cases have different keys: a compiled step retraces when the
+        rectification starts)."""
+        scalars = super()._step_scalars(group, state)
+        lr, (beta1, beta2), t = group["lr"], group["betas"], state["step"]
         bias2 = 1 - beta2**t
-        m_hat = m / (1 - beta1**t)
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * t * beta2**t / bias2
+        scalars["bias1"] = 1 - beta1**t
         if rho_t > 5.0:
             rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
                              / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-            x -= m_hat * (lr * rect * math.sqrt(bias2)) / (np.sqrt(v) + eps)
+            scalars["rect_step"] = lr * rect * math.sqrt(bias2)
+        return scalars
+
+    def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                group: dict[str, Any], scalars: StepScalars) -> None:
+        (beta1, beta2), eps = group["betas"], group["eps"]
+        g = self._decay(x, g, group, scalars)
+        m = _first_moment(state, g, beta1)
+        v = _second_moment(state, g, beta2)
+        m_hat = m / scalars["bias1"]
+        if "rect_step" in scalars:
+            x -= m_hat * scalars["rect_step"] / (np.sqrt(v) + eps)
         else:
-            x -= m_hat * lr
+            x -= m_hat * scalars["lr"]

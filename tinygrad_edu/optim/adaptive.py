@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamGroups, check_non_negative
+from .optimizer import Optimizer, ParamGroups, StepScalars, check_non_negative
 
 
 class Adagrad(Optimizer):
@@ -36,13 +36,18 @@ class Adagrad(Optimizer):
     def _init_state(self, x: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         return {"step": 0, "sum": np.full_like(x, group["initial_accumulator_value"])}
 
+    def _step_scalars(self, group: dict[str, Any], state: dict[str, Any]) -> StepScalars:
+        """lr, then the decayed rate ``clr`` = lr / (1 + (t - 1) lr_decay)."""
+        scalars = super()._step_scalars(group, state)
+        scalars["clr"] = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        return scalars
+
     def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
-        g = self._decay(x, g, group)
+                group: dict[str, Any], scalars: StepScalars) -> None:
+        g = self._decay(x, g, group, scalars)
         s = state["sum"]
         s += g * g
-        x -= group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"]) * (
-            g / (np.sqrt(s) + group["eps"]))
+        x -= scalars["clr"] * (g / (np.sqrt(s) + group["eps"]))
 
 
 class RMSprop(Optimizer):
@@ -76,9 +81,9 @@ class RMSprop(Optimizer):
         return state
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
-        alpha, lr, momentum = group["alpha"], group["lr"], group["momentum"]
-        g = self._decay(x, g, group)
+                group: dict[str, Any], scalars: StepScalars) -> None:
+        alpha, lr, momentum = group["alpha"], scalars["lr"], group["momentum"]
+        g = self._decay(x, g, group, scalars)
         v = state["square_avg"]
         v *= alpha
         v += (1 - alpha) * (g * g)
@@ -124,13 +129,13 @@ class Adadelta(Optimizer):
         return {"step": 0, "square_avg": np.zeros_like(x), "acc_delta": np.zeros_like(x)}
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
+                group: dict[str, Any], scalars: StepScalars) -> None:
         rho, eps = group["rho"], group["eps"]
-        g = self._decay(x, g, group)
+        g = self._decay(x, g, group, scalars)
         v, u = state["square_avg"], state["acc_delta"]
         v *= rho
         v += (1 - rho) * (g * g)
         delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
         u *= rho
         u += (1 - rho) * (delta * delta)
-        x -= group["lr"] * delta
+        x -= scalars["lr"] * delta

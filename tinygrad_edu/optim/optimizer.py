@@ -3,15 +3,20 @@ PyTorch's state-dict layout.
 
 The loop (`Optimizer.step`) visits every parameter that has a ``.grad``, negates the
 gradient under ``maximize=True``, creates the parameter's state on its first step
-(``_init_state``), counts ``state["step"]`` and hands NumPy arrays to the subclass's
-``_update(x, g, state, group)``, which changes ``x`` (the parameter's data) in place,
-outside the graph.  Then the parameter is stamped as changed in place (`autograd.stamp`), so
+(``_init_state``) and runs the update in two halves: ``_step_scalars(group, state)``, the
+Python half, counts ``state["step"]`` and returns the numbers that change from step to
+step (the learning rate, bias corrections); ``_update(x, g, state, group, scalars)``, the
+array half, changes ``x`` (the parameter's data) in place with NumPy, outside the graph.
+The split is what lets `tinygrad_edu.compile` replay the array half as a program and
+recompute only the Python half at each call (PyTorch's optimizers are "capturable" for
+the same reason).  Then the parameter is stamped as changed in place (`autograd.stamp`), so
 a graph recorded before the step refuses to backward through the old values.
 """
 
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -22,6 +27,23 @@ from ..nn.module import reset_grads
 from ..tensor import Tensor, _wrap
 
 ParamGroups = Iterable[Tensor] | Iterable[dict[str, Any]]
+StepScalars = dict[str, float]
+CaptureHook = Callable[["Optimizer", dict[str, Any], Tensor, StepScalars], StepScalars]
+
+
+class _Capture(threading.local):
+    hook: CaptureHook | None = None  # set by tinygrad_edu.compiler while it traces a step
+
+
+_capture = _Capture()
+
+
+def set_capture_hook(hook: CaptureHook | None) -> CaptureHook | None:
+    """Let ``hook(optimizer, group, p, scalars)`` see (and replace) the per-step numbers of
+    each parameter's update in this thread; returns the previous hook.  The compiler uses it
+    to make them arguments of the traced program instead of constants."""
+    previous, _capture.hook = _capture.hook, hook
+    return previous
 
 
 class Optimizer:
@@ -78,6 +100,7 @@ class Optimizer:
         (the closure re-evaluates the loss and is optional)."""
         loss = self._eval_closure(closure)
         version = new_version()  # graphs recorded before the step can't backward through p
+        capture = _capture.hook
         for group in self.param_groups:
             maximize = group.get("maximize", False)
             for p in group["params"]:
@@ -88,8 +111,10 @@ class Optimizer:
                 state = self.state.get(p)
                 if state is None:
                     state = self.state[p] = self._init_state(x, group)
-                state["step"] += 1
-                self._update(x, -grad.data if maximize else grad.data, state, group)
+                scalars = self._step_scalars(group, state)
+                if capture is not None:
+                    scalars = capture(self, group, p, scalars)
+                self._update(x, -grad.data if maximize else grad.data, state, group, scalars)
                 stamp(x, version)
         return loss
 
@@ -97,20 +122,35 @@ class Optimizer:
         """A parameter's state before its first step: ``step`` 0 and zeroed buffers."""
         return {"step": 0}
 
+    def _step_scalars(self, group: dict[str, Any], state: dict[str, Any]) -> StepScalars:
+        """The Python half of one parameter's step: count it (``state["step"]`` becomes
+        t >= 1) and return the numbers `_update` reads that may change between steps:
+        ``lr`` and, with decoupled weight decay, ``shrink`` = 1 - lr weight_decay.
+        Subclasses add their own (bias corrections); everything else `_update` reads from
+        ``group`` is a fixed option."""
+        state["step"] += 1
+        scalars = {"lr": group["lr"]}
+        if group["weight_decay"] != 0 and group.get("decoupled_weight_decay", False):
+            scalars["shrink"] = 1 - group["lr"] * group["weight_decay"]
+        return scalars
+
     def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
-                group: dict[str, Any]) -> None:
-        """Change ``x`` in place given its gradient ``g`` (``state["step"]`` is t >= 1)."""
+                group: dict[str, Any], scalars: StepScalars) -> None:
+        """The array half: change ``x`` in place given its gradient ``g``, with NumPy ops
+        only (no Python arithmetic on ``scalars``: compute such numbers in
+        `_step_scalars`)."""
         raise NotImplementedError
 
     @staticmethod
-    def _decay(x: np.ndarray, g: np.ndarray, group: dict[str, Any]) -> np.ndarray:
+    def _decay(x: np.ndarray, g: np.ndarray, group: dict[str, Any],
+               scalars: StepScalars) -> np.ndarray:
         """Weight decay: returns g + weight_decay * x (L2), or with
         ``decoupled_weight_decay`` shrinks x *= 1 - lr * weight_decay and returns g."""
         weight_decay = group["weight_decay"]
         if weight_decay == 0:
             return g
         if group.get("decoupled_weight_decay", False):
-            x *= 1 - group["lr"] * weight_decay
+            x *= scalars["shrink"]
             return g
         return g + weight_decay * x
 

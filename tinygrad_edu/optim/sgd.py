@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import new_version, stamp
-from .optimizer import Optimizer, ParamGroups, check_non_negative
+from .optimizer import Optimizer, ParamGroups, StepScalars, _capture, check_non_negative
 
 
 class SGD(Optimizer):
@@ -37,11 +37,16 @@ class SGD(Optimizer):
                                       maximize=maximize))
         self._scratch: dict[Any, np.ndarray] = {}
 
+    def _step_scalars(self, group: dict[str, Any], state: dict[str, Any]) -> StepScalars:
+        """SGD counts no steps: just ``lr``."""
+        return {"lr": group["lr"]}
+
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
         loss = self._eval_closure(closure)
         scratch = self._scratch
         version = new_version()  # graphs recorded before the step can't backward through p
+        capture = _capture.hook
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
@@ -69,6 +74,8 @@ class SGD(Optimizer):
                 # size of a weight matrix on every step costs page faults whenever the C
                 # allocator has handed the memory back to the OS (measured: a fifth of a
                 # batch-64 MNIST step on a VM).
+                if capture is not None:
+                    lr = capture(self, group, p, self._step_scalars(group, {}))["lr"]
                 scaled = scratch.get(p)
                 if scaled is None or scaled.shape != g.shape or scaled.dtype != g.dtype:
                     scaled = scratch[p] = np.empty_like(g)

@@ -1,0 +1,10 @@
+"""``tinygrad_edu.compile``: trace a step once, replay it as readable NumPy source.
+
+`trace` records the NumPy operations of one eager call, `codegen` writes them as a Python
+function, `compiled` runs the warm-up / trace / check / replay cycle with its guards.
+"""
+
+from .compiled import CompiledFunction, compile
+from .trace import TraceError, TraceWarning
+
+__all__ = ["CompiledFunction", "TraceError", "TraceWarning", "compile"]

@@ -1,0 +1,543 @@
+"""A `Trace` turned into Python source: one NumPy line per array operation.
+
+`generate` runs four passes over the trace's instructions:
+
+1. *keep*: walking backwards from the results, keep an instruction if a result needs its
+   output, or if it changes an array that lives on after the call (a parameter, an
+   optimizer buffer) or that a kept instruction reads later, or if it draws random numbers
+   (the stream must advance as in the eager call).  Gradients nobody reads are dropped.
+2. *inline*: an elementwise result read once, by the next elementwise expression, with no
+   in-place write in between, is written inside its reader: ``a * (1 - a)`` rather than
+   two lines.
+3. *buffers*: a result that stays inside the call (not returned, not stored) and comes
+   from a ufunc (``+ * exp @`` ...) is written with ``out=`` into a buffer allocated once;
+   a buffer is reused by a later result of the same shape and dtype once every reader of
+   its previous content has run.
+4. *names*: inputs keep the function's argument names, state the module paths
+   (``fc1_weight``), results the name of the op that made them (``sigmoid1``, and
+   ``d_sigmoid1`` for a value of its backward).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .trace import GuardFailed, Instr, Scalar, Sym
+
+BINARY = {np.add: "+", np.subtract: "-", np.multiply: "*", np.true_divide: "/",
+          np.power: "**", np.matmul: "@", np.floor_divide: "//", np.remainder: "%",
+          np.greater: ">", np.greater_equal: ">=", np.less: "<", np.less_equal: "<=",
+          np.equal: "==", np.not_equal: "!=", np.bitwise_and: "&", np.bitwise_or: "|",
+          np.bitwise_xor: "^"}
+UNARY = {np.negative: "-", np.positive: "+", np.invert: "~"}
+# Python's binding strength of each operator (higher binds tighter)
+PRECEDENCE = {"**": 7, "unary": 6, "@": 5, "*": 5, "/": 5, "//": 5, "%": 5, "+": 4, "-": 4,
+              "&": 3, "^": 2, "|": 1, ">": 0, ">=": 0, "<": 0, "<=": 0, "==": 0, "!=": 0}
+ATOM = 9
+PURE_METHODS = {"reshape", "transpose", "swapaxes", "astype", "copy", "__getitem__", "view",
+                "ravel", "flatten", "squeeze", "argmax", "argmin", "take", "repeat", "sum",
+                "mean", "max", "min", "prod", "any", "all", "std", "var", "cumsum", "cumprod",
+                "dot", "clip", "round", "nonzero", "argsort", "diagonal", "trace", "conj",
+                "searchsorted", "compress", "choose"}
+
+
+@dataclass
+class Program:
+    """The generated source and what it needs to run."""
+
+    source: str
+    namespace: dict[str, Any]
+    function_name: str
+    mutated: list[np.ndarray] = field(default_factory=list)  # state arrays changed in place
+    lines: int = 0
+    baked: list[str] = field(default_factory=list)  # branches the program cannot check
+    guards: bool = False            # whether it may raise GuardFailed
+
+
+@dataclass(eq=False)
+class _Expr:
+    text: str
+    precedence: int
+
+
+def _elementwise(instr: Instr) -> bool:
+    kind, what = instr.op
+    return (kind == "ufunc" and what[1] == "__call__" and what[0] is not np.matmul
+            and "out" not in instr.kwargs and not instr.writes)
+
+
+def _uses(value: Any) -> list[Sym]:
+    """The Syms an argument refers to (through tuples, lists, slices and Scalars)."""
+    out: list[Sym] = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, Sym):
+            out.append(v)
+        elif isinstance(v, Scalar):
+            out.append(v.sym)
+        elif isinstance(v, tuple | list):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, slice):
+            stack.extend((v.start, v.stop, v.step))
+    return out
+
+
+def _outs(instr: Instr) -> list[Sym]:
+    if isinstance(instr.out, tuple):
+        return [o for o in instr.out if o is not None]
+    return [] if instr.out is None else [instr.out]
+
+
+def _reads(instr: Instr) -> list[Sym]:
+    return _uses(instr.args) + _uses({k: v for k, v in instr.kwargs.items() if k != "out"})
+
+
+def identifier(text: str) -> str:
+    """A Python name for ``text``: ``fc1.weight`` -> ``fc1_weight``, Sequential's
+    ``0.weight`` -> ``layer0_weight``."""
+    text = re.sub(r"(^|[._])(\d)", r"\1layer\2", text)
+    name = re.sub(r"\W+", "_", text).strip("_").lower() or "t"
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+class _Namer:
+    """Unique identifiers: the first ``x`` is ``x``; later ones ``x1, x2``... for op results
+    (``sigmoid1``), so that names count what they are."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = {"np"}
+        self.counts: dict[str, int] = {}
+
+    def fixed(self, hint: str) -> str:
+        base = identifier(hint)
+        name, n = base, 1
+        while name in self.taken:
+            n += 1
+            name = f"{base}_{n}"
+        self.taken.add(name)
+        return name
+
+    def numbered(self, hint: str) -> str:
+        base = identifier(hint)
+        while True:
+            n = self.counts.get(base, 0) + 1
+            self.counts[base] = n
+            name = f"{base}{n}"
+            if name not in self.taken:
+                self.taken.add(name)
+                return name
+
+
+def generate(instrs: Sequence[Instr], inputs: Sequence[Sym], scalars: Sequence[Sym],
+             captured: dict[Sym, np.ndarray], persistent: set[Sym], results: Sequence[Sym],
+             names: dict[Sym, str], *, function_name: str = "step",
+             min_buffer: int = 0) -> Program:
+    """Python source computing ``results`` from ``inputs`` (arguments), ``scalars`` (more
+    arguments) and ``captured`` arrays (module-level names; those in ``persistent`` are
+    state, shared with the caller, the others constants of the call, copied fresh when the
+    program writes into them).  ``names`` gives preferred names (parameters, gradients);
+    results of at least ``min_buffer`` elements get preallocated buffers."""
+    names = dict(names)
+    order = [instrs[i] for i in _keep(instrs, persistent | set(inputs), set(results))]
+    order, results = _elide_copies(order, results, names)
+    order, baked = _check_guards(order, persistent | set(inputs))
+    result_set = set(results)
+    uses: dict[Sym, int] = {}
+    for instr in order:
+        for s in _reads(instr) + list(instr.writes):
+            uses[s] = uses.get(s, 0) + 1
+    viewed = {s.owner for instr in order for s in _outs(instr) if s.root is not None}
+    inline, position = _inline(order, uses, result_set, viewed)
+    last = _last_use(order, position, result_set)
+    escaping = {r.owner for r in results}
+    buffers, specs = _buffers(order, inline, escaping, last, position, min_buffer)
+
+    namer = _Namer()
+    namespace: dict[str, Any] = {"np": np, "GuardFailed": GuardFailed}
+    text: dict[Sym, _Expr] = {}
+    params = [namer.fixed(names.get(s, s.name)) for s in (*inputs, *scalars)]
+    for s, name in zip((*inputs, *scalars), params):
+        text[s] = _Expr(name, ATOM)
+    written = {w.owner for instr in order for w in instr.writes}
+    header: list[str] = []
+    body: list[str] = []
+    rebound: set[str] = set()
+    mutated: list[np.ndarray] = []
+    for s, array in captured.items():
+        if s not in uses and s not in result_set:
+            continue
+        name = namer.fixed(names.get(s, s.name if s.name != "const"
+                                     else "state" if s in written else "const"))
+        namespace[name] = array
+        text[s] = _Expr(name, ATOM)
+        if s in persistent:
+            header.append(f"#   {name}: {_describe(array)}")
+            if s in written:
+                mutated.append(array)
+        elif s in written:  # the eager call made it afresh: so does each replay
+            namespace[name + "_init"] = array
+            body.append(f"{name} = {name}_init.copy()")
+            header.append(f"#   {name}: {_describe(array)}, made afresh each call")
+        else:
+            header.append(f"#   {name}: {_describe(array)}, a constant"
+                          + (f" = {_literal(array)}" if array.size <= 6 else ""))
+    buffer_names = [namer.fixed(f"buf{i}") for i in range(len(specs))]
+    for name, (shape, dtype, order_) in zip(buffer_names, specs):
+        namespace[name] = np.empty(shape, dtype, order=order_)
+
+    for instr in order:
+        outs = _outs(instr)
+        for o in outs:
+            if o not in inline and o not in text:
+                text[o] = _Expr(namer.fixed(names[o]) if o in names
+                                else namer.numbered(o.name), ATOM)
+        expr = _render(instr, text, namespace, namer,
+                       buffer_names[buffers[outs[0]]] if outs and outs[0] in buffers else None)
+        if len(outs) == 1 and outs[0] in inline:
+            text[outs[0]] = expr
+        else:
+            line = _statement(instr, expr, text)
+            body.append(line)
+            target = line.split(" ", 1)[0]
+            if line.startswith(target + " ") and line[len(target) + 1:len(target) + 2] in \
+                    "+-*/@%&|^" and target in namespace:
+                rebound.add(target)  # ``state -= ...``: the module-level array, in place
+
+    returned = ", ".join(text[s].text for s in results)
+    lines = [f"def {function_name}({', '.join(params)}):"]
+    if header:
+        lines.append("    # state and constants (module-level names):")
+        lines += ["    " + h for h in header]
+    if buffer_names:
+        lines.append(f"    # buffers allocated once: {', '.join(buffer_names)}")
+    if rebound:
+        lines.append("    # changed in place by augmented assignments:")
+        lines += textwrap.wrap(", ".join(sorted(rebound, key=_natural)), 96,
+                               initial_indent="    global ", subsequent_indent="    global ",
+                               break_on_hyphens=False)
+        lines = [ln.rstrip(",") for ln in lines]
+    lines += ["    " + b for b in body]
+    lines.append(f"    return ({returned}{',' if len(results) == 1 else ''})")
+    return Program("\n".join(lines) + "\n", namespace, function_name, mutated, len(body),
+                   baked, any(instr.op[0] == "guard" for instr in order))
+
+
+# --------------------------------------------------------------------------- passes
+def _keep(instrs: Sequence[Instr], state: set[Sym], results: set[Sym]) -> list[int]:
+    """Indices of the instructions the results and the state's changes need (pass 1)."""
+    needed = set(results)
+    needed_owners = {s.owner for s in results}
+    kept: list[int] = []
+    for i in range(len(instrs) - 1, -1, -1):
+        instr = instrs[i]
+        outs = _outs(instr)
+        keep = (instr.op[0] in ("draw", "guard") or any(o in needed for o in outs)
+                or any(w.owner in state or w.owner in needed_owners for w in instr.writes))
+        if not keep:
+            continue
+        kept.append(i)
+        for s in _reads(instr) + list(instr.writes) + outs:
+            if s.root is not None:
+                needed.add(s.root)
+                needed_owners.add(s.root)
+        for s in _reads(instr) + list(instr.writes):
+            needed.add(s)
+            needed_owners.add(s.owner)
+    kept.reverse()
+    return kept
+
+
+def _map(value: Any, subst: dict[Sym, Sym]) -> Any:
+    """``value`` with every Sym replaced as ``subst`` says."""
+    if isinstance(value, Sym):
+        return subst.get(value, value)
+    if isinstance(value, tuple | list):
+        return type(value)(_map(v, subst) for v in value)
+    if isinstance(value, dict):
+        return {k: _map(v, subst) for k, v in value.items()}
+    if isinstance(value, slice):
+        return slice(_map(value.start, subst), _map(value.stop, subst), _map(value.step, subst))
+    return value
+
+
+def _elide_copies(order: Sequence[Instr], results: Sequence[Sym], names: dict[Sym, str]
+                  ) -> tuple[list[Instr], list[Sym]]:
+    """Drop ``b = a.astype(a.dtype)`` / ``b = a.copy()`` when nothing else reads ``a``:
+    ``b`` is ``a``.  (The engine copies a gradient it cannot prove it owns; in a program
+    the proof is the use count.)"""
+    uses: dict[Sym, int] = {}
+    for instr in order:
+        for s in _reads(instr) + list(instr.writes):
+            uses[s] = uses.get(s, 0) + 1
+    for s in results:
+        uses[s] = uses.get(s, 0) + 1
+    viewed = {s.root for instr in order for s in _outs(instr) if s.root is not None}
+    subst: dict[Sym, Sym] = {}
+    kept: list[Instr] = []
+    for instr in order:
+        if subst:
+            instr = Instr(instr.op, _map(instr.args, subst), _map(instr.kwargs, subst),
+                          instr.out, _map(instr.writes, subst), instr.hint, instr.target)
+        kind, what = instr.op
+        src, out = (instr.args[0] if instr.args else None), instr.out
+        if (kind == "method" and what in ("astype", "copy") and isinstance(src, Sym)
+                and isinstance(out, Sym) and instr.kwargs.get("copy", True) is not False
+                and (what == "copy" or np.dtype(instr.args[1]) == src.dtype)
+                and src.kind == "op" and src.root is None and uses.get(src) == 1
+                and out not in viewed and src.order == out.order):
+            subst[out] = src
+            if out in names:
+                names[src] = names.pop(out)
+            continue
+        kept.append(instr)
+    return kept, [subst.get(r, r) for r in results]
+
+
+def _check_guards(order: Sequence[Instr], state: set[Sym]) -> tuple[list[Instr], list[str]]:
+    """Guards can send a call back to eager mode only before the program changes any
+    state or draws random numbers; later ones are dropped (the branch is baked in) and
+    reported."""
+    kept: list[Instr] = []
+    baked: list[str] = []
+    changed = False
+    for instr in order:
+        if instr.op[0] == "guard" and changed:
+            baked.append(f"a branch in {instr.hint or 'the function'} after the state "
+                         f"changed")
+            continue
+        kept.append(instr)
+        if instr.op[0] == "draw" or any(w.owner in state for w in instr.writes):
+            changed = True
+    return kept, baked
+
+
+def _inline(order: Sequence[Instr], uses: dict[Sym, int], results: set[Sym],
+            viewed: set[Sym]) -> tuple[set[Sym], list[int]]:
+    """Results written inside their one reader's expression (pass 2), and the position
+    of the line each instruction ends up in (its own, or its reader's)."""
+    inline: set[Sym] = set()
+    reader: dict[int, int] = {}
+    pending: dict[Sym, int] = {}  # elementwise results not yet read -> their position
+    for pos, instr in enumerate(order):
+        if instr.writes or instr.op[0] == "draw":
+            pending.clear()  # an in-place write: later readers must see values from before
+        if _elementwise(instr):
+            for s in _reads(instr):
+                if s in pending:
+                    inline.add(s)
+                    reader[pending.pop(s)] = pos
+            for o in _outs(instr):
+                if uses.get(o, 0) == 1 and o not in results and o not in viewed:
+                    pending[o] = pos
+        else:
+            for s in _reads(instr):
+                pending.pop(s, None)
+    position = list(range(len(order)))
+    for pos in range(len(order) - 1, -1, -1):
+        if pos in reader:
+            position[pos] = position[reader[pos]]
+    return inline, position
+
+
+def _last_use(order: Sequence[Instr], position: list[int],
+              results: set[Sym]) -> dict[Sym, float]:
+    """The line that last reads each Sym's memory (its owner's, through views)."""
+    last: dict[Sym, float] = {}
+    for pos, instr in enumerate(order):
+        at = position[pos]
+        for s in _reads(instr) + list(instr.writes):
+            last[s.owner] = max(last.get(s.owner, at), at)
+    for s in results:
+        last[s.owner] = float("inf")
+    return last
+
+
+def _buffers(order: Sequence[Instr], inline: set[Sym], escaping: set[Sym],
+             last: dict[Sym, float], position: list[int],
+             min_size: int) -> tuple[dict[Sym, int], list[tuple]]:
+    """Which results are written into which preallocated buffer (pass 3), and each
+    buffer's (shape, dtype, order)."""
+    assigned: dict[Sym, int] = {}
+    specs: list[tuple] = []
+    free: dict[tuple, list[int]] = {}
+    busy: list[tuple[float, tuple, int]] = []
+    for pos, instr in enumerate(order):
+        if position[pos] != pos:
+            continue  # inlined: part of a later line
+        still = []
+        for end, spec, b in busy:
+            if end < pos:
+                free.setdefault(spec, []).append(b)
+            else:
+                still.append((end, spec, b))
+        busy = still
+        kind, what = instr.op
+        outs = _outs(instr)
+        if kind != "ufunc" or what[1] != "__call__" or "out" in instr.kwargs or len(outs) != 1:
+            continue
+        o = outs[0]
+        if (o in inline or o in escaping or o.root is not None or o.order == "A"
+                or int(np.prod(o.shape)) < max(min_size, 1)):
+            continue
+        spec = (o.shape, o.dtype, o.order)
+        pool = free.get(spec)
+        if pool:
+            b = pool.pop()
+        else:
+            b = len(specs)
+            specs.append(spec)
+        assigned[o] = b
+        busy.append((last.get(o, pos), spec, b))
+    return assigned, specs
+
+
+# --------------------------------------------------------------------------- rendering
+def _describe(a: np.ndarray) -> str:
+    return f"{tuple(a.shape)} {a.dtype}"
+
+
+def _literal(a: np.ndarray) -> str:
+    return f"np.array({a.tolist()!r}, {a.dtype.name})"
+
+
+def _value(v: Any, text: dict[Sym, _Expr], namespace: dict[str, Any], namer: _Namer,
+           in_index: bool = False) -> _Expr:
+    """The expression for one argument."""
+    if isinstance(v, Sym):
+        return text[v]
+    if isinstance(v, Scalar):
+        return text[v.sym]
+    if isinstance(v, tuple):
+        items = [_value(x, text, namespace, namer, in_index).text for x in v]
+        if in_index:
+            return _Expr(", ".join(items) if items else "()", 0)
+        return _Expr("(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")", ATOM)
+    if isinstance(v, list):
+        return _Expr("[" + ", ".join(_value(x, text, namespace, namer).text for x in v) + "]",
+                     ATOM)
+    if isinstance(v, slice):
+        parts = [("" if p is None else _value(p, text, namespace, namer).text)
+                 for p in (v.start, v.stop, v.step)]
+        if in_index:
+            return _Expr(":".join(parts[:2]) + (":" + parts[2] if v.step is not None else ""),
+                         0)
+        return _Expr(f"slice({', '.join(p or 'None' for p in parts)})", ATOM)
+    if v is Ellipsis:
+        return _Expr("...", ATOM)
+    if isinstance(v, bool | int | str) or v is None:
+        return _Expr(repr(v), ATOM if not (isinstance(v, int) and v < 0) else PRECEDENCE["unary"])
+    if isinstance(v, float | np.floating):
+        body = repr(float(v)) if np.isfinite(v) else f"float('{float(v)}')"
+        if isinstance(v, np.floating) and type(v) is not float:
+            body = f"np.{type(v).__name__}({body})"
+            return _Expr(body, ATOM)
+        return _Expr(body, PRECEDENCE["unary"] if v < 0 else ATOM)
+    if isinstance(v, np.generic):
+        return _Expr(f"np.{type(v).__name__}({v.item()!r})", ATOM)
+    if isinstance(v, np.dtype):
+        return _Expr(f"np.{v.name}" if hasattr(np, v.name) else f"np.dtype({v.str!r})", ATOM)
+    if isinstance(v, type) and getattr(np, v.__name__, None) is v:
+        return _Expr(f"np.{v.__name__}", ATOM)
+    name = getattr(v, "__name__", None)
+    if isinstance(name, str) and getattr(np, name, None) is v:
+        return _Expr(f"np.{name}", ATOM)
+    label = namer.fixed(name if isinstance(name, str) else type(v).__name__)
+    namespace[label] = v
+    return _Expr(label, ATOM)
+
+
+def _wrap(e: _Expr, at_least: int) -> str:
+    return e.text if e.precedence >= at_least else f"({e.text})"
+
+
+def _call(head: str, args: Sequence[str], kwargs: dict[str, str]) -> str:
+    return f"{head}({', '.join([*args, *(f'{k}={v}' for k, v in kwargs.items())])})"
+
+
+def _render(instr: Instr, text: dict[Sym, _Expr], namespace: dict[str, Any], namer: _Namer,
+            buffer: str | None) -> _Expr:
+    """The expression of one instruction (a statement for those that return nothing)."""
+    kind, what = instr.op
+
+    def val(v: Any) -> _Expr:
+        return _value(v, text, namespace, namer)
+
+    args = [val(a) for a in instr.args]
+    kwargs = {k: (val(v[0] if isinstance(v, tuple) and len(v) == 1 else v).text)
+              for k, v in instr.kwargs.items()}
+    if buffer is not None:
+        kwargs["out"] = buffer
+    if kind == "ufunc":
+        ufunc, method = what
+        if method == "__call__" and not kwargs:
+            if ufunc in BINARY and len(args) == 2:
+                op = BINARY[ufunc]
+                p = PRECEDENCE[op]
+                left_min, right_min = (p + 1, p) if op == "**" else (p, p + 1)
+                return _Expr(f"{_wrap(args[0], left_min)} {op} {_wrap(args[1], right_min)}", p)
+            if ufunc in UNARY and len(args) == 1:
+                p = PRECEDENCE["unary"]
+                return _Expr(f"{UNARY[ufunc]}{_wrap(args[0], p)}", p)
+        head = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+        return _Expr(_call(head, [a.text for a in args], kwargs), ATOM)
+    if kind == "func":
+        return _Expr(_call(val(what).text, [a.text for a in args], kwargs), ATOM)
+    if kind == "attr":
+        return _Expr(f"{_wrap(args[0], ATOM)}.{what}", ATOM)
+    if kind == "guard":
+        cond = _wrap(args[0], PRECEDENCE["unary"])
+        return _Expr(f"if {'not ' if what else ''}{cond}: raise GuardFailed("
+                     f"{instr.hint or 'branch'!r})", -1)
+    if kind == "draw":
+        rng = val(instr.target).text
+        return _Expr(_call(f"{rng}.{what}", [a.text for a in args], kwargs), ATOM)
+    receiver = _wrap(args[0], ATOM)
+    if what in ("__getitem__", "__setitem__"):
+        key = _value(instr.args[1], text, namespace, namer, in_index=True).text
+        if what == "__getitem__":
+            return _Expr(f"{receiver}[{key}]", ATOM)
+        return _Expr(f"{receiver}[{key}] = {args[2].text}", -1)
+    return _Expr(_call(f"{receiver}.{what}", [a.text for a in args[1:]], kwargs), ATOM)
+
+
+def _statement(instr: Instr, expr: _Expr, text: dict[Sym, _Expr]) -> str:
+    """``name = expr``, an augmented assignment for ``a op= b``, or the bare call."""
+    kind, what = instr.op
+    outs = _outs(instr)
+    out = instr.kwargs.get("out")
+    if (kind == "ufunc" and what[1] == "__call__" and what[0] in BINARY and out is not None
+            and len(instr.args) == 2 and len(out) == 1 and out[0] is instr.args[0]
+            and set(instr.kwargs) == {"out"}):
+        return f"{text[out[0]].text} {BINARY[what[0]]}= {text[instr.args[1]].text}" \
+            if isinstance(instr.args[1], Sym) else \
+            f"{text[out[0]].text} {BINARY[what[0]]}= {_plain_text(instr.args[1], text)}"
+    if expr.precedence < 0 or not outs or all(o in text and _is_written(o, instr)
+                                               for o in outs):
+        return expr.text
+    targets = ", ".join(text[o].text for o in outs)
+    return f"{targets} = {expr.text}"
+
+
+def _plain_text(v: Any, text: dict[Sym, _Expr]) -> str:
+    if isinstance(v, Scalar):
+        return text[v.sym].text
+    return repr(v)
+
+
+def _is_written(o: Sym, instr: Instr) -> bool:
+    """Whether ``o`` is an array the instruction wrote into (out=), not a new result."""
+    return any(o is w for w in instr.writes)
+
+
+def _natural(name: str) -> tuple:
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))

@@ -1,0 +1,634 @@
+"""`compile(fn)`: run a training step once under the tracer, then replay it as NumPy source.
+
+The life of a compiled function, per *signature* (the shapes, dtypes and ``requires_grad``
+of its Tensor arguments, its other arguments by value, and the grad mode):
+
+1. **warm-up** -- the first call runs ``fn`` eagerly, untraced: optimizers create their
+   state on their first step, and a trace of that step would not be the steady-state one
+   (TinyJit waits one call for the same reason);
+2. **trace** -- the second call runs ``fn`` eagerly with its inputs as `Traced` arrays and
+   records every array operation (forward, the engine's backward, the optimizer's array
+   update); `codegen.generate` writes the program;
+3. **check** -- the third call runs the program, puts everything back, runs ``fn``
+   eagerly and compares results, parameters, gradients and optimizer state bit for bit
+   (``torch.jit.trace``'s ``check_trace``); a difference raises `TraceError` naming it;
+4. **replay** -- later calls run the program only.
+
+Guards (checked before each replay; a failed one traces again, up to ``cache_size``
+signatures): the same state arrays behind the parameters the program updates, the same
+fixed optimizer options, the same per-step keys from `Optimizer._step_scalars`.  The
+numbers that change between steps (learning rates, Adam's bias corrections) are the
+program's arguments, recomputed by the optimizer's Python half at each call.
+
+What a trace cannot know (see README, "compile"): Python control flow is traced as taken
+(reading a traced value into Python warns), Python side effects in ``fn`` (printing,
+appending to a list, hooks) happen during the trace only, and Python numbers ``fn`` reads
+from elsewhere are constants of the program.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import functools
+import inspect
+import types
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..autograd import is_grad_enabled, new_version, stamp
+from ..nn.module import Module
+from ..optim.optimizer import Optimizer, StepScalars, set_capture_hook
+from ..random import set_draw_hook
+from ..tensor import Tensor, _wrap
+from . import trace as tr
+from .codegen import Program, generate
+from .trace import GuardFailed, Sym, Trace, Traced, TraceError, TraceWarning
+
+
+@dataclass(eq=False)
+class _OptimizerUse:
+    """One parameter's update by an optimizer, as the trace saw it."""
+
+    optimizer: Optimizer
+    group: dict[str, Any]
+    param: Tensor
+    slots: dict[str, int]           # step-scalar key -> program argument position
+    keys: frozenset[str]            # the keys _step_scalars returned
+
+
+@dataclass(eq=False)
+class _WriteBack:
+    """After each replay, ``tensor.<what>`` takes result ``index`` (None: becomes None)."""
+
+    tensor: Tensor
+    what: str                       # "data" or "grad"
+    index: int | None
+
+
+@dataclass(eq=False)
+class _Entry:
+    """One signature's state: its call count, and once traced, its program."""
+
+    calls: int = 0
+    program: Program | None = None
+    function: Callable | None = None
+    inputs: list[int] = field(default_factory=list)          # argument positions
+    uses: list[_OptimizerUse] = field(default_factory=list)
+    n_scalars: int = 0
+    options: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    bound: list[tuple[Tensor, np.ndarray]] = field(default_factory=list)
+    writebacks: list[_WriteBack] = field(default_factory=list)
+    output: Any = None              # the return value's structure (see _pack)
+    verified: bool = False
+    draws: list[Any] = field(default_factory=list)           # generators the program uses
+    fallbacks: int = 0              # calls a guard sent back to eager mode
+
+
+class CompiledFunction:
+    """``fn`` compiled: call it like ``fn``; ``.source`` is the program's text (after the
+    trace), ``.explain()`` says where each signature stands."""
+
+    def __init__(self, fn: Callable[..., Any], *, check: bool = True, cache_size: int = 8,
+                 min_buffer: int = 0) -> None:
+        if not callable(fn):
+            raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
+        self.fn = fn
+        self.check = check
+        self.cache_size = cache_size
+        self.min_buffer = min_buffer
+        self.retraces = 0
+        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
+        self._last: _Entry | None = None
+        try:
+            self._arg_names = list(inspect.signature(fn).parameters)
+        except (TypeError, ValueError):
+            self._arg_names = []
+        functools.update_wrapper(self, fn)
+
+    # ------------------------------------------------------------------ calling
+    def __call__(self, *args: Any) -> Any:
+        key = self._signature(args)
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = _Entry()
+            while len(self._entries) > self.cache_size:
+                self._entries.popitem(last=False)
+        self._entries.move_to_end(key)
+        self._last = entry
+        entry.calls += 1
+        if entry.program is not None and not self._guards_hold(entry):
+            entry.program = entry.function = None
+            entry.verified = False
+            self.retraces += 1
+        if entry.program is None:
+            if entry.calls == 1 and self.retraces == 0:
+                return self.fn(*args)  # warm-up
+            return self._trace(entry, args)
+        if not entry.verified and self.check:
+            return self._verify(entry, args)
+        return self._replay(entry, args)
+
+    @property
+    def source(self) -> str:
+        """The program of the most recent signature (after its trace)."""
+        if self._last is None or self._last.program is None:
+            raise RuntimeError("compile: no program yet; the first call of a signature runs "
+                               "eagerly and the second traces it")
+        return self._last.program.source
+
+    def _signature(self, args: tuple) -> tuple:
+        parts: list[Any] = [is_grad_enabled()]
+        for a in args:
+            if isinstance(a, Tensor):
+                parts.append(("T", a.data.shape, a.data.dtype.str, a.requires_grad))
+            else:
+                try:
+                    hash(a)
+                except TypeError:
+                    raise TypeError(
+                        f"compile: argument of type {type(a).__name__} is neither a Tensor "
+                        f"nor hashable; pass Tensors (which the program takes anew each "
+                        f"call) or hashable constants (which select a program)") from None
+                parts.append(("V", type(a), a))
+        return tuple(parts)
+
+    # ------------------------------------------------------------------ the trace
+    def _trace(self, entry: _Entry, args: tuple) -> Any:
+        trace = Trace()
+        uses: list[_OptimizerUse] = []
+        swapped = _Swapped(trace, _discover(self.fn, args))
+        saved = [(a, a.data) for a in args if isinstance(a, Tensor)]
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                name = self._arg_names[i] if i < len(self._arg_names) else f"arg{i}"
+                a.data = trace.input(a.data, name)
+        entry.inputs = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+
+        shared: dict[tuple[int, str], tuple[float, Any]] = {}
+        groups: dict[int, int] = {}
+
+        def capture(opt: Optimizer, group: dict[str, Any], p: Tensor,
+                    scalars: StepScalars) -> StepScalars:
+            """Each per-step number becomes an argument of the program: one per group for
+            a group's own option (the learning rate), else one per parameter."""
+            slots: dict[str, int] = {}
+            traced: StepScalars = {}
+            number = groups.setdefault(id(group), len(groups))
+            for k, v in scalars.items():
+                seen = shared.get((id(group), k))
+                if seen is not None and seen[0] is v:
+                    slot = seen[1]
+                elif group.get(k) is v:
+                    slot = trace.scalar(v, k if number == 0 else f"{k}_group{number}")
+                    shared[(id(group), k)] = (v, slot)
+                else:
+                    slot = trace.scalar(v, f"{swapped.names.get(id(p), 'p')}_{k}")
+                slots[k] = slot.slot.index
+                traced[k] = slot
+            uses.append(_OptimizerUse(opt, group, p, slots, frozenset(scalars)))
+            return traced
+
+        generators: list[Any] = []
+        previous_capture = set_capture_hook(capture)
+        previous_draw = set_draw_hook(functools.partial(_RecordingRNG, generators))
+        tr.start(trace)
+        try:
+            result = self.fn(*args)
+        finally:
+            tr.stop()
+            set_draw_hook(previous_draw)
+            set_capture_hook(previous_capture)
+            for a, data in saved:
+                if isinstance(a.data, Traced) and a.data.__dict__.get("_sym") in trace.inputs:
+                    a.data = data
+            swapped.restore()
+        self._build(entry, trace, args, result, uses, generators, swapped.named)
+        return result
+
+    def _build(self, entry: _Entry, trace: Trace, args: tuple, result: Any,
+               uses: list[_OptimizerUse], generators: list[Any],
+               named: list[tuple[str, Tensor]]) -> None:
+        """Turn the finished trace into ``entry``'s program, guards and write-backs."""
+        names: dict[Sym, str] = {}
+        tensors = _state_tensors(trace, uses, args, named)
+        results: list[Sym] = []
+        writebacks: list[_WriteBack] = []
+
+        def result_index(array: np.ndarray, name: str) -> int:
+            sym = trace.sym_of(array)
+            names.setdefault(sym, name)
+            results.append(sym)
+            return len(results) - 1
+
+        for name, t in tensors:
+            if isinstance(t.data, Traced):
+                writebacks.append(_WriteBack(t, "data", result_index(t.data, name)))
+                t.data = t.data.view(np.ndarray)
+            grad = t.grad
+            if grad is None:
+                if t.requires_grad:
+                    writebacks.append(_WriteBack(t, "grad", None))
+            elif isinstance(grad.data, Traced):
+                writebacks.append(_WriteBack(t, "grad", result_index(grad.data, "d_" + name)))
+                grad.data = grad.data.view(np.ndarray)
+        output = _pack(result, trace, result_index)
+
+        # captured arrays still alive now belong to the caller's state; the others were
+        # temporaries of the call (constants, or made afresh by each replay)
+        captured: dict[Sym, np.ndarray] = {}
+        persistent: set[Sym] = set()
+        data_names = {id(t.data): name for name, t in tensors}
+        for sym, ref, first_value in trace.captured.values():
+            alive = ref() if ref is not None else None
+            if sym in trace.persistent:
+                captured[sym] = first_value  # the state array itself
+                persistent.add(sym)
+            elif alive is not None:
+                captured[sym] = alive
+                persistent.add(sym)
+                if id(alive) in data_names:
+                    names[sym] = data_names[id(alive)]
+            else:
+                captured[sym] = first_value
+        program = generate(trace.instrs, trace.inputs, trace.scalars, captured, persistent,
+                           results, names, min_buffer=self.min_buffer)
+        for message in program.baked:
+            warnings.warn(f"compile: {message} is traced as taken: the program cannot "
+                          f"check it", TraceWarning, stacklevel=4)
+        namespace = program.namespace
+        code = builtins.compile(program.source, f"<tinygrad_edu.compile {self.__name__}>", "exec")
+        exec(code, namespace)
+        entry.program = program
+        entry.function = namespace[program.function_name]
+        entry.uses = uses
+        entry.n_scalars = len(trace.scalars)
+        entry.options = _fixed_options(uses)
+        state_ids = {id(a) for s, a in captured.items() if s in persistent}
+        entry.bound = [(t, t.data) for _, t in tensors if id(t.data) in state_ids]
+        entry.writebacks = writebacks
+        entry.output = output
+        entry.draws = generators
+        entry.verified = False
+
+    # ------------------------------------------------------------------ replay
+    def _guards_hold(self, entry: _Entry) -> bool:
+        for t, array in entry.bound:
+            if t.data is not array:
+                return False
+        for group, fixed in entry.options:
+            for k, v in fixed.items():
+                now = group.get(k)
+                if now is not v and now != v:
+                    return False
+        return True
+
+    def _replay(self, entry: _Entry, args: tuple) -> Any:
+        assert entry.function is not None and entry.program is not None
+        guarded = entry.program.guards
+        saved = [dict(use.optimizer.state.get(use.param, {})) for use in entry.uses] \
+            if guarded else []
+        scalars: list[Any] = [0.0] * entry.n_scalars
+        for use in entry.uses:
+            state = use.optimizer.state.get(use.param, {})
+            values = use.optimizer._step_scalars(use.group, state)
+            if values.keys() != use.keys:
+                raise TraceError(
+                    f"compile: {type(use.optimizer).__name__}'s step now computes "
+                    f"{sorted(values)} instead of {sorted(use.keys)}; call the function "
+                    f"again to trace the new step")  # RAdam's rectification starting
+            for k, slot in use.slots.items():
+                scalars[slot] = values[k]
+        arrays = [args[i].data for i in entry.inputs]
+        try:
+            out = entry.function(*arrays, *scalars)
+        except GuardFailed:  # a branch went the other way: this call runs eagerly
+            for use, state in zip(entry.uses, saved):
+                use.optimizer.state.get(use.param, {}).update(state)
+            entry.fallbacks += 1
+            return self.fn(*args)
+        for wb in entry.writebacks:
+            if wb.what == "data":
+                wb.tensor.data = out[wb.index]
+            else:
+                wb.tensor.grad = None if wb.index is None else _wrap(out[wb.index])
+        if entry.program.mutated:
+            version = new_version()
+            for a in entry.program.mutated:
+                stamp(a, version)
+        return _unpack(entry.output, out)
+
+    def _verify(self, entry: _Entry, args: tuple) -> Any:
+        """Replay, undo, run eagerly, compare (step 3 of the module docstring)."""
+        snapshot = _Snapshot(entry)
+        replayed = self._replay(entry, args)
+        replay_state = snapshot.current()
+        snapshot.restore()
+        eager = self.fn(*args)
+        eager_state = snapshot.current()
+        problems = _compare(_flatten(replayed), _flatten(eager), "the returned value")
+        for (label, a), (_, b) in zip(replay_state, eager_state):
+            problems += _compare([a], [b], label)
+        if problems:
+            entry.program = entry.function = None
+            raise TraceError(
+                "compile: the traced program does not reproduce the eager call ("
+                + "; ".join(problems[:3]) + "). A value probably left the trace (a NumPy "
+                "call the tracer does not see, or Python state read inside the function). "
+                "The eager result was kept; run without compile, or report it.")
+        entry.verified = True
+        return eager
+
+    def explain(self) -> str:
+        """One line per signature: calls so far, and whether it is traced and checked."""
+        lines = []
+        for key, e in self._entries.items():
+            status = ("replaying" if e.verified else "traced, checked at the next call"
+                      if e.program is not None else "warming up")
+            lines.append(f"{key}: {e.calls} calls, {status}"
+                         + (f", {e.program.lines} lines" if e.program else "")
+                         + (f", {e.fallbacks} sent back to eager by a guard"
+                            if e.fallbacks else ""))
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- helpers
+class _RecordingRNG:
+    """Stands for a NumPy generator during a trace: each draw is recorded, so that the
+    program draws fresh numbers from the same generator at every replay."""
+
+    def __init__(self, generators: list[Any], rng: np.random.Generator) -> None:
+        self._rng = rng
+        if all(g is not rng for g in generators):
+            generators.append(rng)
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._rng, name)
+        if not callable(method):
+            return method
+
+        def draw(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            trace = tr.active()
+            if trace is None or not isinstance(result, np.ndarray):
+                return result
+            return trace.record(("draw", name), args, kwargs, result, target=self._rng)
+        return draw
+
+
+def _discover(fn: Callable[..., Any], args: tuple) -> tuple[list[Module], list[Optimizer]]:
+    """The modules and optimizers ``fn`` can reach before it runs: its closure, the
+    globals its code names, a bound method's object, its arguments -- and, one level
+    down, lists, tuples and dicts of them or the attributes of plain objects."""
+    candidates: list[Any] = list(args)
+    f: Any = fn
+    if inspect.ismethod(f):
+        candidates.append(f.__self__)
+        f = f.__func__
+    code = getattr(f, "__code__", None)
+    if code is not None:
+        names = set(code.co_names)
+        for const in code.co_consts:  # nested functions and comprehensions
+            if inspect.iscode(const):
+                names.update(const.co_names)
+        g = getattr(f, "__globals__", {})
+        candidates += [g[n] for n in sorted(names) if n in g]
+        for cell in getattr(f, "__closure__", None) or ():
+            try:
+                candidates.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                continue
+    modules: dict[int, Module] = {}
+    optimizers: dict[int, Optimizer] = {}
+
+    def take(obj: Any, depth: int) -> None:
+        if isinstance(obj, Module):
+            modules.setdefault(id(obj), obj)
+        elif isinstance(obj, Optimizer):
+            optimizers.setdefault(id(obj), obj)
+        elif depth and isinstance(obj, list | tuple):
+            for x in obj:
+                take(x, depth - 1)
+        elif depth and isinstance(obj, dict):
+            for x in obj.values():
+                take(x, depth - 1)
+        elif depth and hasattr(obj, "__dict__") and not isinstance(
+                obj, type | types.ModuleType | types.FunctionType):
+            for x in vars(obj).values():
+                take(x, depth - 1)
+
+    for c in candidates:
+        take(c, 2)
+    return list(modules.values()), list(optimizers.values())
+
+
+class _Swapped:
+    """For the duration of a trace, the discovered state arrays (parameters, buffers,
+    their gradients, optimizer buffers) are replaced by traced views of themselves."""
+
+    def __init__(self, trace: Trace, found: tuple[list[Module], list[Optimizer]]) -> None:
+        modules, optimizers = found
+        self.named = _named_tensors(modules, optimizers)
+        self.tensors: list[tuple[Tensor, np.ndarray, Traced]] = []
+        self.grads: list[tuple[Tensor, np.ndarray, Traced]] = []
+        self.states: list[tuple[dict[str, Any], str, np.ndarray, Traced]] = []
+        self.names = names = {id(t): name for name, t in self.named}
+        for name, t in self.named:
+            self.tensors.append((t, t.data, trace.state(t.data, name)))
+            if t.grad is not None and t.grad.data is not None:
+                self.grads.append((t.grad, t.grad.data, trace.state(t.grad.data, "d_" + name)))
+        for opt in optimizers:
+            for attr, value in vars(opt).items():  # per-parameter scratch arrays (SGD's)
+                if attr != "state" and isinstance(value, dict):
+                    for p, v in value.items():
+                        if isinstance(p, Tensor) and isinstance(v, np.ndarray):
+                            view = trace.state(v, f"{names.get(id(p), 'p')}_{attr.strip('_')}")
+                            self.states.append((value, p, v, view))
+            for p, state in opt.state.items():
+                for k, v in state.items():
+                    if isinstance(v, np.ndarray):
+                        view = trace.state(v, f"{names.get(id(p), 'p')}_{k}")
+                        self.states.append((state, k, v, view))
+        for t, _, view in self.tensors + self.grads:
+            t.data = view
+        for state, k, _, view in self.states:
+            state[k] = view
+
+    def restore(self) -> None:
+        """Put the arrays back where the call left their views (a replaced one stays)."""
+        for t, original, view in self.tensors + self.grads:
+            if t.data is view:
+                t.data = original
+        for state, k, original, view in self.states:
+            if state.get(k) is view:
+                state[k] = original
+
+
+def _named_tensors(modules: list[Module], optimizers: list[Optimizer]
+                   ) -> list[tuple[str, Tensor]]:
+    """Parameters and buffers by their path in the outermost modules, then the optimized
+    parameters no module names (``param<i>``)."""
+    found: dict[int, tuple[str, Tensor]] = {}
+    inner = {id(m) for top in modules for _, m in top.named_modules() if m is not top}
+    for m in modules:
+        if id(m) in inner:
+            continue
+        for name, t in [*m.named_parameters(), *m.named_buffers()]:
+            found.setdefault(id(t), (name, t))
+    for opt in optimizers:
+        for group in opt.param_groups:
+            for p in group["params"]:
+                found.setdefault(id(p), (f"param{len(found)}", p))
+    return list(found.values())
+
+
+def _state_tensors(trace: Trace, uses: list[_OptimizerUse], args: tuple,
+                   named: list[tuple[str, Tensor]]) -> list[tuple[str, Tensor]]:
+    """The tensors whose ``data`` / ``grad`` the call may have replaced, named: those
+    found before the call, the modules' parameters and buffers (by path), the optimized
+    parameters, the arguments."""
+    found: dict[int, tuple[str, Tensor]] = {id(t): (n, t) for n, t in named}
+    modules = list(trace.modules.values())
+    inner = {id(m) for top in modules for _, m in top.named_modules() if m is not top}
+    for m in modules:
+        if id(m) in inner:
+            continue
+        for name, t in [*m.named_parameters(), *m.named_buffers()]:
+            found.setdefault(id(t), (name, t))
+    for use in uses:
+        found.setdefault(id(use.param), (f"param{len(found)}", use.param))
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor) and a.requires_grad:
+            found.setdefault(id(a), (f"arg{i}", a))
+    return list(found.values())
+
+
+def _fixed_options(uses: list[_OptimizerUse]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Each stepped group's options that are not step scalars: guarded, since the program
+    holds their values."""
+    seen: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for use in uses:
+        if id(use.group) not in seen:
+            fixed = {k: v for k, v in use.group.items() if k != "params" and k not in use.keys}
+            seen[id(use.group)] = (use.group, copy.deepcopy(fixed))
+    return list(seen.values())
+
+
+def _pack(result: Any, trace: Trace, result_index: Callable[[np.ndarray, str], int]) -> Any:
+    """The return value's structure, with each traced Tensor replaced by its result index."""
+    if isinstance(result, Tensor):
+        if result._ctx is not None and result._ctx.next is not None:
+            raise TraceError(
+                "compile: the function returned a tensor whose graph is still alive (call "
+                "backward() inside the function: a compiled step returns values, detached)")
+        if isinstance(result.data, Traced):
+            index = result_index(result.data, "result")
+            result.data = result.data.view(np.ndarray)
+            return ("tensor", index)
+        return ("const", result)
+    if isinstance(result, tuple | list):
+        return (type(result), [_pack(r, trace, result_index) for r in result])
+    if isinstance(result, dict):
+        return (dict, {k: _pack(v, trace, result_index) for k, v in result.items()})
+    if isinstance(result, Traced):
+        raise TraceError("compile: return Tensors, not the arrays inside them")
+    return ("const", result)
+
+
+def _unpack(spec: Any, out: tuple) -> Any:
+    kind, value = spec
+    if kind == "tensor":
+        return _wrap(out[value])
+    if kind == "const":
+        return value
+    if kind is dict:
+        return {k: _unpack(v, out) for k, v in value.items()}
+    return kind(_unpack(v, out) for v in value)
+
+
+def _flatten(value: Any) -> list[Any]:
+    if isinstance(value, Tensor):
+        return [value.data]
+    if isinstance(value, tuple | list):
+        return [x for v in value for x in _flatten(v)]
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _flatten(v)]
+    return [value]
+
+
+def _compare(a: list[Any], b: list[Any], label: str) -> list[str]:
+    problems = []
+    for x, y in zip(a, b):
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            x, y = np.asarray(x), np.asarray(y)
+            if x.shape != y.shape or not np.array_equal(x, y, equal_nan=x.dtype.kind in "fc"):
+                diff = (np.max(np.abs(x.astype(np.float64) - y.astype(np.float64)))
+                        if x.shape == y.shape and x.dtype.kind in "fiu" else "shape")
+                problems.append(f"{label} differs (max difference {diff})")
+        elif x != y and not (x is None and y is None):
+            problems.append(f"{label}: {x!r} vs {y!r}")
+    if len(a) != len(b):
+        problems.append(f"{label} has a different structure")
+    return problems
+
+
+class _Snapshot:
+    """Everything a replay changes, saved so that `_verify` can undo it."""
+
+    def __init__(self, entry: _Entry) -> None:
+        assert entry.program is not None
+        self.entry = entry
+        self.arrays = [(a, a.copy()) for a in entry.program.mutated]
+        self.tensors = [(wb.tensor, wb.tensor.data, wb.tensor.grad) for wb in entry.writebacks]
+        self.states = [(use.optimizer.state, use.param,
+                        {k: v for k, v in use.optimizer.state.get(use.param, {}).items()
+                         if not isinstance(v, np.ndarray)}) for use in entry.uses]
+        self.rngs = [(g, copy.deepcopy(g.bit_generator.state)) for g in entry.draws]
+
+    def restore(self) -> None:
+        for a, saved in self.arrays:
+            np.copyto(a, saved)
+        for t, data, grad in self.tensors:
+            t.data, t.grad = data, grad
+        for state, p, scalars in self.states:
+            if p in state:
+                state[p].update(scalars)
+        for g, s in self.rngs:
+            g.bit_generator.state = s
+
+    def current(self) -> list[tuple[str, Any]]:
+        """Copies of the values a step changes, labelled, in a fixed order."""
+        out: list[tuple[str, Any]] = []
+        for i, (a, _) in enumerate(self.arrays):
+            out.append((f"state array {i} {a.shape}", a.copy()))
+        for wb in self.entry.writebacks:
+            value = getattr(wb.tensor, wb.what)
+            value = None if value is None else (value.data if isinstance(value, Tensor)
+                                                else value).copy()
+            out.append((f"the {wb.what} of a tensor of shape {wb.tensor.shape}", value))
+        for state, p, _ in self.states:
+            for k, v in state.get(p, {}).items():
+                if not isinstance(v, np.ndarray):
+                    out.append((f"optimizer state {k!r}", v))
+        return out
+
+
+def compile(fn: Callable[..., Any] | None = None, *, check: bool = True,
+            cache_size: int = 8, min_buffer: int = 0) -> Any:
+    """Compile a training (or evaluation) step: ``step = tinygrad_edu.compile(fn)``, or as
+    a decorator (``@compile`` / ``@compile(check=False)``).  See `CompiledFunction` and
+    the module docstring for what happens at each call.
+
+    ``check`` compares the first replay with an eager call (default on; it costs one
+    extra call per signature); ``cache_size`` signatures are kept; results of at least
+    ``min_buffer`` elements are computed into preallocated buffers.
+    """
+    if fn is None:
+        return functools.partial(compile, check=check, cache_size=cache_size,
+                                 min_buffer=min_buffer)
+    return CompiledFunction(fn, check=check, cache_size=cache_size, min_buffer=min_buffer)
