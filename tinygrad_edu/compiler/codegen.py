@@ -272,34 +272,55 @@ def _map(value: Any, subst: dict[Sym, Sym]) -> Any:
 
 def _elide_copies(order: Sequence[Instr], results: Sequence[Sym], names: dict[Sym, str]
                   ) -> tuple[list[Instr], list[Sym]]:
-    """Drop ``b = a.astype(a.dtype)`` / ``b = a.copy()`` when nothing else reads ``a``:
-    ``b`` is ``a``.  (The engine copies a gradient it cannot prove it owns; in a program
-    the proof is the use count.)"""
-    uses: dict[Sym, int] = {}
-    for instr in order:
+    """Drop instructions whose result may simply *be* their operand ``a``:
+
+    * ``a.astype(a.dtype, copy=False)`` (NumPy returns ``a`` itself);
+    * ``a.astype(a.dtype)``, ``a.copy()``, ``a * 1``, ``a / 1`` when nothing else reads
+      ``a`` and nothing writes its memory later: the engine copies a gradient it cannot
+      prove it owns, and divides a loss by a batch size of 1; in a program the proof is
+      the use count.  A view (``g.reshape(n)``) qualifies if it is the only result
+      living in its array's memory.
+    """
+    last_touch: dict[Sym, float] = {}  # the last instruction reading or writing a memory
+    for pos, instr in enumerate(order):
         for s in _reads(instr) + list(instr.writes):
-            uses[s] = uses.get(s, 0) + 1
+            last_touch[s.owner] = pos
     for s in results:
-        uses[s] = uses.get(s, 0) + 1
-    viewed = {s.root for instr in order for s in _outs(instr) if s.root is not None}
+        last_touch[s.owner] = float("inf")
+    owners_of_results = {r.owner for r in results}
     subst: dict[Sym, Sym] = {}
     kept: list[Instr] = []
-    for instr in order:
+    for pos, instr in enumerate(order):
         if subst:
             instr = Instr(instr.op, _map(instr.args, subst), _map(instr.kwargs, subst),
                           instr.out, _map(instr.writes, subst), instr.hint, instr.target)
-        kind, what = instr.op
         src, out = (instr.args[0] if instr.args else None), instr.out
-        if (kind == "method" and what in ("astype", "copy") and isinstance(src, Sym)
-                and isinstance(out, Sym) and instr.kwargs.get("copy", True) is not False
-                and (what == "copy" or np.dtype(instr.args[1]) == src.dtype)
-                and src.kind == "op" and src.root is None and uses.get(src) == 1
-                and out not in viewed and src.order == out.order):
+        if not (isinstance(src, Sym) and isinstance(out, Sym) and out.root is None
+                and src.dtype == out.dtype and src.shape == out.shape):
+            kept.append(instr)
+            continue
+        kind, what = instr.op
+        same_object = (kind == "method" and what == "astype"
+                       and instr.kwargs.get("copy", True) is False)
+        copying = ((kind == "method" and what in ("astype", "copy") and not same_object)
+                   or (kind == "ufunc" and what[0] in (np.multiply, np.true_divide)
+                       and what[1] == "__call__" and not instr.kwargs
+                       and len(instr.args) == 2 and type(instr.args[1]) in (int, float)
+                       and instr.args[1] == 1))
+        owner = src.owner
+        sole = (last_touch.get(owner) == pos and owner.kind == "op"
+                and owner.order == out.order and owner not in owners_of_results)
+        if same_object or (copying and sole):
             subst[out] = src
+            owners_of_results.add(owner)
             if out in names:
                 names[src] = names.pop(out)
             continue
         kept.append(instr)
+    for instr in kept:  # views of a dropped result view its operand's memory
+        for o in _outs(instr):
+            if o.root in subst:
+                o.root = subst[o.root].owner
     return kept, [subst.get(r, r) for r in results]
 
 
@@ -331,7 +352,7 @@ def _inline(order: Sequence[Instr], uses: dict[Sym, int], results: set[Sym],
     for pos, instr in enumerate(order):
         if instr.writes or instr.op[0] == "draw":
             pending.clear()  # an in-place write: later readers must see values from before
-        if _elementwise(instr):
+        if _elementwise(instr) or instr.op[0] == "guard":
             for s in _reads(instr):
                 if s in pending:
                     inline.add(s)
@@ -495,7 +516,8 @@ def _render(instr: Instr, text: dict[Sym, _Expr], namespace: dict[str, Any], nam
     if kind == "attr":
         return _Expr(f"{_wrap(args[0], ATOM)}.{what}", ATOM)
     if kind == "guard":
-        cond = _wrap(args[0], PRECEDENCE["unary"])
+        # the program raises when the condition is not what the trace saw (``what``)
+        cond = _wrap(args[0], PRECEDENCE["unary"]) if what else args[0].text
         return _Expr(f"if {'not ' if what else ''}{cond}: raise GuardFailed("
                      f"{instr.hint or 'branch'!r})", -1)
     if kind == "draw":

@@ -88,6 +88,10 @@ class _Entry:
     verified: bool = False
     draws: list[Any] = field(default_factory=list)           # generators the program uses
     fallbacks: int = 0              # calls a guard sent back to eager mode
+    spec: tuple = ()                # the signature (see `args_match`)
+    calls_scalars: list[_OptimizerUse] = field(default_factory=list)  # see _build
+    stateful: bool = False          # whether _step_scalars changes optimizer state
+    stamped: list[np.ndarray] = field(default_factory=list)  # tensors' arrays changed
 
 
 class CompiledFunction:
@@ -113,6 +117,11 @@ class CompiledFunction:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args: Any) -> Any:
+        entry = self._last
+        if (entry is not None and entry.verified and args_match(entry.spec, args)
+                and self._guards_hold(entry)):
+            entry.calls += 1
+            return self._replay(entry, args)
         key = self._signature(args)
         entry = self._entries.get(key)
         if entry is None:
@@ -121,6 +130,7 @@ class CompiledFunction:
                 self._entries.popitem(last=False)
         self._entries.move_to_end(key)
         self._last = entry
+        entry.spec = key
         entry.calls += 1
         if entry.program is not None and not self._guards_hold(entry):
             entry.program = entry.function = None
@@ -146,7 +156,7 @@ class CompiledFunction:
         parts: list[Any] = [is_grad_enabled()]
         for a in args:
             if isinstance(a, Tensor):
-                parts.append(("T", a.data.shape, a.data.dtype.str, a.requires_grad))
+                parts.append((Tensor, a.data.shape, a.data.dtype, a.requires_grad))
             else:
                 try:
                     hash(a)
@@ -268,6 +278,16 @@ class CompiledFunction:
         entry.function = namespace[program.function_name]
         entry.uses = uses
         entry.n_scalars = len(trace.scalars)
+        # a stateless optimizer (SGD) needs one _step_scalars call per shared slot set
+        filled: set[int] = set()
+        entry.calls_scalars = []
+        for use in uses:
+            if use.optimizer._scalars_change_state or not set(use.slots.values()) <= filled:
+                entry.calls_scalars.append(use)
+                filled.update(use.slots.values())
+        entry.stateful = any(use.optimizer._scalars_change_state for use in uses)
+        tensor_arrays = {id(t.data) for _, t in tensors}
+        entry.stamped = [a for a in program.mutated if id(a) in tensor_arrays]
         entry.options = _fixed_options(uses)
         state_ids = {id(a) for s, a in captured.items() if s in persistent}
         entry.bound = [(t, t.data) for _, t in tensors if id(t.data) in state_ids]
@@ -289,27 +309,25 @@ class CompiledFunction:
         return True
 
     def _replay(self, entry: _Entry, args: tuple) -> Any:
-        assert entry.function is not None and entry.program is not None
-        guarded = entry.program.guards
-        saved = [dict(use.optimizer.state.get(use.param, {})) for use in entry.uses] \
-            if guarded else []
+        """Run the program: the optimizers' Python half for its scalar arguments, the
+        program, then the write-backs and version stamps the eager call would make."""
+        assert entry.function is not None
+        saved = ([dict(use.optimizer.state.get(use.param, ())) for use in entry.uses]
+                 if entry.stateful else [])
         scalars: list[Any] = [0.0] * entry.n_scalars
-        for use in entry.uses:
-            state = use.optimizer.state.get(use.param, {})
-            values = use.optimizer._step_scalars(use.group, state)
-            if values.keys() != use.keys:
-                raise TraceError(
-                    f"compile: {type(use.optimizer).__name__}'s step now computes "
-                    f"{sorted(values)} instead of {sorted(use.keys)}; call the function "
-                    f"again to trace the new step")  # RAdam's rectification starting
+        for use in entry.calls_scalars:
+            values = use.optimizer._step_scalars(use.group,
+                                                 use.optimizer.state.get(use.param, {}))
+            if values.keys() != use.keys:  # RAdam's rectification starting, say
+                _restore(entry.uses, saved)
+                entry.program = entry.function = None  # the next call traces anew
+                return self.fn(*args)
             for k, slot in use.slots.items():
                 scalars[slot] = values[k]
-        arrays = [args[i].data for i in entry.inputs]
         try:
-            out = entry.function(*arrays, *scalars)
+            out = entry.function(*[args[i].data for i in entry.inputs], *scalars)
         except GuardFailed:  # a branch went the other way: this call runs eagerly
-            for use, state in zip(entry.uses, saved):
-                use.optimizer.state.get(use.param, {}).update(state)
+            _restore(entry.uses, saved)
             entry.fallbacks += 1
             return self.fn(*args)
         for wb in entry.writebacks:
@@ -317,9 +335,9 @@ class CompiledFunction:
                 wb.tensor.data = out[wb.index]
             else:
                 wb.tensor.grad = None if wb.index is None else _wrap(out[wb.index])
-        if entry.program.mutated:
+        if entry.stamped:
             version = new_version()
-            for a in entry.program.mutated:
+            for a in entry.stamped:
                 stamp(a, version)
         return _unpack(entry.output, out)
 
@@ -538,6 +556,27 @@ def _pack(result: Any, trace: Trace, result_index: Callable[[np.ndarray, str], i
     if isinstance(result, Traced):
         raise TraceError("compile: return Tensors, not the arrays inside them")
     return ("const", result)
+
+
+def args_match(spec: tuple, args: tuple) -> bool:
+    """Whether ``args`` (and the grad mode) have the signature ``spec``, the key
+    `CompiledFunction._signature` made: the fast path of a call."""
+    if len(spec) != len(args) + 1 or spec[0] is not is_grad_enabled():
+        return False
+    for part, a in zip(spec[1:], args):
+        if part[0] is Tensor:
+            if (type(a) is not Tensor or a.data.shape != part[1] or a.data.dtype != part[2]
+                    or a.requires_grad is not part[3]):
+                return False
+        elif type(a) is not part[1] or a != part[2]:
+            return False
+    return True
+
+
+def _restore(uses: list[_OptimizerUse], saved: list[dict[str, Any]]) -> None:
+    """Undo the Python half of the optimizers' steps (a replay that falls back)."""
+    for use, state in zip(uses, saved):
+        use.optimizer.state.get(use.param, {}).update(state)
 
 
 def _unpack(spec: Any, out: tuple) -> Any:

@@ -55,6 +55,7 @@ class Optimizer:
     """
 
     _scalars = frozenset({"step"})  # state entries that are numbers, not arrays
+    _scalars_change_state = True    # whether _step_scalars advances the state (step counts)
 
     def __init__(self, params: ParamGroups, defaults: dict[str, Any]) -> None:
         self.defaults = defaults

@@ -37,6 +37,8 @@ class SGD(Optimizer):
                                       maximize=maximize))
         self._scratch: dict[Any, np.ndarray] = {}
 
+    _scalars_change_state = False
+
     def _step_scalars(self, group: dict[str, Any], state: dict[str, Any]) -> StepScalars:
         """SGD counts no steps: just ``lr``."""
         return {"lr": group["lr"]}
