@@ -467,8 +467,6 @@ def _value(v: Any, text: dict[Sym, _Expr], namespace: dict[str, Any], namer: _Na
         return _Expr(f"np.{type(v).__name__}({v.item()!r})", ATOM)
     if isinstance(v, np.dtype):
         return _Expr(f"np.{v.name}" if hasattr(np, v.name) else f"np.dtype({v.str!r})", ATOM)
-    if isinstance(v, type) and getattr(np, v.__name__, None) is v:
-        return _Expr(f"np.{v.__name__}", ATOM)
     name = getattr(v, "__name__", None)
     if isinstance(name, str) and getattr(np, name, None) is v:
         return _Expr(f"np.{name}", ATOM)

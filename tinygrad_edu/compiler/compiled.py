@@ -113,6 +113,7 @@ class CompiledFunction:
             self._arg_names = list(inspect.signature(fn).parameters)
         except (TypeError, ValueError):
             self._arg_names = []
+        self._name = getattr(fn, "__qualname__", type(fn).__name__)
         functools.update_wrapper(self, fn)
 
     # ------------------------------------------------------------------ calling
@@ -272,7 +273,7 @@ class CompiledFunction:
             warnings.warn(f"compile: {message} is traced as taken: the program cannot "
                           f"check it", TraceWarning, stacklevel=4)
         namespace = program.namespace
-        code = builtins.compile(program.source, f"<tinygrad_edu.compile {self.__name__}>", "exec")
+        code = builtins.compile(program.source, f"<tinygrad_edu.compile {self._name}>", "exec")
         exec(code, namespace)
         entry.program = program
         entry.function = namespace[program.function_name]
@@ -454,7 +455,7 @@ class _Swapped:
         self.named = _named_tensors(modules, optimizers)
         self.tensors: list[tuple[Tensor, np.ndarray, Traced]] = []
         self.grads: list[tuple[Tensor, np.ndarray, Traced]] = []
-        self.states: list[tuple[dict[str, Any], str, np.ndarray, Traced]] = []
+        self.states: list[tuple[dict[Any, Any], Any, np.ndarray, Traced]] = []
         self.names = names = {id(t): name for name, t in self.named}
         for name, t in self.named:
             self.tensors.append((t, t.data, trace.state(t.data, name)))

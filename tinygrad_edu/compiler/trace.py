@@ -251,7 +251,7 @@ def _flat(args: Any) -> list:
 def _where() -> str:
     """A name for what is being computed, from the call stack: the innermost op (its
     forward or backward), module or optimizer."""
-    frame = sys._getframe(2)
+    frame: Any = sys._getframe(2)
     trace = _state.trace
     what = ""
     while frame is not None:
@@ -349,7 +349,7 @@ class Traced(np.ndarray):
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         return _ufunc(ufunc, method, inputs, kwargs)
 
-    def __array_function__(self, func: Callable, types: Any, args: tuple, kwargs: dict) -> Any:
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         result = func(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()})
         trace = _state.trace
         if trace is None:
@@ -398,7 +398,7 @@ class Traced(np.ndarray):
         locals()[_name] = _baked(_name)
     del _name
 
-    def view(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def view(self, *args: Any, **kwargs: Any) -> Any:
         if args == (np.ndarray,) and not kwargs:  # the tracer's own way back to plain
             return np.ndarray.view(self, np.ndarray)
         return _VIEW(self, *args, **kwargs)
