@@ -201,8 +201,9 @@ def generate(instrs: Sequence[Instr], inputs: Sequence[Sym], scalars: Sequence[S
             if o not in inline and o not in text:
                 text[o] = _Expr(namer.fixed(names[o]) if o in names
                                 else namer.numbered(o.name), ATOM)
+        new = outs and outs[0] in buffers and not instr.writes  # not an out= of its own
         expr = _render(instr, text, namespace, namer,
-                       buffer_names[buffers[outs[0]]] if outs and outs[0] in buffers else None)
+                       buffer_names[buffers[outs[0]]] if new else None)
         if len(outs) == 1 and outs[0] in inline:
             text[outs[0]] = expr
         else:
@@ -326,19 +327,42 @@ def _elide_copies(order: Sequence[Instr], results: Sequence[Sym], names: dict[Sy
 
 def _check_guards(order: Sequence[Instr], state: set[Sym]) -> tuple[list[Instr], list[str]]:
     """Guards can send a call back to eager mode only before the program changes any
-    state or draws random numbers; later ones are dropped (the branch is baked in) and
-    reported."""
-    kept: list[Instr] = []
+    state or draws random numbers.  A later guard whose condition is computed from the
+    inputs alone (a check of the targets, say) moves up there with the lines it needs;
+    any other is dropped (the branch is baked in) and reported."""
+    def changes(instr: Instr) -> bool:
+        return instr.op[0] == "draw" or any(w.owner in state for w in instr.writes)
+
+    first = next((i for i, instr in enumerate(order) if changes(instr)), len(order))
+    written = {w.owner for instr in order for w in instr.writes}
+    producer = {o: i for i, instr in enumerate(order) for o in _outs(instr)}
+    moved: set[int] = set()
+    early: list[int] = []
     baked: list[str] = []
-    changed = False
-    for instr in order:
-        if instr.op[0] == "guard" and changed:
-            baked.append(f"a branch in {instr.hint or 'the function'} after the state "
-                         f"changed")
+    for g in range(first, len(order)):
+        if order[g].op[0] != "guard":
             continue
-        kept.append(instr)
-        if instr.op[0] == "draw" or any(w.owner in state for w in instr.writes):
-            changed = True
+        needed, stack, pure = {g}, [g], True
+        while stack and pure:
+            for s in _reads(order[stack.pop()]):
+                i = producer.get(s.owner if s.owner in producer else s)
+                if s.owner in written:
+                    pure = False
+                elif i is not None and i not in needed:
+                    pure = pure and not order[i].writes and order[i].op[0] != "draw"
+                    needed.add(i)
+                    stack.append(i)
+        if pure:
+            early += sorted(i for i in needed if i >= first and i not in moved)
+            moved.update(needed)
+        else:
+            moved.add(g)
+            baked.append(f"a branch in {order[g].hint or 'the function'} after the state "
+                         f"changed")
+    dropped = moved - set(early)
+    kept = ([order[i] for i in range(first)] + [order[i] for i in early]
+            + [order[i] for i in range(first, len(order)) if i not in moved])
+    assert not dropped or all(order[i].op[0] == "guard" for i in dropped)
     return kept, baked
 
 

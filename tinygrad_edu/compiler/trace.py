@@ -253,18 +253,20 @@ def _where() -> str:
     forward or backward), module or optimizer."""
     frame: Any = sys._getframe(2)
     trace = _state.trace
-    what = ""
+    what = module = ""
     while frame is not None:
         owner = frame.f_locals.get("self")
         if isinstance(owner, Function) and not what:
             what = (("d_" if frame.f_code.co_name == "backward" else "")
                     + owner.name.removesuffix("function"))
-        elif isinstance(owner, Module) and trace is not None:
-            trace.modules.setdefault(id(owner), owner)
+        elif isinstance(owner, Module):
+            module = module or type(owner).__name__.lower()
+            if trace is not None:
+                trace.modules.setdefault(id(owner), owner)
         elif isinstance(owner, Optimizer) and not what:
             what = "update"
         frame = frame.f_back
-    return what or "t"
+    return what or module or "t"
 
 
 # --------------------------------------------------------------------------- Traced
