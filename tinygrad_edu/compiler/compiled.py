@@ -110,11 +110,12 @@ class CompiledFunction:
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._last: _Entry | None = None
         try:
-            self._arg_names = list(inspect.signature(fn).parameters)
+            self._arg_names = [p.name for p in inspect.signature(fn).parameters.values()
+                               if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         except (TypeError, ValueError):
             self._arg_names = []
         self._name = getattr(fn, "__qualname__", type(fn).__name__)
-        functools.update_wrapper(self, fn)
+        functools.update_wrapper(self, fn, updated=())  # a module's __dict__ stays its own
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args: Any) -> Any:
@@ -369,7 +370,7 @@ class CompiledFunction:
         for key, e in self._entries.items():
             status = ("replaying" if e.verified else "traced, checked at the next call"
                       if e.program is not None else "warming up")
-            lines.append(f"{key}: {e.calls} calls, {status}"
+            lines.append(f"{_describe(key)}: {e.calls} calls, {status}"
                          + (f", {e.program.lines} lines" if e.program else "")
                          + (f", {e.fallbacks} sent back to eager by a guard"
                             if e.fallbacks else ""))
@@ -406,6 +407,9 @@ def _discover(fn: Callable[..., Any], args: tuple) -> tuple[list[Module], list[O
     down, lists, tuples and dicts of them or the attributes of plain objects."""
     candidates: list[Any] = list(args)
     f: Any = fn
+    if not inspect.isroutine(f):  # a module, or another callable object
+        candidates.append(f)
+        f = vars(type(f)).get("__call__")  # its own __call__'s globals, if it has one
     if inspect.ismethod(f):
         candidates.append(f.__self__)
         f = f.__func__
@@ -543,8 +547,11 @@ def _pack(result: Any, trace: Trace, result_index: Callable[[np.ndarray, str], i
     if isinstance(result, Tensor):
         if result._ctx is not None and result._ctx.next is not None:
             raise TraceError(
-                "compile: the function returned a tensor whose graph is still alive (call "
-                "backward() inside the function: a compiled step returns values, detached)")
+                "compile: the function returned a tensor whose graph is still alive. "
+                "tinygrad_edu.compile takes a whole step: call backward() (and the "
+                "optimizer) inside the function, or compile evaluation under no_grad(); "
+                "unlike torch.compile(model), a compiled model's output cannot be "
+                "backpropagated outside")
         if isinstance(result.data, Traced):
             index = result_index(result.data, "result")
             result.data = result.data.view(np.ndarray)
@@ -557,6 +564,13 @@ def _pack(result: Any, trace: Trace, result_index: Callable[[np.ndarray, str], i
     if isinstance(result, Traced):
         raise TraceError("compile: return Tensors, not the arrays inside them")
     return ("const", result)
+
+
+def _describe(spec: tuple) -> str:
+    """A signature for people: ``(Tensor (32, 4) float32, 3), grad on``."""
+    parts = [f"Tensor {p[1]} {p[2]}" + (" requires_grad" if p[3] else "") if p[0] is Tensor
+             else repr(p[2]) for p in spec[1:]]
+    return f"({', '.join(parts)}), grad {'on' if spec[0] else 'off'}"
 
 
 def args_match(spec: tuple, args: tuple) -> bool:
