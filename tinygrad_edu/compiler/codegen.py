@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import keyword
+import math
 import re
 import textwrap
 from collections.abc import Sequence
@@ -537,6 +538,8 @@ def _render(instr: Instr, text: dict[Sym, _Expr], namespace: dict[str, Any], nam
         return _Expr(_call(val(what).text, [a.text for a in args], kwargs), ATOM)
     if kind == "attr":
         return _Expr(f"{_wrap(args[0], ATOM)}.{what}", ATOM)
+    if kind == "view":
+        return _Expr(_view(args[0].text, instr.args[0], *what), ATOM)
     if kind == "guard":
         # the program raises when the condition is not what the trace saw (``what``)
         cond = _wrap(args[0], PRECEDENCE["unary"]) if what else args[0].text
@@ -552,6 +555,22 @@ def _render(instr: Instr, text: dict[Sym, _Expr], namespace: dict[str, Any], nam
             return _Expr(f"{receiver}[{key}]", ATOM)
         return _Expr(f"{receiver}[{key}] = {args[2].text}", -1)
     return _Expr(_call(f"{receiver}.{what}", [a.text for a in args[1:]], kwargs), ATOM)
+
+
+def _view(owner: str, base: Sym, shape: tuple[int, ...], strides: tuple[int, ...],
+          offset: int) -> str:
+    """The expression for a view of ``base`` (named ``owner``): ``.T``, a reshape, or in
+    general an ndarray over its memory."""
+    itemsize = base.dtype.itemsize
+    c_strides = tuple(int(np.prod(shape[i + 1:])) * itemsize for i in range(len(shape)))
+    own_c = tuple(int(np.prod(base.shape[i + 1:])) * itemsize for i in range(len(base.shape)))
+    if offset == 0 and base.order == "C":
+        if shape == base.shape[::-1] and strides == own_c[::-1]:
+            return f"{owner}.T"
+        if strides == c_strides or math.prod(shape) == 0:
+            return f"{owner}.reshape({shape})"
+    return (f"np.ndarray({shape}, {owner}.dtype, buffer={owner}, offset={offset}, "
+            f"strides={strides})")
 
 
 def _statement(instr: Instr, expr: _Expr, text: dict[Sym, _Expr]) -> str:

@@ -32,6 +32,7 @@ import builtins
 import copy
 import functools
 import inspect
+import threading
 import types
 import warnings
 from collections import OrderedDict
@@ -109,6 +110,7 @@ class CompiledFunction:
         self.retraces = 0
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._last: _Entry | None = None
+        self._lock = threading.Lock()
         try:
             self._arg_names = [p.name for p in inspect.signature(fn).parameters.values()
                                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
@@ -118,12 +120,22 @@ class CompiledFunction:
         functools.update_wrapper(self, fn, updated=())  # a module's __dict__ stays its own
 
     # ------------------------------------------------------------------ calling
-    def __call__(self, *args: Any) -> Any:
-        entry = self._last
-        if (entry is not None and entry.verified and args_match(entry.spec, args)
-                and self._guards_hold(entry)):
-            entry.calls += 1
-            return self._replay(entry, args)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            raise TypeError(f"compile: pass the arguments of {self._name} positionally (got "
+                            f"{', '.join(kwargs)} by keyword): they make the signature")
+        if tr.active() is not None:  # inside another compiled function's trace: part of it
+            return self.fn(*args)
+        with self._lock:  # the program's buffers serve one call at a time
+            entry = self._last
+            if (entry is not None and entry.verified and args_match(entry.spec, args)
+                    and self._guards_hold(entry)):
+                entry.calls += 1
+                return self._replay(entry, args)
+            return self._slow_call(args)
+
+    def _slow_call(self, args: tuple) -> Any:
+        """A call that is not a plain replay of the last signature (see the docstring)."""
         key = self._signature(args)
         entry = self._entries.get(key)
         if entry is None:
@@ -406,15 +418,24 @@ def _discover(fn: Callable[..., Any], args: tuple) -> tuple[list[Module], list[O
     globals its code names, a bound method's object, its arguments -- and, one level
     down, lists, tuples and dicts of them or the attributes of plain objects."""
     candidates: list[Any] = list(args)
-    f: Any = fn
-    if not inspect.isroutine(f):  # a module, or another callable object
-        candidates.append(f)
-        f = vars(type(f)).get("__call__")  # its own __call__'s globals, if it has one
-    if inspect.ismethod(f):
-        candidates.append(f.__self__)
-        f = f.__func__
-    code = getattr(f, "__code__", None)
-    if code is not None:
+    functions = [fn]
+    seen: set[int] = set()
+    while functions:  # the function, what it wraps, the functions in its closure
+        f: Any = functions.pop()
+        if id(f) in seen or len(seen) > 50:
+            continue
+        seen.add(id(f))
+        if hasattr(f, "__wrapped__"):  # functools.wraps: no_grad(), compile ...
+            functions.append(f.__wrapped__)
+        if not inspect.isroutine(f):  # a module, or another callable object
+            candidates.append(f)
+            f = vars(type(f)).get("__call__")  # its own __call__'s globals, if any
+        if inspect.ismethod(f):
+            candidates.append(f.__self__)
+            f = f.__func__
+        code = getattr(f, "__code__", None)
+        if code is None:
+            continue
         names = set(code.co_names)
         for const in code.co_consts:  # nested functions and comprehensions
             if inspect.iscode(const):
@@ -423,9 +444,12 @@ def _discover(fn: Callable[..., Any], args: tuple) -> tuple[list[Module], list[O
         candidates += [g[n] for n in sorted(names) if n in g]
         for cell in getattr(f, "__closure__", None) or ():
             try:
-                candidates.append(cell.cell_contents)
+                value = cell.cell_contents
             except ValueError:  # an empty cell
                 continue
+            candidates.append(value)
+            if inspect.isfunction(value):
+                functions.append(value)
     modules: dict[int, Module] = {}
     optimizers: dict[int, Optimizer] = {}
 

@@ -64,8 +64,9 @@ class Sym:
 @dataclass(eq=False)
 class Instr:
     """``out = op(*args, **kwargs)``; ``op`` is (kind, what): ("ufunc", (ufunc, method)),
-    ("func", function), ("method", name), ("attr", name), ("draw", method name) or
-    ("guard", the truth value the trace saw: the program checks it).
+    ("func", function), ("method", name), ("attr", name), ("draw", method name),
+    ("guard", the truth value the trace saw: the program checks it) or ("view", (shape,
+    strides, offset)): a view of an untraced array, made from its owner at each call.
     ``writes`` holds the Syms whose memory the op changes in place."""
 
     op: tuple[str, Any]
@@ -164,6 +165,9 @@ class Trace:
         return a
 
     def _captured(self, a: np.ndarray) -> Sym:
+        entry = self.captured.get(id(a))
+        if entry is not None:
+            return entry[0]
         base = a
         while isinstance(base.base, np.ndarray):
             base = base.base
@@ -173,9 +177,15 @@ class Trace:
                 raise TraceError(
                     f"compile: a view of shape {a.shape} of a traced array left the trace "
                     f"(np.asarray or a plain view); the program could not follow it")
-        entry = self.captured.get(id(a))
-        if entry is not None:
-            return entry[0]
+        if base is not a:  # a view (w.T) of an untraced array: made from it at each call
+            owner = self._captured(base)
+            offset = (a.__array_interface__["data"][0]
+                      - base.__array_interface__["data"][0])
+            sym = Sym("view", a.shape, a.dtype, "op", root=owner, index=len(self.instrs))
+            self.instrs.append(Instr(("view", (a.shape, a.strides, offset)), (owner,), {},
+                                     sym, hint="view"))
+            self.captured[id(a)] = (sym, None, a)  # kept alive: its id stays its own
+            return sym
         sym = Sym("const", a.shape, a.dtype, "captured")
         try:
             ref: weakref.ref | None = weakref.ref(a)
@@ -335,8 +345,8 @@ def _baked(name: str) -> Callable:
         trace = _state.trace
         if trace is not None:
             message = (f"compile: {name.strip('_')}() read a traced value of shape "
-                       f"{self.shape} into Python; the compiled step keeps the value of "
-                       f"this trace (Python control flow is traced as taken)")
+                       f"{self.shape} into Python: the number is baked into the program, "
+                       f"later calls reuse this call's value")
             trace.warned.append(message)
             warnings.warn(message, TraceWarning, stacklevel=2)
         return plain_method(self.view(np.ndarray), *args)
