@@ -532,7 +532,7 @@ def _render(instr: Instr, text: dict[Sym, _Expr], namespace: dict[str, Any], nam
             if ufunc in UNARY and len(args) == 1:
                 p = PRECEDENCE["unary"]
                 return _Expr(f"{UNARY[ufunc]}{_wrap(args[0], p)}", p)
-        head = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+        head = val(ufunc).text + ("" if method == "__call__" else f".{method}")
         return _Expr(_call(head, [a.text for a in args], kwargs), ATOM)
     if kind == "func":
         return _Expr(_call(val(what).text, [a.text for a in args], kwargs), ATOM)

@@ -90,6 +90,9 @@ class _Entry:
     draws: list[Any] = field(default_factory=list)           # generators the program uses
     fallbacks: int = 0              # calls a guard sent back to eager mode
     spec: tuple = ()                # the signature (see `args_match`)
+    warm: bool = False              # whether the eager call before a trace has run
+    scalar_results: bool = False    # whether a result is 0-d (NumPy may give a scalar)
+    states: list[tuple[Any, Any, Any]] = field(default_factory=list)  # guarded state slots
     calls_scalars: list[_OptimizerUse] = field(default_factory=list)  # see _build
     stateful: bool = False          # whether _step_scalars changes optimizer state
     stamped: list[np.ndarray] = field(default_factory=list)  # tensors' arrays changed
@@ -147,12 +150,12 @@ class CompiledFunction:
         entry.spec = key
         entry.calls += 1
         if entry.program is not None and not self._guards_hold(entry):
-            entry.program = entry.function = None
-            entry.verified = False
+            _invalidate(entry)
             self.retraces += 1
         if entry.program is None:
-            if entry.calls == 1 and self.retraces == 0:
-                return self.fn(*args)  # warm-up
+            if not entry.warm:  # the first call, or the first after the state changed
+                entry.warm = True
+                return self.fn(*args)
             return self._trace(entry, args)
         if not entry.verified and self.check:
             return self._verify(entry, args)
@@ -203,6 +206,7 @@ class CompiledFunction:
             a group's own option (the learning rate), else one per parameter."""
             slots: dict[str, int] = {}
             traced: StepScalars = {}
+            swapped.add_optimizer(opt)  # if the discovery missed it
             number = groups.setdefault(id(group), len(groups))
             for k, v in scalars.items():
                 seen = shared.get((id(group), k))
@@ -233,6 +237,10 @@ class CompiledFunction:
                     a.data = data
             swapped.restore()
         self._build(entry, trace, args, result, uses, generators, swapped.named)
+        optimizers = {id(u.optimizer): u.optimizer for u in uses}
+        entry.states = [(opt.__dict__, "state", opt.state) for opt in optimizers.values()]
+        entry.states += [(state, k, original) for state, k, original, _ in swapped.states
+                         if isinstance(k, str)]
         return result
 
     def _build(self, entry: _Entry, trace: Trace, args: tuple, result: Any,
@@ -263,6 +271,7 @@ class CompiledFunction:
                 grad.data = grad.data.view(np.ndarray)
         output = _pack(result, trace, result_index)
 
+        trace.release()
         # captured arrays still alive now belong to the caller's state; the others were
         # temporaries of the call (constants, or made afresh by each replay)
         captured: dict[Sym, np.ndarray] = {}
@@ -306,6 +315,7 @@ class CompiledFunction:
         state_ids = {id(a) for s, a in captured.items() if s in persistent}
         entry.bound = [(t, t.data) for _, t in tensors if id(t.data) in state_ids]
         entry.writebacks = writebacks
+        entry.scalar_results = any(s.shape == () for s in results)
         entry.output = output
         entry.draws = generators
         entry.verified = False
@@ -314,6 +324,9 @@ class CompiledFunction:
     def _guards_hold(self, entry: _Entry) -> bool:
         for t, array in entry.bound:
             if t.data is not array:
+                return False
+        for holder, key, value in entry.states:  # optimizer state (load_state_dict...)
+            if holder.get(key) is not value:
                 return False
         for group, fixed in entry.options:
             for k, v in fixed.items():
@@ -334,7 +347,8 @@ class CompiledFunction:
                                                  use.optimizer.state.get(use.param, {}))
             if values.keys() != use.keys:  # RAdam's rectification starting, say
                 _restore(entry.uses, saved)
-                entry.program = entry.function = None  # the next call traces anew
+                _invalidate(entry)  # this call runs eagerly, the next one traces anew
+                entry.warm = True
                 return self.fn(*args)
             for k, slot in use.slots.items():
                 scalars[slot] = values[k]
@@ -344,6 +358,9 @@ class CompiledFunction:
             _restore(entry.uses, saved)
             entry.fallbacks += 1
             return self.fn(*args)
+        if entry.scalar_results:  # a reduction to 0-d gives a NumPy scalar: an array here
+            out = tuple(o if type(o) is not np.float64 and not isinstance(o, np.generic)
+                        else np.asarray(o) for o in out)
         for wb in entry.writebacks:
             if wb.what == "data":
                 wb.tensor.data = out[wb.index]
@@ -415,8 +432,9 @@ class _RecordingRNG:
 
 def _discover(fn: Callable[..., Any], args: tuple) -> tuple[list[Module], list[Optimizer]]:
     """The modules and optimizers ``fn`` can reach before it runs: its closure, the
-    globals its code names, a bound method's object, its arguments -- and, one level
-    down, lists, tuples and dicts of them or the attributes of plain objects."""
+    globals its code names, its default arguments, a bound method's object, its
+    arguments -- and, one level down, lists, tuples and dicts of them or the attributes of
+    plain objects.  (An optimizer found only when it steps is added then.)"""
     candidates: list[Any] = list(args)
     functions = [fn]
     seen: set[int] = set()
@@ -442,6 +460,8 @@ def _discover(fn: Callable[..., Any], args: tuple) -> tuple[list[Module], list[O
                 names.update(const.co_names)
         g = getattr(f, "__globals__", {})
         candidates += [g[n] for n in sorted(names) if n in g]
+        candidates += [*(getattr(f, "__defaults__", None) or ()),
+                       *(getattr(f, "__kwdefaults__", None) or {}).values()]
         for cell in getattr(f, "__closure__", None) or ():
             try:
                 value = cell.cell_contents
@@ -480,35 +500,55 @@ class _Swapped:
 
     def __init__(self, trace: Trace, found: tuple[list[Module], list[Optimizer]]) -> None:
         modules, optimizers = found
+        self.trace = trace
         self.named = _named_tensors(modules, optimizers)
         self.tensors: list[tuple[Tensor, np.ndarray, Traced]] = []
-        self.grads: list[tuple[Tensor, np.ndarray, Traced]] = []
         self.states: list[tuple[dict[Any, Any], Any, np.ndarray, Traced]] = []
-        self.names = names = {id(t): name for name, t in self.named}
+        self.names = {id(t): name for name, t in self.named}
+        self.optimizers: set[int] = set()
         for name, t in self.named:
-            self.tensors.append((t, t.data, trace.state(t.data, name)))
-            if t.grad is not None and t.grad.data is not None:
-                self.grads.append((t.grad, t.grad.data, trace.state(t.grad.data, "d_" + name)))
+            self.add_tensor(name, t)
         for opt in optimizers:
-            for attr, value in vars(opt).items():  # per-parameter scratch arrays (SGD's)
-                if attr != "state" and isinstance(value, dict):
-                    for p, v in value.items():
-                        if isinstance(p, Tensor) and isinstance(v, np.ndarray):
-                            view = trace.state(v, f"{names.get(id(p), 'p')}_{attr.strip('_')}")
-                            self.states.append((value, p, v, view))
-            for p, state in opt.state.items():
-                for k, v in state.items():
-                    if isinstance(v, np.ndarray):
-                        view = trace.state(v, f"{names.get(id(p), 'p')}_{k}")
-                        self.states.append((state, k, v, view))
-        for t, _, view in self.tensors + self.grads:
-            t.data = view
-        for state, k, _, view in self.states:
-            state[k] = view
+            self.add_optimizer(opt)
+
+    def add_tensor(self, name: str, t: Tensor) -> None:
+        """Swap ``t``'s array and its gradient's for traced views."""
+        for owner, array, label in ((t, t.data, name), (t.grad, None, "d_" + name)):
+            if owner is None:
+                continue
+            array = owner.data
+            if isinstance(array, np.ndarray) and not isinstance(array, Traced):
+                view = self.trace.state(array, label)
+                self.tensors.append((owner, array, view))
+                owner.data = view
+
+    def add_optimizer(self, opt: Optimizer) -> None:
+        """Swap an optimizer's parameters, state arrays and scratch arrays (SGD's) for
+        traced views; called again from the step for an optimizer found only then."""
+        if id(opt) in self.optimizers:
+            return
+        self.optimizers.add(id(opt))
+        for group in opt.param_groups:
+            for p in group["params"]:
+                if id(p) not in self.names:
+                    self.names[id(p)] = name = f"param{len(self.names)}"
+                    self.named.append((name, p))
+                    self.add_tensor(name, p)
+        slots = [(value, p, v, attr.strip("_")) for attr, value in vars(opt).items()
+                 if attr != "state" and isinstance(value, dict)
+                 for p, v in value.items() if isinstance(p, Tensor)]
+        slots += [(state, k, v, k) for p, state in opt.state.items() for k, v in state.items()]
+        for holder, key, v, label in slots:
+            if isinstance(v, np.ndarray) and not isinstance(v, Traced):
+                p = key if isinstance(key, Tensor) else next(
+                    (q for q, s in opt.state.items() if s is holder), None)
+                view = self.trace.state(v, f"{self.names.get(id(p), 'p')}_{label}")
+                self.states.append((holder, key, v, view))
+                holder[key] = view
 
     def restore(self) -> None:
         """Put the arrays back where the call left their views (a replaced one stays)."""
-        for t, original, view in self.tensors + self.grads:
+        for t, original, view in self.tensors:
             if t.data is view:
                 t.data = original
         for state, k, original, view in self.states:
@@ -610,6 +650,12 @@ def args_match(spec: tuple, args: tuple) -> bool:
         elif type(a) is not part[1] or a != part[2]:
             return False
     return True
+
+
+def _invalidate(entry: _Entry) -> None:
+    """Forget the program: the next call of the signature warms up and traces again."""
+    entry.program = entry.function = None
+    entry.verified = entry.warm = False
 
 
 def _restore(uses: list[_OptimizerUse], saved: list[dict[str, Any]]) -> None:

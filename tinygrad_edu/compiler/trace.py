@@ -102,6 +102,8 @@ class Coef(float):
         return _ufunc(ufunc, method, inputs, kwargs)
 
     def _arith(self, *other: Any) -> Any:
+        if other and isinstance(other[0], np.ndarray):
+            return NotImplemented  # the array's operator runs: a recorded ufunc
         raise TraceError(
             f"compile: the optimizer's per-step number {self.slot.name} (= {float(self)!r}) "
             f"was used in Python arithmetic during the trace; its value would be baked into "
@@ -121,6 +123,8 @@ class Trace:
         self.scalars: list[Sym] = []
         self.captured: dict[int, tuple[Sym, weakref.ref | None, np.ndarray]] = {}
         self.persistent: set[Sym] = set()       # captured arrays known to be state
+        self.held: list[np.ndarray] = []        # every captured array, until the trace ends:
+        # ids must not be reused while `captured` is keyed by them (see `release`)
         self.modules: dict[int, Any] = {}       # modules seen in the call stack: id -> module
         self.warned: list[str] = []
 
@@ -134,7 +138,10 @@ class Trace:
     def state(self, array: np.ndarray, name: str) -> Traced:
         """A traced view of a state array (a parameter, a buffer, an optimizer buffer): the
         program reads and changes the array itself."""
-        sym = Sym(name, array.shape, array.dtype, "captured")
+        entry = self.captured.get(id(array))  # read already, before it was found to be state
+        sym = entry[0] if entry is not None else Sym(name, array.shape, array.dtype, "captured")
+        if entry is not None and sym.name == "const":
+            sym.name = name
         self.captured[id(array)] = (sym, weakref.ref(array), array)
         self.persistent.add(sym)
         return _as_traced(array, sym)
@@ -194,7 +201,13 @@ class Trace:
         # the value at first sight, in case the array turns out to be a temporary of the
         # call (made fresh each time: see `compiled.py`)
         self.captured[id(a)] = (sym, ref, a.copy() if ref is not None else a)
+        self.held.append(a)
         return sym
+
+    def release(self) -> None:
+        """Drop the references that kept captured arrays alive during the trace: what
+        stays alive afterwards belongs to the caller's state."""
+        self.held.clear()
 
     # -- recording
     def record(self, op: tuple[str, Any], args: tuple, kwargs: dict, result: Any,

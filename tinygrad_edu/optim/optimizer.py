@@ -113,8 +113,9 @@ class Optimizer:
                 if state is None:
                     state = self.state[p] = self._init_state(x, group)
                 scalars = self._step_scalars(group, state)
-                if capture is not None:
+                if capture is not None:  # it may swap p's and the state's arrays for traced
                     scalars = capture(self, group, p, scalars)
+                    x, grad = p.data, p.grad
                 self._update(x, -grad.data if maximize else grad.data, state, group, scalars)
                 stamp(x, version)
         return loss

@@ -57,6 +57,8 @@ class SGD(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
+                if capture is not None:  # first: it may swap p's arrays for traced ones
+                    lr = capture(self, group, p, self._step_scalars(group, {}))["lr"]
                 g = -grad.data if maximize else grad.data
                 if weight_decay != 0:
                     g = g + weight_decay * p.data
@@ -76,8 +78,6 @@ class SGD(Optimizer):
                 # size of a weight matrix on every step costs page faults whenever the C
                 # allocator has handed the memory back to the OS (measured: a fifth of a
                 # batch-64 MNIST step on a VM).
-                if capture is not None:
-                    lr = capture(self, group, p, self._step_scalars(group, {}))["lr"]
                 scaled = scratch.get(p)
                 if scaled is None or scaled.shape != g.shape or scaled.dtype != g.dtype:
                     scaled = scratch[p] = np.empty_like(g)
