@@ -561,17 +561,21 @@ def _named_tensors(modules: list[Module], optimizers: list[Optimizer]
     """Parameters and buffers by their path in the outermost modules, then the optimized
     parameters no module names (``param<i>``)."""
     found: dict[int, tuple[str, Tensor]] = {}
-    inner = {id(m) for top in modules for _, m in top.named_modules() if m is not top}
-    for m in modules:
-        if id(m) in inner:
-            continue
-        for name, t in [*m.named_parameters(), *m.named_buffers()]:
-            found.setdefault(id(t), (name, t))
+    _module_tensors(modules, found)
     for opt in optimizers:
         for group in opt.param_groups:
             for p in group["params"]:
                 found.setdefault(id(p), (f"param{len(found)}", p))
     return list(found.values())
+
+
+def _module_tensors(modules: list[Module], found: dict[int, tuple[str, Tensor]]) -> None:
+    """Add the parameters and buffers of the outermost of ``modules``, by path."""
+    inner = {id(m) for top in modules for _, m in top.named_modules() if m is not top}
+    for m in modules:
+        if id(m) not in inner:
+            for name, t in [*m.named_parameters(), *m.named_buffers()]:
+                found.setdefault(id(t), (name, t))
 
 
 def _state_tensors(trace: Trace, uses: list[_OptimizerUse], args: tuple,
@@ -580,13 +584,7 @@ def _state_tensors(trace: Trace, uses: list[_OptimizerUse], args: tuple,
     found before the call, the modules' parameters and buffers (by path), the optimized
     parameters, the arguments."""
     found: dict[int, tuple[str, Tensor]] = {id(t): (n, t) for n, t in named}
-    modules = list(trace.modules.values())
-    inner = {id(m) for top in modules for _, m in top.named_modules() if m is not top}
-    for m in modules:
-        if id(m) in inner:
-            continue
-        for name, t in [*m.named_parameters(), *m.named_buffers()]:
-            found.setdefault(id(t), (name, t))
+    _module_tensors(list(trace.modules.values()), found)
     for use in uses:
         found.setdefault(id(use.param), (f"param{len(found)}", use.param))
     for i, a in enumerate(args):

@@ -45,6 +45,14 @@ class _AdamBase(Optimizer):
     def _init_state(self, x: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         return {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
 
+    def _moments(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
+                 group: dict[str, Any], scalars: StepScalars
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Weight decay, then both moments updated in place: (g, m, v)."""
+        beta1, beta2 = group["betas"]
+        g = self._decay(x, g, group, scalars)
+        return g, _first_moment(state, g, beta1), _second_moment(state, g, beta2)
+
 
 class Adam(_AdamBase):
     """Adam, exactly ``torch.optim.Adam``'s update.  Per parameter p with gradient g, at
@@ -83,10 +91,8 @@ class Adam(_AdamBase):
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], scalars: StepScalars) -> None:
-        (beta1, beta2), eps = group["betas"], group["eps"]
-        g = self._decay(x, g, group, scalars)
-        m = _first_moment(state, g, beta1)
-        v = _second_moment(state, g, beta2)
+        eps = group["eps"]
+        g, m, v = self._moments(x, g, state, group, scalars)
         if group["amsgrad"]:
             v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
         denom = np.sqrt(v)
@@ -187,12 +193,9 @@ class NAdam(_AdamBase):
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], scalars: StepScalars) -> None:
-        (beta1, beta2), eps = group["betas"], group["eps"]
-        g = self._decay(x, g, group, scalars)
-        m = _first_moment(state, g, beta1)
-        v = _second_moment(state, g, beta2)
+        g, m, v = self._moments(x, g, state, group, scalars)
         denom = np.sqrt(v / scalars["bias2"])
-        denom += eps
+        denom += group["eps"]
         x -= scalars["g_step"] * (g / denom)
         x -= scalars["m_step"] * (m / denom)
 
@@ -235,10 +238,8 @@ class RAdam(_AdamBase):
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], scalars: StepScalars) -> None:
-        (beta1, beta2), eps = group["betas"], group["eps"]
-        g = self._decay(x, g, group, scalars)
-        m = _first_moment(state, g, beta1)
-        v = _second_moment(state, g, beta2)
+        eps = group["eps"]
+        g, m, v = self._moments(x, g, state, group, scalars)
         m_hat = m / scalars["bias1"]
         if "rect_step" in scalars:
             x -= m_hat * scalars["rect_step"] / (np.sqrt(v) + eps)
