@@ -150,6 +150,7 @@ def generate(instrs: Sequence[Instr], inputs: Sequence[Sym], scalars: Sequence[S
     results of at least ``min_buffer`` elements get preallocated buffers."""
     names = dict(names)
     order = [instrs[i] for i in _keep(instrs, persistent | set(inputs), set(results))]
+    order = _fold_constant_views(order, captured, persistent)
     order, results = _elide_copies(order, results, names)
     order, baked = _check_guards(order, persistent | set(inputs))
     result_set = set(results)
@@ -170,10 +171,18 @@ def generate(instrs: Sequence[Instr], inputs: Sequence[Sym], scalars: Sequence[S
     for s, name in zip((*inputs, *scalars), params):
         text[s] = _Expr(name, ATOM)
     written = {w.owner for instr in order for w in instr.writes}
+    uniform = _uniform(captured, persistent, written)
     header: list[str] = []
     body: list[str] = []
     rebound: set[str] = set()
     mutated: list[np.ndarray] = []
+    for s in uniform:
+        uses.pop(s, None)
+    for instr in order:  # a uniform constant still read elsewhere keeps its name
+        if not _elementwise(instr):
+            for s in _reads(instr):
+                if s in uniform:
+                    uses[s] = 1
     for s, array in captured.items():
         if s not in uses and s not in result_set:
             continue
@@ -200,10 +209,9 @@ def generate(instrs: Sequence[Instr], inputs: Sequence[Sym], scalars: Sequence[S
         outs = _outs(instr)
         for o in outs:
             if o not in inline and o not in text:
-                text[o] = _Expr(namer.fixed(names[o]) if o in names
-                                else namer.numbered(o.name), ATOM)
+                text[o] = _Expr(namer.fixed(names.get(o, o.name)), ATOM)
         new = outs and outs[0] in buffers and not instr.writes  # not an out= of its own
-        expr = _render(instr, text, namespace, namer,
+        expr = _render(_scalars_for_uniform(instr, uniform), text, namespace, namer,
                        buffer_names[buffers[outs[0]]] if new else None)
         if len(outs) == 1 and outs[0] in inline:
             text[outs[0]] = expr
@@ -270,6 +278,47 @@ def _map(value: Any, subst: dict[Sym, Sym]) -> Any:
     if isinstance(value, slice):
         return slice(_map(value.start, subst), _map(value.stop, subst), _map(value.step, subst))
     return value
+
+
+def _scalars_for_uniform(instr: Instr, uniform: dict[Sym, Any]) -> Instr:
+    """In an elementwise op whose other operand has the result's shape, a uniform
+    constant array is written as its number: ``0.0025 * w`` (the same bits: NumPy
+    broadcasts the number, and the dtype is the array's)."""
+    if not uniform or not _elementwise(instr) or not isinstance(instr.out, Sym):
+        return instr
+    shape = instr.out.shape
+    args = list(instr.args)
+    all_float64 = all(b.dtype == np.float64 for b in args if isinstance(b, Sym))
+    for i, a in enumerate(args):
+        if a in uniform and any(isinstance(b, Sym) and b.shape == shape and b not in uniform
+                                for j, b in enumerate(args) if j != i):
+            # a Python float takes the array's dtype: the same as a float64 array only
+            # when everything is float64; otherwise the number keeps its NumPy type
+            args[i] = float(uniform[a]) if all_float64 else uniform[a]
+    return Instr(instr.op, tuple(args), instr.kwargs, instr.out, instr.writes, instr.hint,
+                 instr.target)
+
+
+def _fold_constant_views(order: Sequence[Instr], captured: dict[Sym, np.ndarray],
+                         persistent: set[Sym]) -> list[Instr]:
+    """A view of a constant of the call is a constant itself (np.broadcast_to of the
+    backward's seed gradient): drop the line that would rebuild it."""
+    written = {w.owner for instr in order for w in instr.writes}
+    return [instr for instr in order
+            if not (instr.op[0] == "view" and instr.out in captured
+                    and instr.args[0] not in persistent and instr.args[0] not in written)]
+
+
+def _uniform(captured: dict[Sym, np.ndarray], persistent: set[Sym],
+             written: set[Sym]) -> dict[Sym, Any]:
+    """Constants of the call whose elements are all one number (a broadcast 1/m): the
+    number, in the array's dtype."""
+    out: dict[Sym, Any] = {}
+    for s, a in captured.items():
+        if (s not in persistent and s not in written and a.size > 1 and a.dtype.kind == "f"
+                and np.all(a == a.flat[0])):
+            out[s] = a.dtype.type(a.flat[0])
+    return out
 
 
 def _elide_copies(order: Sequence[Instr], results: Sequence[Sym], names: dict[Sym, str]

@@ -207,6 +207,7 @@ class CompiledFunction:
             slots: dict[str, int] = {}
             traced: StepScalars = {}
             swapped.add_optimizer(opt)  # if the discovery missed it
+            trace.updating = f"{swapped.names.get(id(p), 'p')}_update"
             number = groups.setdefault(id(group), len(groups))
             for k, v in scalars.items():
                 seen = shared.get((id(group), k))

@@ -123,9 +123,12 @@ class Trace:
         self.scalars: list[Sym] = []
         self.captured: dict[int, tuple[Sym, weakref.ref | None, np.ndarray]] = {}
         self.persistent: set[Sym] = set()       # captured arrays known to be state
-        self.held: list[np.ndarray] = []        # every captured array, until the trace ends:
+        self.held: list[Any] = []               # every captured array, until the trace ends:
         # ids must not be reused while `captured` is keyed by them (see `release`)
         self.modules: dict[int, Any] = {}       # modules seen in the call stack: id -> module
+        self.instance_names: dict[int, str] = {}  # op or module -> "sigmoid2" (see _where)
+        self.kind_counts: dict[str, int] = {}
+        self.updating = "update"                # the optimizer's current parameter
         self.warned: list[str] = []
 
     # -- symbols
@@ -191,7 +194,8 @@ class Trace:
             sym = Sym("view", a.shape, a.dtype, "op", root=owner, index=len(self.instrs))
             self.instrs.append(Instr(("view", (a.shape, a.strides, offset)), (owner,), {},
                                      sym, hint="view"))
-            self.captured[id(a)] = (sym, None, a)  # kept alive: its id stays its own
+            self.captured[id(a)] = (sym, weakref.ref(a), a.copy())
+            self.held.append(a)  # its id stays its own until the trace ends
             return sym
         sym = Sym("const", a.shape, a.dtype, "captured")
         try:
@@ -273,23 +277,40 @@ def _flat(args: Any) -> list:
 
 def _where() -> str:
     """A name for what is being computed, from the call stack: the innermost op (its
-    forward or backward), module or optimizer."""
+    forward, ``sigmoid2``, or its backward, ``d_sigmoid2``: numbered per op as the forward
+    met them), else the module (``dropout1``) or the parameter an optimizer updates."""
     frame: Any = sys._getframe(2)
     trace = _state.trace
     what = module = ""
     while frame is not None:
         owner = frame.f_locals.get("self")
         if isinstance(owner, Function) and not what:
-            what = (("d_" if frame.f_code.co_name == "backward" else "")
-                    + owner.name.removesuffix("function"))
+            what = _instance_name(trace, owner, owner.name.removesuffix("function"))
+            if frame.f_code.co_name == "backward":
+                what = "d_" + what
         elif isinstance(owner, Module):
-            module = module or type(owner).__name__.lower()
+            module = module or _instance_name(trace, owner, type(owner).__name__.lower())
             if trace is not None:
                 trace.modules.setdefault(id(owner), owner)
         elif isinstance(owner, Optimizer) and not what:
-            what = "update"
+            what = trace.updating if trace is not None else "update"
+        elif frame.f_code.co_name == "_run" and not what:  # the engine adds up gradients
+            what = "d_sum"
         frame = frame.f_back
     return what or module or "t"
+
+
+def _instance_name(trace: Trace | None, owner: object, kind: str) -> str:
+    """``kind`` numbered by first appearance in the trace: sigmoid1, sigmoid2..."""
+    if trace is None:
+        return kind
+    name = trace.instance_names.get(id(owner))
+    if name is None:
+        key = f"{type(owner).__mro__[-2].__name__}:{kind}"  # ops and modules count apart
+        count = trace.kind_counts[key] = trace.kind_counts.get(key, 0) + 1
+        name = trace.instance_names[id(owner)] = f"{kind}{count}"
+        trace.held.append(owner)  # its id must stay its own
+    return name
 
 
 # --------------------------------------------------------------------------- Traced
