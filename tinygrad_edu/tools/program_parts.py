@@ -50,21 +50,30 @@ def _basic_index(node: ast.expr) -> bool:
                for n in ast.walk(node))
 
 
+def _method(node: ast.expr) -> str | None:
+    """``"reshape"`` for ``b.reshape(...)``, None for anything else than a method call."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return node.func.attr
+    return None
+
+
+def _no_copy(call: ast.Call) -> bool:
+    return any(kw.arg == "copy" and isinstance(kw.value, ast.Constant) and kw.value.value is False
+               for kw in call.keywords)
+
+
 def _view_of(node: ast.expr) -> str | None:
     """``b`` for ``b``, ``b.T``, ``b[0]``, ``b.reshape(...)``, ``b.astype(t, copy=False)``
     (memory ``b`` may share), else None."""
     while True:
         if isinstance(node, ast.Name):
             return node.id
-        if isinstance(node, ast.Attribute) and node.attr in VIEW_METHODS:
-            node = node.value
-        elif isinstance(node, ast.Subscript) and _basic_index(node.slice):
-            node = node.value
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-              and (node.func.attr in VIEW_METHODS
-                   or node.func.attr == "astype" and any(
-                       kw.arg == "copy" and isinstance(kw.value, ast.Constant)
-                       and kw.value.value is False for kw in node.keywords))):
+        method = _method(node)
+        attribute = isinstance(node, ast.Attribute) and node.attr in VIEW_METHODS
+        if attribute or (isinstance(node, ast.Subscript) and _basic_index(node.slice)):
+            node = node.value  # type: ignore[attr-defined]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+                method in VIEW_METHODS or (method == "astype" and _no_copy(node))):
             node = node.func.value
         else:
             return None
@@ -111,9 +120,8 @@ def _line(stmt: ast.stmt) -> _Line:
                 line.writes.add(name)
                 line.reads.add(name)
         value = stmt.value
-        line.sum_only = (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add)
-                         or isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-                         and value.func.attr == "add")
+        line.sum_only = _method(value) == "add" or (isinstance(value, ast.BinOp)
+                                                    and isinstance(value.op, ast.Add))
         out = _out(value)
         if out is not None:
             line.writes.add(out)
