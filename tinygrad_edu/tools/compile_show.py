@@ -139,7 +139,8 @@ ARTICLES: dict[str, ArticleStep] = {
         "BCEWithLogitsLoss(reduction='sum')(logits, y) / m + l2_penalty(model, 0.1, m)",
         _bce_l2(0.1), 1.0, 8,
         "rows are samples; Theta_l = [fc_l.bias | fc_l.weight] (bias column first); "
-        "g = sigmoid, h = g(z4) the outputs, t the one-hot targets",
+        "a1 = x, g = sigmoid, h = g(z4) the outputs, t the one-hot targets, d4 the "
+        "article's deltaOut",
         _tags(3, "z{d}", "a{d}", "J", "d{d}", "dTh{l}", "dTh{l}", "Th-=", first_delta=1),
         (F(("z", 1), "z2 = [1 x] Theta1^T"), F(("a", 1), "a2 = g(z2)"),
          F(("z", 2), "z3 = [1 a2] Theta2^T"), F(("a", 2), "a3 = g(z3)"),
@@ -168,6 +169,8 @@ ARTICLES: dict[str, ArticleStep] = {
          "the logits (BCE with logits: max(z, 0) - t z + log(1 + exp(-|z|)), finite "
          "where the article's log(1 - h) is -inf) and its backward is g(z4) - t directly; "
          "g(z4) is computed again there because the forward never needed it.",
+         "The penalty's gradient (lambda/m) W is the backward of its W * W: one product "
+         "per factor, lambda/(2m) each, added to d^T a.",
          "The bias column: [1 a] Theta^T is a @ W^T + b here, and dJ/dTheta splits into "
          "d_fc_weight (d^T a) and d_fc_bias (sum over samples of d).",
          "The per-sample loop: the article adds one outer product per sample; the "
