@@ -1,7 +1,7 @@
 """``tinygrad-edu compile --show article NNN``: the compiled training step of an article's
 network beside the article's own backprop formulas.
 
-For each of the five articles (``/work/shared/articles``, see ``docs/articles.md``) `show`
+For each of the five articles (``docs/articles.md``) `show`
 builds the article's network at its own layer sizes (``nn.Linear`` layers ``fc1, fc2 ...``,
 the article's activations, loss, L2 term and plain gradient-descent step), writes the
 training step as a learner would (``zero_grad``, forward, loss, ``backward``,
