@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tinygrad_edu.tools import cli
-from tinygrad_edu.tools.compile_show import ARTICLES, show
+from tinygrad_edu.tools.compile_show import ARTICLES, ShowError, show
 from tinygrad_edu.tools.program_parts import Program, parts, ranges
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,15 +56,18 @@ def test_a_bad_article_is_a_usage_error(capsys):
     assert cli.main(["compile", "--show", "article", "007"]) == 2
     _, err = capsys.readouterr()
     assert "invalid choice: '007'" in err and "'000'" in err
-    with pytest.raises(ValueError, match="unknown article '7'"):
+    with pytest.raises(ShowError, match="unknown article '7'"):
         show("7")
+    with pytest.raises(ShowError, match="dtype must be float32 or float64, got int64"):
+        show("001", dtype="int64")
 
 
 def test_show_is_required_and_batch_is_positive(capsys):
     assert cli.main(["compile", "article", "001"]) == 2
     assert cli.main(["compile", "--show", "article", "001", "--batch", "0"]) == 2
     _, err = capsys.readouterr()
-    assert "--show" in err and "expected a number >= 1, got '0'" in err
+    assert "--show" in err
+    assert "error: compile --show: the batch must have at least 1 sample, got 0" in err
 
 
 def test_python_dash_m():

@@ -71,17 +71,6 @@ def _number(low: float, strict: bool):
     return parse
 
 
-def _count(text: str) -> int:
-    """"8" -> 8: a whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {text!r}")
-    return value
-
-
 def _keyword(text: str) -> tuple[str, Any]:
     """"axis=1" -> ("axis", 1): the value is a Python literal, else the plain string."""
     key, sep, value = text.partition("=")
@@ -194,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     art.add_argument("article", choices=list(compile_show.ARTICLES), help="which article")
     art.add_argument("--dtype", choices=["float64", "float32"], default="float64",
                      help="parameters and inputs (default float64)")
-    art.add_argument("--batch", type=_count, metavar="N",
+    art.add_argument("--batch", type=int, metavar="N",
                      help="samples in the synthetic batch (default: 1 for the per-sample "
                           "articles 001 and 002, else 8)")
     return parser
@@ -370,7 +359,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as e:  # --help, or a usage error (already printed)
         return int(e.code or 0)
     if args.command == "compile":
-        print(compile_show.show(args.article, dtype=args.dtype, batch=args.batch).text())
+        try:
+            shown = compile_show.show(args.article, dtype=args.dtype, batch=args.batch)
+        except compile_show.ShowError as e:  # a compiler error shows its traceback
+            print(f"tinygrad-edu: error: {e}", file=sys.stderr)
+            return 2
+        print(shown.text())
         return 0
     if "" not in sys.path and str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))  # "module:Function" from here, as python -m does

@@ -32,6 +32,10 @@ from .program_parts import parts, ranges
 Part = tuple  # ("z", 1), ("loss",), ("delta", 2), ("dW", 2), ("db", 2), ("update",)
 
 
+class ShowError(ValueError):
+    """An article, batch or dtype `show` cannot take."""
+
+
 class Network(nn.Module):
     """``fc1 ... fcL`` (``nn.Linear``), ``hidden`` after each but the last, ``output`` (if
     any) after the last: logits (N, sizes[-1]) of inputs (N, sizes[0])."""
@@ -358,17 +362,17 @@ def show(article: str, *, dtype: Any = np.float64, batch: int | None = None,
          seed: int = 0) -> Shown:
     """Compile article ``"000"`` ... ``"004"``'s training step on a synthetic batch (``batch``
     samples, default the article's per-sample 1 or 8) and match the program's lines to the
-    article's formulas.  Raises ValueError for an unknown article or a bad batch."""
+    article's formulas.  Raises `ShowError` for an unknown article, batch or dtype."""
     if article not in ARTICLES:
-        raise ValueError(f"compile --show: unknown article {article!r}; choose one of "
+        raise ShowError(f"compile --show: unknown article {article!r}; choose one of "
                          f"{', '.join(ARTICLES)}")
     spec = ARTICLES[article]
     m = spec.batch if batch is None else batch
     if m < 1:
-        raise ValueError(f"compile --show: the batch must have at least 1 sample, got {m}")
+        raise ShowError(f"compile --show: the batch must have at least 1 sample, got {m}")
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
-        raise ValueError(f"compile --show: dtype must be float32 or float64, got {dtype}")
+        raise ShowError(f"compile --show: dtype must be float32 or float64, got {dtype}")
     manual_seed(seed)
     rng = np.random.default_rng(seed)
     output = nn.functional.relu if spec.output_relu else None
