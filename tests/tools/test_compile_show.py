@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ("backward(", "apply(", "Tensor", "tinygrad_edu", "_ctx")
 # the tracer maps a captured array by id(); a temporary of the penalty's backward dies and
 # a later one of another shape gets its id (trace.py `_captured`): the 3-layer network with
-# an L2 term (article 000) fails its check run with a broadcast ValueError
+# an L2 term (article 000) fails its check run with a broadcast ValueError.  Strict: the
+# fix turns these into XPASS failures -- delete the marker with it.
 ID_REUSE = pytest.mark.xfail(strict=True, raises=ValueError,
                              reason="compiler: captured arrays keyed by a reused id()")
 
@@ -43,6 +44,25 @@ def test_the_command_prints_every_gradient_line_and_matches_every_formula(capsys
 def test_the_program_has_no_engine_call(article):
     source = show(article, batch=2).source
     assert [word for word in ENGINE if word in source] == []
+
+
+@pytest.mark.parametrize("article", [_article(a) for a in ARTICLES])
+def test_each_layer_s_parts_hold_its_own_lines(article):
+    """z_l holds the line adding fc_l.bias, dW_l / db_l the lines assigning d_fc_l_weight /
+    d_fc_l_bias, the update the in-place writes of the parameters."""
+    shown = show(article, batch=2)
+    lines = shown.source.split("\n")
+
+    def text(part):
+        return [lines[k - 1].strip() for k in shown.parts.get(part, [])]
+    for l in range(1, len(ARTICLES[article].sizes)):
+        assert any(f"fc{l}_bias" in line for line in text(("z", l)))
+        assert any(line.startswith(f"d_fc{l}_weight = ") for line in text(("dW", l)))
+        assert any(line.startswith(f"d_fc{l}_bias = ") for line in text(("db", l)))
+        assert text(("delta", l))
+        if ARTICLES[article].lr is not None:
+            assert any(f"fc{l}_weight" in line for line in text(("update",)))
+    assert (("update",) in shown.parts) == (ARTICLES[article].lr is not None)
 
 
 @pytest.mark.parametrize("article", ["001", "004"])
