@@ -153,18 +153,19 @@ class Program:
                 self.lines.append(_line(stmt))
         self._link()
 
+    def memory(self, name: str) -> str:
+        """The name that owns the memory ``name`` is bound to (a buffer, a parameter...)."""
+        while name in self._parent:
+            name = self._parent[name]
+        return name
+
     def _link(self) -> None:
-        parent: dict[str, str] = {}
-
-        def root(name: str) -> str:
-            while name in parent:
-                name = parent[name]
-            return name
-
+        self._parent: dict[str, str] = {}
+        root = self.memory
         for line in self.lines:
             for name in line.binds:
                 if line.alias is not None and root(line.alias) != name:
-                    parent[name] = root(line.alias)
+                    self._parent[name] = root(line.alias)
         bound: dict[str, int] = {}
         written: dict[str, int] = {}
         for i, line in enumerate(self.lines):
@@ -179,7 +180,6 @@ class Program:
                     written[root(name)] = i
             for name in line.writes:
                 written[root(name)] = i
-        self._root = root
 
     def last_def(self, name: str) -> int | None:
         """The index of the last line that binds or writes ``name`` itself."""
@@ -210,35 +210,52 @@ def parts(source: str, layers: Sequence[tuple[str, str]], inputs: Sequence[str] 
     is missing from the result.
     """
     prog = Program(source)
-    params = [p for pair in layers for p in pair]
-    found: dict[tuple, set[int]] = {}
     loss_defs = [i for name in prog.returned
                  if not name.startswith("d_") and (i := prog.last_def(name)) is not None]
     forward = prog.closure(loss_defs)
-
-    # backward: from the last layer down, shared lines first
-    taken = set(forward)
-    grads = {p: i for p in params if (i := prog.last_def(f"d_{p}")) is not None}
-    for l in range(len(layers), 0, -1):
-        weight, bias = layers[l - 1]
-        w = prog.closure([grads[weight]]) - forward if weight in grads else set()
-        b = prog.closure([grads[bias]]) - forward if bias in grads else set()
-        for key, lines in ((("delta", l), (w & b) - taken), (("dW", l), w - taken - (w & b)),
-                           (("db", l), b - taken - (w & b))):
-            found[key] = lines
-            taken |= lines
-    backward = taken - forward
+    found = _backward(prog, layers, forward)
+    backward = set().union(*found.values())
 
     # updates: lines writing a parameter, and the lines only they depend on
-    roots = {prog._root(p) for p in params}
+    roots = {prog.memory(p) for pair in layers for p in pair}
     writers = [i for i, line in enumerate(prog.lines)
-               if any(prog._root(n) in roots for n in line.writes)]
+               if any(prog.memory(n) in roots for n in line.writes)]
     found[("update",)] = prog.closure(writers) - forward - backward
     checks = [i for i, line in enumerate(prog.lines) if not line.binds and not line.writes
               and i not in forward | backward]      # `if t: raise GuardFailed(...)`
     found[("guard",)] = prog.closure(checks) - forward - backward - found[("update",)]
+    for key, lines in _forward(prog, layers, inputs, forward).items():
+        found.setdefault(key, set()).update(lines)
 
-    # forward: the layer of each line, then split at each layer's bias add
+    out: dict[tuple, list[int]] = {}
+    for key, indices in found.items():
+        numbers = sorted({k for i in indices
+                          for k in range(prog.lines[i].first, prog.lines[i].last + 1)})
+        if numbers:
+            out[key] = numbers
+    return out
+
+
+def _backward(prog: Program, layers: Sequence[tuple[str, str]], forward: set[int]
+              ) -> dict[tuple, set[int]]:
+    """delta / dW / db lines of each layer, from the last layer down (shared lines first)."""
+    found: dict[tuple, set[int]] = {}
+    taken = set(forward)
+    for l in range(len(layers), 0, -1):
+        w, b = (prog.closure([i]) - forward if (i := prog.last_def(f"d_{p}")) is not None
+                else set() for p in layers[l - 1])
+        for key, lines in ((("delta", l), (w & b) - taken), (("dW", l), w - taken - (w & b)),
+                           (("db", l), b - taken - (w & b))):
+            found[key] = lines
+            taken |= lines
+    return found
+
+
+def _forward(prog: Program, layers: Sequence[tuple[str, str]], inputs: Sequence[str],
+             forward: set[int]) -> dict[tuple, set[int]]:
+    """z / a lines of each layer and the loss lines: a line fed by the input belongs to the
+    highest layer whose parameters it depends on, split at that layer's bias add; a line
+    not fed by the input (``w.T``, a penalty's ``w * w``) goes with its first reader."""
     layer_of: dict[int, int] = {}
     fed: dict[int, bool] = {}
     for i in sorted(forward):
@@ -247,6 +264,7 @@ def parts(source: str, layers: Sequence[tuple[str, str]], inputs: Sequence[str] 
         upstream = [layer_of[d] for d in line.deps if d in layer_of]
         fed[i] = bool(line.reads & set(inputs)) or any(fed.get(d, False) for d in line.deps)
         layer_of[i] = max(direct + upstream, default=1)
+    found: dict[tuple, set[int]] = {}
     group: dict[int, tuple] = {}
     n = len(layers)
     for l in range(1, n + 1):
@@ -258,20 +276,13 @@ def parts(source: str, layers: Sequence[tuple[str, str]], inputs: Sequence[str] 
             group[i] = ("z", l) if i <= cut else after
         if cut >= 0 and not prog.lines[cut].sum_only:
             found.setdefault(after, set()).add(cut)     # z and g(z) on one line
-    for i in sorted(forward, reverse=True):             # lines not fed by the input
-        if i not in group:                              # belong with their first reader
+    for i in sorted(forward, reverse=True):
+        if i not in group:
             readers = sorted(j for j in forward if i in prog.lines[j].deps and j in group)
             group[i] = group[readers[0]] if readers else ("loss",)
     for i, key in group.items():
         found.setdefault(key, set()).add(i)
-
-    out: dict[tuple, list[int]] = {}
-    for key, indices in found.items():
-        numbers = sorted({k for i in indices
-                          for k in range(prog.lines[i].first, prog.lines[i].last + 1)})
-        if numbers:
-            out[key] = numbers
-    return out
+    return found
 
 
 def ranges(numbers: Sequence[int]) -> str:
