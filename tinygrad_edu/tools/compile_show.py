@@ -167,8 +167,8 @@ ARTICLES: dict[str, ArticleStep] = {
          "does not penalise. The program's penalty gradient reaches every fc_l.weight and "
          "no fc_l.bias.",
          "1/m: the article divides the summed Delta by m at the end; the program starts "
-         "the backward from 1/m (an (m, 10) array of 1/m times g(z4) - t), so every d "
-         "already carries it. Same numbers, other place.",
+         "the backward from (1/m)(g(z4) - t), so every d already carries it. Same "
+         "numbers, other place.",
          "The output delta: the program never forms log(h) nor g'(z4). Its loss works on "
          "the logits (BCE with logits: max(z, 0) - t z + log(1 + exp(-|z|)), finite "
          "where the article's log(1 - h) is -inf) and its backward is g(z4) - t directly; "
@@ -322,8 +322,10 @@ class Shown:
                 if spec.tags.get(part):
                     tags.setdefault(k, []).append((rank, spec.tags[part]))
         tag_of = {k: ",".join(t for _, t in sorted(v)) for k, v in tags.items()}
-        lines = [f"article {self.article}: {spec.title}",
-                 f"notation: {spec.notation}", "",
+        lines = [*textwrap.wrap(f"article {self.article}: {spec.title}", width,
+                                subsequent_indent="  "),
+                 *textwrap.wrap(f"notation: {spec.notation}", width, subsequent_indent="  "),
+                 "",
                  "the training step, as written (tinygrad_edu.compile(step)):", "",
                  textwrap.indent(self.step_source.rstrip(), "    "),
                  f"    # cost = {spec.cost}", "",
