@@ -15,19 +15,7 @@ from tinygrad_edu.tools.program_parts import Program, parts, ranges
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGINE = ("backward(", "apply(", "Tensor", "tinygrad_edu", "_ctx")
-# the tracer maps a captured array by id(); a temporary of the penalty's backward dies and
-# a later one of another shape gets its id (trace.py `_captured`): the 3-layer network with
-# an L2 term (article 000) fails its check run with a broadcast ValueError.  Strict: the
-# fix turns these into XPASS failures -- delete the marker with it.
-ID_REUSE = pytest.mark.xfail(strict=True, raises=ValueError,
-                             reason="compiler: captured arrays keyed by a reused id()")
-
-
-def _article(a: str):
-    return pytest.param(a, marks=ID_REUSE) if a == "000" else a
-
-
-@pytest.mark.parametrize("article", [_article(a) for a in ARTICLES])
+@pytest.mark.parametrize("article", list(ARTICLES))
 def test_the_command_prints_every_gradient_line_and_matches_every_formula(capsys, article):
     code = cli.main(["compile", "--show", "article", article])
     out, _ = capsys.readouterr()
@@ -40,13 +28,13 @@ def test_the_command_prints_every_gradient_line_and_matches_every_formula(capsys
         assert f.text in formulas
 
 
-@pytest.mark.parametrize("article", [_article(a) for a in ARTICLES])
+@pytest.mark.parametrize("article", list(ARTICLES))
 def test_the_program_has_no_engine_call(article):
     source = show(article, batch=2).source
     assert [word for word in ENGINE if word in source] == []
 
 
-@pytest.mark.parametrize("article", [_article(a) for a in ARTICLES])
+@pytest.mark.parametrize("article", list(ARTICLES))
 def test_each_layer_s_parts_hold_its_own_lines(article):
     """z_l holds the line adding fc_l.bias, dW_l / db_l the lines assigning d_fc_l_weight /
     d_fc_l_bias, the update the in-place writes of the parameters."""
