@@ -1,10 +1,12 @@
 """``tinygrad-edu``: gradient-check experiments from the command line.
 
 Parses arguments, runs `tinygrad_edu.tools.experiments` and prints its rows as tables (the
-logic, and the same experiments as Python functions, live there).  Also runnable as
-``python -m tinygrad_edu``.  Exit codes: 0 all agree; 1 autograd disagrees with
-central differences (in float64) or with a corrected formula (or, with ``--strict``, an
-article's formula differs); 2 bad usage (an error inside an op prints its traceback instead).
+logic, and the same experiments as Python functions, live there); ``compile --show article
+NNN`` prints an article's compiled training step beside its formulas
+(`tinygrad_edu.tools.compile_show`).  Also runnable as ``python -m tinygrad_edu``.  Exit
+codes: 0 all agree (or shown); 1 autograd disagrees with central differences (in float64)
+or with a corrected formula (or, with ``--strict``, an article's formula differs); 2 bad
+usage (an error inside an op prints its traceback instead).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 
 from .. import __version__
 from ..tensor import Tensor
+from . import compile_show
 from . import experiments as ex
 from .graph import GraphvizNotFoundError, explore, render, to_dot
 
@@ -35,6 +38,7 @@ examples:
   tinygrad-edu eps-sweep op tanh --shape 3,4 --out figures
   tinygrad-edu graph article 001 --out graph.svg
   tinygrad-edu graph article 004 --html --out graph.html     # step through backward
+  tinygrad-edu compile --show article 001        # the compiled step beside the article
 """
 
 
@@ -162,6 +166,26 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the target forward and backward (retain_graph=True) and draw its graph "
                     "with the leaves' gradients.")
     _add_targets(graph, graph_opts, with_dtype=True)
+
+    show = commands.add_parser(
+        "compile", help="an article's compiled training step beside its formulas",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
+        description="Compile (tinygrad_edu.compile) the training step of an article's "
+                    "network on a small synthetic batch and print the NumPy program, each "
+                    "line marked with the article's symbol, the article's formulas with "
+                    "the program lines that compute them, and where the two differ.")
+    show.add_argument("--show", action="store_true", required=True,
+                      help="print the program (the only action so far)")
+    kinds = show.add_subparsers(dest="kind", metavar="{article}", required=True)
+    art = kinds.add_parser("article", help="one of the five articles' networks",
+                           description="The article's layer sizes, activations, loss, L2 "
+                                       "term and gradient-descent step.")
+    art.add_argument("article", choices=list(compile_show.ARTICLES), help="which article")
+    art.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                     help="parameters and inputs (default float64)")
+    art.add_argument("--batch", type=int, metavar="N",
+                     help="samples in the synthetic batch (default: 1 for the per-sample "
+                          "articles 001 and 002, else 8)")
     return parser
 
 
@@ -334,6 +358,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, or a usage error (already printed)
         return int(e.code or 0)
+    if args.command == "compile":
+        try:
+            shown = compile_show.show(args.article, dtype=args.dtype, batch=args.batch)
+        except compile_show.ShowError as e:  # a compiler error shows its traceback
+            print(f"tinygrad-edu: error: {e}", file=sys.stderr)
+            return 2
+        print(shown.text())
+        return 0
     if "" not in sys.path and str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))  # "module:Function" from here, as python -m does
     try:  # a bad op name, module, shape or keyword is a usage error ...
