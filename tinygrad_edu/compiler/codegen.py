@@ -183,7 +183,7 @@ def generate(instrs: Sequence[Instr], inputs: Sequence[Sym], scalars: Sequence[S
             for s in _reads(instr):
                 if s in uniform:
                     uses[s] = 1
-    defined = {o for instr in order for o in _outs(instr)}  # views made by a line
+    defined = {instr.out for instr in order if instr.op[0] == "view"}  # made by a line
     for s, array in captured.items():
         if (s not in uses and s not in result_set) or s in defined:
             continue
