@@ -56,6 +56,7 @@ class Program:
     source: str
     namespace: dict[str, Any]
     function_name: str
+    inputs: list[int] = field(default_factory=list)  # the inputs it takes, by position
     mutated: list[np.ndarray] = field(default_factory=list)  # state arrays changed in place
     lines: int = 0
     baked: list[str] = field(default_factory=list)  # branches the program cannot check
@@ -167,8 +168,9 @@ def generate(instrs: Sequence[Instr], inputs: Sequence[Sym], scalars: Sequence[S
     namer = _Namer()
     namespace: dict[str, Any] = {"np": np, "GuardFailed": GuardFailed}
     text: dict[Sym, _Expr] = {}
-    params = [namer.fixed(names.get(s, s.name)) for s in (*inputs, *scalars)]
-    for s, name in zip((*inputs, *scalars), params):
+    taken = [i for i, s in enumerate(inputs) if s in uses or s in result_set]
+    params = [namer.fixed(names.get(s, s.name)) for s in (*[inputs[i] for i in taken], *scalars)]
+    for s, name in zip((*[inputs[i] for i in taken], *scalars), params):
         text[s] = _Expr(name, ATOM)
     written = {w.owner for instr in order for w in instr.writes}
     uniform = _uniform(captured, persistent, written)
@@ -239,8 +241,8 @@ def generate(instrs: Sequence[Instr], inputs: Sequence[Sym], scalars: Sequence[S
         lines = [ln.rstrip(",") for ln in lines]
     lines += ["    " + b for b in body]
     lines.append(f"    return ({returned}{',' if len(results) == 1 else ''})")
-    return Program("\n".join(lines) + "\n", namespace, function_name, mutated, len(body),
-                   baked, any(instr.op[0] == "guard" for instr in order))
+    return Program("\n".join(lines) + "\n", namespace, function_name, taken, mutated,
+                   len(body), baked, any(instr.op[0] == "guard" for instr in order))
 
 
 # --------------------------------------------------------------------------- passes

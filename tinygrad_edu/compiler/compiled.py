@@ -70,6 +70,7 @@ class _WriteBack:
     tensor: Tensor
     what: str                       # "data" or "grad"
     index: int | None
+    arg: int | None = None          # the tensor is this argument of each call
 
 
 @dataclass(eq=False)
@@ -79,7 +80,7 @@ class _Entry:
     calls: int = 0
     program: Program | None = None
     function: Callable | None = None
-    inputs: list[int] = field(default_factory=list)          # argument positions
+    loads: list[tuple[str, Any]] = field(default_factory=list)  # per input (Trace.loads)
     uses: list[_OptimizerUse] = field(default_factory=list)
     n_scalars: int = 0
     options: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
@@ -93,6 +94,7 @@ class _Entry:
     warm: bool = False              # whether the eager call before a trace has run
     scalar_results: bool = False    # whether a result is 0-d (NumPy may give a scalar)
     states: list[tuple[Any, Any, Any]] = field(default_factory=list)  # guarded state slots
+    flags: list[tuple[Any, str, bool]] = field(default_factory=list)  # guarded switches
     calls_scalars: list[_OptimizerUse] = field(default_factory=list)  # see _build
     stateful: bool = False          # whether _step_scalars changes optimizer state
     stamped: list[np.ndarray] = field(default_factory=list)  # tensors' arrays changed
@@ -192,10 +194,9 @@ class CompiledFunction:
         swapped = _Swapped(trace, _discover(self.fn, args))
         saved = [(a, a.data) for a in args if isinstance(a, Tensor)]
         for i, a in enumerate(args):
-            if isinstance(a, Tensor):
+            if isinstance(a, Tensor) and not isinstance(a.data, Traced):  # (twice: once)
                 name = self._arg_names[i] if i < len(self._arg_names) else f"arg{i}"
-                a.data = trace.input(a.data, name)
-        entry.inputs = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+                a.data = trace.input(a.data, name, ("arg", i))
 
         shared: dict[tuple[int, str], tuple[float, Any]] = {}
         groups: dict[int, int] = {}
@@ -237,7 +238,7 @@ class CompiledFunction:
                 if isinstance(a.data, Traced) and a.data.__dict__.get("_sym") in trace.inputs:
                     a.data = data
             swapped.restore()
-        self._build(entry, trace, args, result, uses, generators, swapped.named)
+        self._build(entry, trace, args, result, uses, generators, swapped)
         optimizers = {id(u.optimizer): u.optimizer for u in uses}
         entry.states = [(opt.__dict__, "state", opt.state) for opt in optimizers.values()]
         entry.states += [(state, k, original) for state, k, original, _ in swapped.states
@@ -245,11 +246,12 @@ class CompiledFunction:
         return result
 
     def _build(self, entry: _Entry, trace: Trace, args: tuple, result: Any,
-               uses: list[_OptimizerUse], generators: list[Any],
-               named: list[tuple[str, Tensor]]) -> None:
+               uses: list[_OptimizerUse], generators: list[Any], swapped: _Swapped) -> None:
         """Turn the finished trace into ``entry``'s program, guards and write-backs."""
         names: dict[Sym, str] = {}
-        tensors = _state_tensors(trace, uses, args, named)
+        tensors = _state_tensors(trace, uses, args, swapped.named)
+        swapped_modules = swapped.modules
+        arg_of = {id(a): i for i, a in enumerate(args) if isinstance(a, Tensor)}
         results: list[Sym] = []
         writebacks: list[_WriteBack] = []
 
@@ -260,15 +262,19 @@ class CompiledFunction:
             return len(results) - 1
 
         for name, t in tensors:
+            arg = arg_of.get(id(t))  # an argument: each call's own tensor is written
             if isinstance(t.data, Traced):
-                writebacks.append(_WriteBack(t, "data", result_index(t.data, name)))
+                index = result_index(t.data, name)
+                if t.data.__dict__.get("_sym") not in trace.inputs:
+                    writebacks.append(_WriteBack(t, "data", index, arg))
                 t.data = t.data.view(np.ndarray)
             grad = t.grad
             if grad is None:
                 if t.requires_grad:
-                    writebacks.append(_WriteBack(t, "grad", None))
+                    writebacks.append(_WriteBack(t, "grad", None, arg))
             elif isinstance(grad.data, Traced):
-                writebacks.append(_WriteBack(t, "grad", result_index(grad.data, "d_" + name)))
+                writebacks.append(_WriteBack(t, "grad", result_index(grad.data, "d_" + name),
+                                             arg))
                 grad.data = grad.data.view(np.ndarray)
         output = _pack(result, trace, result_index)
 
@@ -298,8 +304,13 @@ class CompiledFunction:
         namespace = program.namespace
         code = builtins.compile(program.source, f"<tinygrad_edu.compile {self._name}>", "exec")
         exec(code, namespace)
+        modules = [m for top in [*swapped_modules, *trace.modules.values()]
+                   for m in top.modules()]
+        entry.flags = list({id(m): (m, "training", m.training) for m in modules}.values())
+        entry.flags += [(t, "requires_grad", t.requires_grad) for _, t in tensors]
         entry.program = program
         entry.function = namespace[program.function_name]
+        entry.loads = [trace.loads[i] for i in program.inputs]
         entry.uses = uses
         entry.n_scalars = len(trace.scalars)
         # a stateless optimizer (SGD) needs one _step_scalars call per shared slot set
@@ -334,7 +345,11 @@ class CompiledFunction:
                 now = group.get(k)
                 if now is not v and now != v:
                     return False
-        return True
+        for obj, attr, value in entry.flags:  # module.training, tensor.requires_grad
+            if getattr(obj, attr) is not value:
+                return False
+        # a gradient the program accumulates into must be there
+        return all(kind != "grad" or t.grad is not None for kind, t in entry.loads)
 
     def _replay(self, entry: _Entry, args: tuple) -> Any:
         """Run the program: the optimizers' Python half for its scalar arguments, the
@@ -354,7 +369,8 @@ class CompiledFunction:
             for k, slot in use.slots.items():
                 scalars[slot] = values[k]
         try:
-            out = entry.function(*[args[i].data for i in entry.inputs], *scalars)
+            out = entry.function(*[args[k].data if kind == "arg" else k.grad.data
+                                   for kind, k in entry.loads], *scalars)
         except GuardFailed:  # a branch went the other way: this call runs eagerly
             _restore(entry.uses, saved)
             entry.fallbacks += 1
@@ -363,10 +379,11 @@ class CompiledFunction:
             out = tuple(o if type(o) is not np.float64 and not isinstance(o, np.generic)
                         else np.asarray(o) for o in out)
         for wb in entry.writebacks:
+            t = wb.tensor if wb.arg is None else args[wb.arg]
             if wb.what == "data":
-                wb.tensor.data = out[wb.index]
+                t.data = out[wb.index]
             else:
-                wb.tensor.grad = None if wb.index is None else _wrap(out[wb.index])
+                t.grad = None if wb.index is None else _wrap(out[wb.index])
         if entry.stamped:
             version = new_version()
             for a in entry.stamped:
@@ -375,7 +392,7 @@ class CompiledFunction:
 
     def _verify(self, entry: _Entry, args: tuple) -> Any:
         """Replay, undo, run eagerly, compare (step 3 of the module docstring)."""
-        snapshot = _Snapshot(entry)
+        snapshot = _Snapshot(entry, args)
         replayed = self._replay(entry, args)
         replay_state = snapshot.current()
         snapshot.restore()
@@ -398,8 +415,9 @@ class CompiledFunction:
         """One line per signature: calls so far, and whether it is traced and checked."""
         lines = []
         for key, e in self._entries.items():
-            status = ("replaying" if e.verified else "traced, checked at the next call"
-                      if e.program is not None else "warming up")
+            status = ("replaying" if e.program is not None and (e.verified or not self.check)
+                      else "traced, checked at the next call" if e.program is not None
+                      else "warming up")
             lines.append(f"{_describe(key)}: {e.calls} calls, {status}"
                          + (f", {e.program.lines} lines" if e.program else "")
                          + (f", {e.fallbacks} sent back to eager by a guard"
@@ -431,12 +449,22 @@ class _RecordingRNG:
         return draw
 
 
-def _discover(fn: Callable[..., Any], args: tuple) -> tuple[list[Module], list[Optimizer]]:
-    """The modules and optimizers ``fn`` can reach before it runs: its closure, the
-    globals its code names, its default arguments, a bound method's object, its
+@dataclass
+class _Found:
+    """What `_discover` finds: modules, optimizers, and tensors that require grad held
+    directly (a bare ``w = tg.Tensor(..., requires_grad=True)``), by their variable name."""
+
+    modules: list[Module]
+    optimizers: list[Optimizer]
+    tensors: list[tuple[str, Tensor]]
+
+
+def _discover(fn: Callable[..., Any], args: tuple) -> _Found:
+    """The modules, optimizers and tensors ``fn`` can reach before it runs: its closure,
+    the globals its code names, its default arguments, a bound method's object, its
     arguments -- and, one level down, lists, tuples and dicts of them or the attributes of
     plain objects.  (An optimizer found only when it steps is added then.)"""
-    candidates: list[Any] = list(args)
+    candidates: list[tuple[str, Any]] = [(f"arg{i}", a) for i, a in enumerate(args)]
     functions = [fn]
     seen: set[int] = set()
     while functions:  # the function, what it wraps, the functions in its closure
@@ -447,10 +475,10 @@ def _discover(fn: Callable[..., Any], args: tuple) -> tuple[list[Module], list[O
         if hasattr(f, "__wrapped__"):  # functools.wraps: no_grad(), compile ...
             functions.append(f.__wrapped__)
         if not inspect.isroutine(f):  # a module, or another callable object
-            candidates.append(f)
+            candidates.append(("self", f))
             f = vars(type(f)).get("__call__")  # its own __call__'s globals, if any
         if inspect.ismethod(f):
-            candidates.append(f.__self__)
+            candidates.append(("self", f.__self__))
             f = f.__func__
         code = getattr(f, "__code__", None)
         if code is None:
@@ -460,49 +488,60 @@ def _discover(fn: Callable[..., Any], args: tuple) -> tuple[list[Module], list[O
             if inspect.iscode(const):
                 names.update(const.co_names)
         g = getattr(f, "__globals__", {})
-        candidates += [g[n] for n in sorted(names) if n in g]
-        candidates += [*(getattr(f, "__defaults__", None) or ()),
-                       *(getattr(f, "__kwdefaults__", None) or {}).values()]
-        for cell in getattr(f, "__closure__", None) or ():
+        candidates += [(n, g[n]) for n in sorted(names) if n in g]
+        defaults = getattr(f, "__defaults__", None) or ()
+        positional = code.co_varnames[:code.co_argcount]
+        candidates += list(zip(positional[len(positional) - len(defaults):], defaults))
+        candidates += list((getattr(f, "__kwdefaults__", None) or {}).items())
+        for name, cell in zip(code.co_freevars, getattr(f, "__closure__", None) or ()):
             try:
                 value = cell.cell_contents
             except ValueError:  # an empty cell
                 continue
-            candidates.append(value)
+            candidates.append((name, value))
             if inspect.isfunction(value):
                 functions.append(value)
-    modules: dict[int, Module] = {}
-    optimizers: dict[int, Optimizer] = {}
+    found = _Found([], [], [])
+    seen_objects: set[int] = set()
 
-    def take(obj: Any, depth: int) -> None:
+    def take(name: str, obj: Any, depth: int) -> None:
+        if id(obj) in seen_objects:
+            return
+        seen_objects.add(id(obj))
         if isinstance(obj, Module):
-            modules.setdefault(id(obj), obj)
+            found.modules.append(obj)
         elif isinstance(obj, Optimizer):
-            optimizers.setdefault(id(obj), obj)
+            found.optimizers.append(obj)
+        elif isinstance(obj, Tensor):  # (the arguments are the program's inputs)
+            if obj.requires_grad and obj.is_leaf and all(obj is not a for a in args):
+                found.tensors.append((name, obj))
         elif depth and isinstance(obj, list | tuple):
-            for x in obj:
-                take(x, depth - 1)
+            for i, x in enumerate(obj):
+                take(f"{name}{i}", x, depth - 1)
         elif depth and isinstance(obj, dict):
-            for x in obj.values():
-                take(x, depth - 1)
+            for k, x in obj.items():
+                take(str(k), x, depth - 1)
         elif depth and hasattr(obj, "__dict__") and not isinstance(
                 obj, type | types.ModuleType | types.FunctionType):
-            for x in vars(obj).values():
-                take(x, depth - 1)
+            for k, x in vars(obj).items():
+                take(k, x, depth - 1)
 
-    for c in candidates:
-        take(c, 2)
-    return list(modules.values()), list(optimizers.values())
+    for name, c in candidates:
+        take(name, c, 2)
+    return found
 
 
 class _Swapped:
     """For the duration of a trace, the discovered state arrays (parameters, buffers,
     their gradients, optimizer buffers) are replaced by traced views of themselves."""
 
-    def __init__(self, trace: Trace, found: tuple[list[Module], list[Optimizer]]) -> None:
-        modules, optimizers = found
+    def __init__(self, trace: Trace, found: _Found) -> None:
+        modules, optimizers = found.modules, found.optimizers
         self.trace = trace
+        self.modules = modules
         self.named = _named_tensors(modules, optimizers)
+        known = {id(t) for _, t in self.named}
+        self.named += [(n, t) for n, t in found.tensors if id(t) not in known]
         self.tensors: list[tuple[Tensor, np.ndarray, Traced]] = []
         self.states: list[tuple[dict[Any, Any], Any, np.ndarray, Traced]] = []
         self.names = {id(t): name for name, t in self.named}
@@ -513,15 +552,17 @@ class _Swapped:
             self.add_optimizer(opt)
 
     def add_tensor(self, name: str, t: Tensor) -> None:
-        """Swap ``t``'s array and its gradient's for traced views."""
-        for owner, array, label in ((t, t.data, name), (t.grad, None, "d_" + name)):
-            if owner is None:
-                continue
-            array = owner.data
-            if isinstance(array, np.ndarray) and not isinstance(array, Traced):
-                view = self.trace.state(array, label)
-                self.tensors.append((owner, array, view))
-                owner.data = view
+        """Swap ``t``'s array for a traced view (state), and its gradient's for an input:
+        a program that accumulates into it reads the gradient of each call's start."""
+        if not isinstance(t.data, Traced):
+            view = self.trace.state(t.data, name)
+            self.tensors.append((t, t.data, view))
+            t.data = view
+        grad = t.grad
+        if grad is not None and not isinstance(grad.data, Traced):
+            view = self.trace.input(grad.data, "d_" + name, ("grad", t))
+            self.tensors.append((grad, grad.data, view))
+            grad.data = view
 
     def add_optimizer(self, opt: Optimizer) -> None:
         """Swap an optimizer's parameters, state arrays and scratch arrays (SGD's) for
@@ -535,6 +576,7 @@ class _Swapped:
                     self.names[id(p)] = name = f"param{len(self.names)}"
                     self.named.append((name, p))
                     self.add_tensor(name, p)
+        slots: list[tuple[dict[Any, Any], Any, Any, str]]
         slots = [(value, p, v, attr.strip("_")) for attr, value in vars(opt).items()
                  if attr != "state" and isinstance(value, dict)
                  for p, v in value.items() if isinstance(p, Tensor)]
@@ -703,17 +745,24 @@ def _compare(a: list[Any], b: list[Any], label: str) -> list[str]:
 class _Snapshot:
     """Everything a replay changes, saved so that `_verify` can undo it."""
 
-    def __init__(self, entry: _Entry) -> None:
+    def __init__(self, entry: _Entry, args: tuple) -> None:
         assert entry.program is not None
         self.entry = entry
         self.arrays = [(a, a.copy()) for a in entry.program.mutated]
-        self.tensors = [(wb.tensor, wb.tensor.data, wb.tensor.grad) for wb in entry.writebacks]
+        # the arguments too: the function may change them in place
+        self.arrays += [(a.data, a.data.copy()) for a in args if isinstance(a, Tensor)]
+        self.args = [(a, a.data, a.grad) for a in args if isinstance(a, Tensor)]
+        self.written = [wb.tensor if wb.arg is None else args[wb.arg]
+                        for wb in entry.writebacks]
+        self.tensors = [(t, t.data, t.grad) for t in self.written]
         self.states = [(use.optimizer.state, use.param,
                         {k: v for k, v in use.optimizer.state.get(use.param, {}).items()
                          if not isinstance(v, np.ndarray)}) for use in entry.uses]
         self.rngs = [(g, copy.deepcopy(g.bit_generator.state)) for g in entry.draws]
 
     def restore(self) -> None:
+        for t, data, grad in self.args:
+            t.data, t.grad = data, grad
         for a, saved in self.arrays:
             np.copyto(a, saved)
         for t, data, grad in self.tensors:
@@ -729,11 +778,11 @@ class _Snapshot:
         out: list[tuple[str, Any]] = []
         for i, (a, _) in enumerate(self.arrays):
             out.append((f"state array {i} {a.shape}", a.copy()))
-        for wb in self.entry.writebacks:
-            value = getattr(wb.tensor, wb.what)
+        for wb, t in zip(self.entry.writebacks, self.written):
+            value = getattr(t, wb.what)
             value = None if value is None else (value.data if isinstance(value, Tensor)
                                                 else value).copy()
-            out.append((f"the {wb.what} of a tensor of shape {wb.tensor.shape}", value))
+            out.append((f"the {wb.what} of a tensor of shape {t.shape}", value))
         for state, p, _ in self.states:
             for k, v in state.get(p, {}).items():
                 if not isinstance(v, np.ndarray):

@@ -120,6 +120,7 @@ class Trace:
     def __init__(self) -> None:
         self.instrs: list[Instr] = []
         self.inputs: list[Sym] = []
+        self.loads: list[Any] = []              # per input: ("arg", i) or ("grad", tensor)
         self.scalars: list[Sym] = []
         self.captured: dict[int, tuple[Sym, weakref.ref | None, np.ndarray]] = {}
         self.persistent: set[Sym] = set()       # captured arrays known to be state
@@ -132,10 +133,12 @@ class Trace:
         self.warned: list[str] = []
 
     # -- symbols
-    def input(self, array: np.ndarray, name: str) -> Traced:
-        """A traced view of an argument's array."""
+    def input(self, array: np.ndarray, name: str, load: Any) -> Traced:
+        """A traced view of an array the program takes anew at each call: an argument's,
+        or a gradient accumulated across calls; ``load`` says which (see compiled.py)."""
         sym = Sym(name, array.shape, array.dtype, "input", index=len(self.inputs))
         self.inputs.append(sym)
+        self.loads.append(load)
         return _as_traced(array, sym)
 
     def state(self, array: np.ndarray, name: str) -> Traced:
@@ -372,17 +375,33 @@ def _method(name: str, writes_self: bool = False) -> Callable:
     return method
 
 
+_PACKAGE = __file__.rsplit("/", 2)[0] + "/"  # tinygrad_edu/
+
+
+def _user_site() -> tuple[str, int]:
+    """``("file.py:12", stacklevel)``: the innermost caller outside tinygrad_edu (the
+    user's line that read a traced value), and the stacklevel that points a warning there."""
+    frame: Any = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    if frame is None:
+        return "?", 1
+    return f"{frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno}", level
+
+
 def _baked(name: str) -> Callable:
     plain_method = getattr(np.ndarray, name)
 
     def method(self: Traced, *args: Any) -> Any:
         trace = _state.trace
         if trace is not None:
+            site, level = _user_site()
             message = (f"compile: {name.strip('_')}() read a traced value of shape "
-                       f"{self.shape} into Python: the number is baked into the program, "
-                       f"later calls reuse this call's value")
+                       f"{self.shape} into Python ({site}): the number is baked into the "
+                       f"program, later calls reuse this call's value")
             trace.warned.append(message)
-            warnings.warn(message, TraceWarning, stacklevel=2)
+            warnings.warn(message, TraceWarning, stacklevel=level)
         return plain_method(self.view(np.ndarray), *args)
     method.__name__ = name
     return method
@@ -416,10 +435,8 @@ class Traced(np.ndarray):
         value = np.ndarray.__bool__(self.view(np.ndarray))
         trace = _state.trace
         if trace is not None:
-            caller = sys._getframe(1)
             trace.record(("guard", value), (self,), {}, None)
-            trace.instrs[-1].hint = (f"{caller.f_code.co_filename.rsplit('/', 1)[-1]}:"
-                                     f"{caller.f_lineno}")
+            trace.instrs[-1].hint = _user_site()[0]
         return value
 
     def __iter__(self) -> Any:

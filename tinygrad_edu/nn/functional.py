@@ -400,7 +400,8 @@ def _class_weights(name: str, input: Tensor, weight: Target | None) -> np.ndarra
         raise TypeError(f"{name}: weight must be a tensor of class weights, got the string "
                         f"{weight!r}; pass reduction= by keyword (PyTorch's order: input, "
                         f"target, weight, ...)")
-    w = np.asanyarray(weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
+    w = np.asanyarray(weight.data if isinstance(weight, Tensor) else weight).astype(
+        input.dtype, copy=False)
     n_classes = input.shape[_class_axis(input)]
     if w.shape != (n_classes,):
         raise ShapeError(f"{name}: weight must hold one weight per class, shape "
@@ -409,7 +410,7 @@ def _class_weights(name: str, input: Tensor, weight: Target | None) -> np.ndarra
 
 
 def _index_distribution(name: str, input: Tensor, target: Target, weight: np.ndarray | None,
-                        ignore_index: int, smoothing: float) -> tuple[np.ndarray, float]:
+                        ignore_index: int, smoothing: float) -> tuple[np.ndarray, Any]:
     """For class-index targets y: the weighted target distribution q, input's shape, with
     q_nc = w_c ((1 - smoothing) [c = y_n] + smoothing / C), 0 for ignored n, and the
     'mean' denominator sum_n w_(y_n) over the kept n (PyTorch's weighted mean)."""
@@ -422,16 +423,18 @@ def _index_distribution(name: str, input: Tensor, target: Target, weight: np.nda
     np.put_along_axis(q, np.expand_dims(safe, axis), 1 - smoothing, axis)
     if smoothing:
         q += smoothing / n_classes
-    w_y = np.ones(t.shape, input.dtype) if weight is None else weight[safe]
+    # weight[safe], written so that NumPy dispatches on the indices too (a traced target)
+    w_y = (np.ones(t.shape, input.dtype) if weight is None
+           else np.take_along_axis(weight, safe.reshape(-1), axis=0).reshape(safe.shape))
     if weight is not None:
         q *= weight.reshape((n_classes,) + (1,) * (input.ndim - axis - 1))
     if keep is not None:
         q *= np.expand_dims(keep, axis)
         w_y = w_y * keep
-    return q, float(w_y.sum())
+    return q, w_y.sum()  # an array, not float(): a compiled step recomputes it
 
 
-def _weighted_mean(total: Tensor, denominator: float) -> Tensor:
+def _weighted_mean(total: Tensor, denominator: Any) -> Tensor:
     """total / denominator; NaN (no warning) when nothing is counted, as PyTorch."""
     return total / denominator if denominator else total * np.nan
 

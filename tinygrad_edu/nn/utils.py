@@ -86,20 +86,21 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     if not grads:
         return Tensor(np.array(0.0, dtype=get_default_dtype()))
     dtype = grads[0].dtype
+    # array arithmetic throughout (no float()): a compiled step recomputes the factor
     if p == math.inf:
-        total = max(float(np.max(np.abs(g.data), initial=0.0)) for g in grads)
+        total = np.stack([np.max(np.abs(g.data), initial=0.0) for g in grads]).max()
     else:
-        norms = np.array([np.sum(np.abs(g.data.astype(np.float64)) ** p) for g in grads])
-        total = float(np.sum(norms) ** (1 / p))
-    if error_if_nonfinite and not math.isfinite(total):
+        norms = np.stack([np.sum(np.abs(g.data.astype(np.float64)) ** p) for g in grads])
+        total = np.sum(norms) ** (1 / p)
+    if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"The total norm of order {p} for gradients from `parameters` is "
                            f"non-finite, so it cannot be clipped. To disable this error and "
                            f"scale the gradients by the non-finite norm anyway, set "
                            f"`error_if_nonfinite=False`")
-    coef = min(max_norm / (total + 1e-6), 1.0)
+    coef = np.minimum(max_norm / (total + 1e-6), 1.0)
     for g in grads:
-        g.data *= np.asarray(coef, dtype=g.dtype)
-    return Tensor(np.array(total, dtype=dtype))
+        g.data *= coef.astype(g.dtype)
+    return Tensor(np.asanyarray(total).astype(dtype))
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:

@@ -18,7 +18,9 @@ def _elementwise(scalar: Callable[[float], float]) -> Callable[[np.ndarray], np.
     def fn(x: np.ndarray) -> np.ndarray:
         x = np.asanyarray(x)
         dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-        return ufunc(x.astype(np.float64, copy=False)).astype(dtype)
+        out = np.empty_like(x, dtype=object)  # an array even for 0-d x (and traced with x)
+        ufunc(x.astype(np.float64, copy=False), out=out)
+        return out.astype(dtype)
     fn.__name__ = fn.__qualname__ = scalar.__name__
     fn.__doc__ = f"``math.{scalar.__name__}`` elementwise, in the input's float dtype."
     return fn

@@ -76,7 +76,7 @@ class Where(Function):
     saves_inputs = saves_output = False
 
     def forward(self, cond, a, b):
-        self.cond = np.asanyarray(cond, dtype=bool)
+        self.cond = np.asanyarray(cond).astype(bool, copy=False)
         return np.where(self.cond, a, b)
 
     def backward(self, g, out, cond, a, b):
