@@ -90,6 +90,9 @@ class _Entry:
     verified: bool = False
     draws: list[Any] = field(default_factory=list)           # generators the program uses
     fallbacks: int = 0              # calls a guard sent back to eager mode
+    traces_lost: int = 0            # programs dropped because a guard failed
+    eager: bool = False             # too many of them: this signature runs eagerly
+    sizes: list[tuple[Any, int]] = field(default_factory=list)  # guarded lengths
     spec: tuple = ()                # the signature (see `args_match`)
     warm: bool = False              # whether the eager call before a trace has run
     scalar_results: bool = False    # whether a result is 0-d (NumPy may give a scalar)
@@ -151,9 +154,21 @@ class CompiledFunction:
         self._last = entry
         entry.spec = key
         entry.calls += 1
+        if entry.eager:
+            return self.fn(*args)
         if entry.program is not None and not self._guards_hold(entry):
             _invalidate(entry)
             self.retraces += 1
+            entry.traces_lost += 1
+            if entry.traces_lost >= self.cache_size:  # as torch.compile's recompile limit
+                entry.eager = True
+                warnings.warn(
+                    f"compile: {self._name} was traced {entry.traces_lost} times for the "
+                    f"signature {_describe(key)} because its state keeps changing between "
+                    f"calls (an optimizer option a scheduler changes every step, such as "
+                    f"OneCycleLR's momentum, or modules switching train/eval); it runs "
+                    f"eagerly from now on", TraceWarning, stacklevel=3)
+                return self.fn(*args)
         if entry.program is None:
             if not entry.warm:  # the first call, or the first after the state changed
                 entry.warm = True
@@ -241,8 +256,13 @@ class CompiledFunction:
         self._build(entry, trace, args, result, uses, generators, swapped)
         optimizers = {id(u.optimizer): u.optimizer for u in uses}
         entry.states = [(opt.__dict__, "state", opt.state) for opt in optimizers.values()]
+        entry.states += [(opt.state, p, opt.state.get(p)) for opt in optimizers.values()
+                         for p in opt.state]  # state.clear(), a parameter's state replaced
         entry.states += [(state, k, original) for state, k, original, _ in swapped.states
                          if isinstance(k, str)]
+        entry.sizes = [(opt.param_groups, len(opt.param_groups)) for opt in optimizers.values()]
+        entry.sizes += [(g["params"], len(g["params"])) for opt in optimizers.values()
+                        for g in opt.param_groups]  # add_param_group, params appended
         return result
 
     def _build(self, entry: _Entry, trace: Trace, args: tuple, result: Any,
@@ -348,6 +368,9 @@ class CompiledFunction:
         for obj, attr, value in entry.flags:  # module.training, tensor.requires_grad
             if getattr(obj, attr) is not value:
                 return False
+        for container, size in entry.sizes:
+            if len(container) != size:
+                return False
         # a gradient the program accumulates into must be there
         return all(kind != "grad" or t.grad is not None for kind, t in entry.loads)
 
@@ -415,7 +438,8 @@ class CompiledFunction:
         """One line per signature: calls so far, and whether it is traced and checked."""
         lines = []
         for key, e in self._entries.items():
-            status = ("replaying" if e.program is not None and (e.verified or not self.check)
+            status = ("running eagerly (its state kept changing)" if e.eager
+                      else "replaying" if e.program is not None and (e.verified or not self.check)
                       else "traced, checked at the next call" if e.program is not None
                       else "warming up")
             lines.append(f"{_describe(key)}: {e.calls} calls, {status}"

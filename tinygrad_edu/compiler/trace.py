@@ -382,11 +382,18 @@ def _user_site() -> tuple[str, int]:
     """``("file.py:12", stacklevel)``: the innermost caller outside tinygrad_edu (the
     user's line that read a traced value), and the stacklevel that points a warning there."""
     frame: Any = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+    level, inner = 1, None
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not name.startswith(_PACKAGE) and not name.startswith("<"):
+            break
+        if inner is None and not name.startswith(_PACKAGE + "compiler/"):
+            inner = frame, level  # the framework's own line, if no user code calls it
         frame, level = frame.f_back, level + 1
     if frame is None:
-        return "?", 1
+        if inner is None:
+            return "?", 1
+        frame, level = inner
     return f"{frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno}", level
 
 
