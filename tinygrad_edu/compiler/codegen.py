@@ -349,13 +349,14 @@ def _elide_copies(order: Sequence[Instr], results: Sequence[Sym], names: dict[Sy
             instr = Instr(instr.op, _map(instr.args, subst), _map(instr.kwargs, subst),
                           instr.out, _map(instr.writes, subst), instr.hint, instr.target)
         src, out = (instr.args[0] if instr.args else None), instr.out
-        if not (isinstance(src, Sym) and isinstance(out, Sym) and out.root is None
-                and src.dtype == out.dtype and src.shape == out.shape):
-            kept.append(instr)
-            continue
         kind, what = instr.op
         same_object = (kind == "method" and what == "astype"
                        and instr.kwargs.get("copy", True) is False)
+        if not (isinstance(src, Sym) and isinstance(out, Sym)
+                and (out.root is None or (same_object and out.root is src.owner))
+                and src.dtype == out.dtype and src.shape == out.shape):
+            kept.append(instr)
+            continue
         copying = ((kind == "method" and what in ("astype", "copy") and not same_object)
                    or (kind == "ufunc" and what[0] in (np.multiply, np.true_divide)
                        and what[1] == "__call__" and not instr.kwargs
