@@ -197,19 +197,27 @@ def train(args):
           f"{args.epochs} iterations")
     signal_scales(model, x_train, y_train)
 
+    def step(x, y):
+        """One gradient step on the whole training set; returns (cost, logits)."""
+        logits = model(x)
+        cost = loss_fn(logits, y)
+        if args.l2:
+            cost = cost + nn.utils.l2_penalty(model, args.l2, len(y_train))
+        optimizer.zero_grad()
+        cost.backward()
+        optimizer.step()
+        return cost, logits
+
+    step = common.compiled(step, args)
+    y_train_t = tg.Tensor(y_train)
+
     # ---- training: one gradient step per iteration on all 209 images
     costs, train_acc, test_acc = [], [], []
     start = time.perf_counter()
     bar = common.progress(range(args.epochs), desc=NAME, disable=args.quiet, unit="it")
     for it in bar:
         model.train()
-        logits = model(x_train)
-        cost = loss_fn(logits, y_train)
-        if args.l2:
-            cost = cost + nn.utils.l2_penalty(model, args.l2, len(y_train))
-        optimizer.zero_grad()
-        cost.backward()
-        optimizer.step()
+        cost, logits = step(x_train, y_train_t)
         costs.append(cost.item())
         train_acc.append(common.accuracy(logits.data[:, 0] > 0, train_y))  # sigmoid > 0.5
         test_acc.append(common.accuracy(common.logits_of(model, x_test.data)[:, 0] > 0,

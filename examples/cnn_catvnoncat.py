@@ -120,6 +120,15 @@ def train(args):
             result[f"{split} accuracy"] = common.accuracy(logits > 0, ys)
         return result
 
+    def step(xb, yb):
+        """One Adam step on a mini-batch: forward, loss, backward, update."""
+        loss = loss_fn(model(xb)[:, 0], yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    step = common.compiled(step, args)
     history = {key: [value] for key, value in evaluate().items()}
     start = time.perf_counter()
     bar = common.progress(range(1, args.epochs + 1), desc=NAME, disable=args.quiet,
@@ -133,10 +142,7 @@ def train(args):
             if not args.no_flip:
                 flip = rng.random(len(idx)) < 0.5
                 xb[flip] = xb[flip][..., ::-1]
-            loss = loss_fn(model(tg.Tensor(xb))[:, 0], y_train[idx].astype(np.float32))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            step(tg.Tensor(xb), tg.Tensor(y_train[idx].astype(np.float32)))
         schedule.step()
         metrics = evaluate()
         for key, value in metrics.items():

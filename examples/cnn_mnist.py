@@ -128,6 +128,15 @@ def train(args):
             result[f"{split} accuracy"] = common.accuracy(logits.argmax(axis=1), ys)
         return result
 
+    def step(xb, yb):
+        """One Adam step on a mini-batch: forward, loss, backward, update."""
+        loss = loss_fn(model(xb), yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    step = common.compiled(step, args)
     history = {key: [value] for key, value in evaluate().items()}
     start = time.perf_counter()
     bar = common.progress(range(1, args.epochs + 1), desc=NAME, disable=args.quiet,
@@ -136,10 +145,7 @@ def train(args):
         model.train()
         for xb, yb in common.progress(loader, desc=f"epoch {epoch}", disable=args.quiet,
                                       unit="batch", leave=False):
-            loss = loss_fn(model(xb), yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            step(xb, yb)
             schedule.step()
         metrics = evaluate()
         for key, value in metrics.items():

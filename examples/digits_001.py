@@ -146,6 +146,18 @@ def train(args):
             result[f"{split} accuracy"] = common.accuracy(logits.argmax(axis=1), ys)
         return result
 
+    def step(xb, yb):
+        """One optimiser step on a mini-batch: forward, loss, backward, update."""
+        loss = loss_fn(model(xb), yb)
+        if args.l2:
+            loss = loss + nn.utils.l2_penalty(model, args.l2, len(X_train))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    step = common.compiled(step, args)
+
     # ---- training: the article's loop, one optimiser step per mini-batch
     history = {key: [value] for key, value in evaluate().items()}  # epoch 0: before training
     print(f"loss before training: {history['train cost'][0]:.4f}")
@@ -155,12 +167,7 @@ def train(args):
     for epoch in bar:
         model.train()
         for xb, yb in loader:
-            loss = loss_fn(model(xb), yb)
-            if args.l2:
-                loss = loss + nn.utils.l2_penalty(model, args.l2, len(X_train))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            step(xb, yb)
         metrics = evaluate()
         for key, value in metrics.items():
             history[key].append(value)

@@ -231,6 +231,18 @@ def train(args):
             result[f"{name} accuracy"] = common.accuracy(outputs.argmax(axis=1), ys)
         return result
 
+    def step(xb, yb):
+        """One SGD step on one sample: forward, loss, backward, update."""
+        loss = loss_fn(model(xb), yb)
+        if args.l2:
+            loss = loss + nn.utils.l2_penalty(model, args.l2, n_train)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    step = common.compiled(step, args)
+
     # ---- training: per-sample SGD, train split then (as the article) validation split
     history = {key: [value] for key, value in evaluate().items()}
     start = time.perf_counter()
@@ -239,12 +251,7 @@ def train(args):
         model.train()
         for loader in loaders:
             for xb, yb in loader:
-                loss = loss_fn(model(xb), yb)
-                if args.l2:
-                    loss = loss + nn.utils.l2_penalty(model, args.l2, n_train)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
+                step(xb, yb)
                 if scheduler is not None:
                     scheduler.step()
         for key, value in evaluate().items():

@@ -203,7 +203,7 @@ def load_digits_20x20(args):
 
 
 def parse_args(argv=None):
-    p = common.base_parser(NAME, __doc__, epochs=200, lr=None,
+    p = common.base_parser(NAME, __doc__, epochs=200, lr=None, compiles=False,
                            epochs_help="max_iter: the optimiser's budget (function "
                                        "evaluations for TNC, iterations otherwise)")
     p.add_argument("--method", choices=[*METHODS, "all"], default="TNC",

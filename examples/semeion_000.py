@@ -200,16 +200,25 @@ def train(args):
     def probabilities(logits):
         return logits.sigmoid() if args.output == "sigmoid" else logits.softmax(axis=1)
 
+    def step(x, Y):
+        """One gradient step on the whole training set; returns (cost, logits), the
+        cost before the step."""
+        cost, logits = cost_fn(model, x, Y, args.l2)
+        optimizer.zero_grad()
+        cost.backward()
+        optimizer.step()
+        return cost, logits
+
+    step = common.compiled(step, args)
+    Y_train_t = tg.Tensor(Y_train)
+
     # ---- training: one gradient step per iteration on the whole training set
     costs, train_acc, test_acc, test_exact = [], [], [], []
     start = time.perf_counter()
     bar = common.progress(range(args.epochs), desc=NAME, disable=args.quiet, unit="it")
     for it in bar:
         model.train()
-        cost, logits = cost_fn(model, x_train, Y_train, args.l2)
-        optimizer.zero_grad()
-        cost.backward()
-        optimizer.step()
+        cost, logits = step(x_train, Y_train_t)
         costs.append(cost.item())  # as the article: J before the step
         train_acc.append(common.accuracy(logits.data.argmax(axis=1), y_train))
         # the article evaluates the test set after every step
