@@ -26,6 +26,16 @@ Flags
     training and 500 test images, one epoch (for tests); ``--batch-size``;
     ``--improved``: BatchNorm2d after each convolution (and no convolution bias).
 
+The training step: compiled
+    ``step`` (forward, loss, backward, Adam update) goes through ``tg.compile``
+    (``_common.compiled``): after a warm-up, a trace and a bit-for-bit check against eager
+    it replays as NumPy code, with the same numbers; the learning rate the cosine schedule
+    sets is an argument of that program.  ``--no-compile`` runs it eagerly: identical costs
+    and accuracies.  Convolutions are large array operations, so compiling gains little:
+    measured (1 BLAS thread, eager and compiled interleaved, 2-core machine at load 4-6) a
+    batch-64 step 39.4 ms eager, 37.1 ms compiled (1.09x); one epoch 36.5 s and 29.3 s
+    (median of 2, rounds 1.05x and 1.44x: the machine's noise is as large as the gain).
+
 Run:  python examples/cnn_mnist.py              (0.990 test accuracy; 12 minutes on a busy
                                                  2-core machine)
       python examples/cnn_mnist.py --improved --seeds 3
