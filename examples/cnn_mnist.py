@@ -31,7 +31,9 @@ The training step: compiled
     (``_common.compiled``): after a warm-up, a trace and a bit-for-bit check against eager
     it replays as NumPy code, with the same numbers; the learning rate the cosine schedule
     sets is an argument of that program.  ``--no-compile`` runs it eagerly: identical costs
-    and accuracies.  Convolutions are large array operations, so compiling gains little:
+    and accuracies.  With ``--improved`` tracing warns that two checks after BatchNorm's
+    running-statistics update (a NaN in max-pooling, labels out of range) are baked in.
+    Convolutions are large array operations, so compiling gains little:
     measured (1 BLAS thread, eager and compiled interleaved, 2-core machine at load 4-6) a
     batch-64 step 39.4 ms eager, 37.1 ms compiled (1.09x); one epoch 36.5 s and 29.3 s
     (median of 2, rounds 1.05x and 1.44x: the machine's noise is as large as the gain).
