@@ -11,12 +11,14 @@ import tinygrad_edu as tg
 from .conftest import data_flags
 
 # (example, flags): the fastest mode of each, and the variants that exercise what a
-# compiled step must follow: a smaller last batch (a second program), momentum, and a
-# learning rate that changes every step (the program's argument)
+# compiled step must follow: a smaller last batch (a second program), momentum, dropout
+# masks drawn afresh at every replay, and a learning rate that changes every step (the
+# program's argument)
 RUNS = [
     ("semeion_000", []),
     ("digits_001", []),
     ("digits_001", ["--improved"]),
+    ("digits_001", ["--dropout", "0.2", "--l2", "0.1"]),
     ("mnist_002", ["--schedule", "cosine", "--momentum", "0.9"]),
     ("catvnoncat_004", []),
     ("cnn_mnist", []),
