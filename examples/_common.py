@@ -3,7 +3,8 @@
 What lives here is what every example needs and no reader needs to study: the command-line
 flags they share, seeding, the ``--seeds N`` loop with its mean ± std summary, loading
 real data or (only with ``--synthetic``) generated data of the same shape, accuracy, and
-the three standard pictures.  The networks, losses, training loops and evaluations are in
+the three standard pictures, and ``--no-compile`` with `compiled` (the training step
+through ``tg.compile``, or eager).  The networks, losses, training loops and evaluations are in
 the example files themselves, top to bottom.
 """
 
@@ -32,6 +33,7 @@ __all__ = [
     "add_validate_flag",
     "augment",
     "base_parser",
+    "compiled",
     "extras",
     "int_list",
     "limit_blas_threads",
@@ -111,10 +113,11 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def base_parser(name: str, doc: str | None, *, epochs: int, lr: float | None, seed: int = 1,
-                epochs_help: str = "training epochs", threads: int = 1
-                ) -> argparse.ArgumentParser:
+                epochs_help: str = "training epochs", threads: int = 1,
+                compiles: bool = True) -> argparse.ArgumentParser:
     """The flags every example has (``--lr`` unless ``lr`` is None: an optimiser that
-    chooses its own steps); each example adds its article's exercises.  ``threads`` is the
+    chooses its own steps; ``--no-compile`` when the example ``compiles`` its training
+    step, see `compiled`); each example adds its article's exercises.  ``threads`` is the
     example's default number of BLAS threads: the fastest for its sizes on the project's
     2-core machine (its matrices are small, and BLAS threads fighting over them made the
     examples 3-18x slower than with one)."""
@@ -144,6 +147,10 @@ def base_parser(name: str, doc: str | None, *, epochs: int, lr: float | None, se
                         "(tests only: the numbers mean nothing)")
     p.add_argument("--threads", type=positive_int, default=threads,
                    help="BLAS threads (NumPy's and SciPy's), set with threadpoolctl")
+    if compiles:
+        p.add_argument("--no-compile", action="store_true",
+                       help="run the training step eagerly instead of through tg.compile "
+                            "(the same numbers, bit for bit; compare the seconds)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNGs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(example=name)
@@ -195,6 +202,23 @@ def extras(args: argparse.Namespace) -> str:
     if getattr(args, "augment", False):
         parts.append("each training image with its 4 one-pixel shifts")
     return "".join(", " + p for p in parts)
+
+
+def compiled(step: Callable[..., Any], args: argparse.Namespace) -> Callable[..., Any]:
+    """The training step ``step`` (forward, loss, zero_grad, backward, optimizer step)
+    through ``tg.compile``, or ``step`` itself with ``--no-compile``; prints which.
+
+    Compiled, the first call of each batch shape runs eagerly, the second traces the step
+    into a NumPy program, the third checks the program bit for bit against an eager call,
+    and later calls run the program only: the same numbers as eager, with much less Python
+    per operation.  Pass the step Tensors (a batch's shape selects its program), not
+    ndarrays.
+    """
+    if args.no_compile:
+        print("training step: eager (--no-compile)")
+        return step
+    print("training step: compiled with tg.compile (--no-compile to run it eagerly)")
+    return tg.compile(step)
 
 
 # ------------------------------------------------------------------------ model

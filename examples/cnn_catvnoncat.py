@@ -30,6 +30,17 @@ Flags
     training pictures, 2 epochs (for tests); ``--no-flip``; ``--batch-size``.  There is no
     article recipe to improve, so ``--improved`` is refused.
 
+The training step: compiled
+    ``step`` (forward, loss, backward, Adam update) goes through ``tg.compile``
+    (``_common.compiled``): after a warm-up, a trace and a bit-for-bit check against eager
+    it replays as NumPy code, with the same numbers; the flips are drawn outside the step
+    (they are data), the dropout masks inside it, fresh at every replay.  ``--no-compile``
+    runs it eagerly: identical costs and accuracies.  Tracing warns that three branches
+    after BatchNorm's running-statistics update (on NaN and infinite values) are baked in.
+    Measured (1 BLAS thread, eager and compiled interleaved, 2-core machine at load ~4): a
+    batch-32 step 143 ms eager, 127 ms compiled (1.11x); a 25-epoch run 15.8 s and 11.7 s
+    (median of 2, rounds 1.06x and 1.68x: the machine's noise is as large as the gain).
+
 Run:  python examples/cnn_catvnoncat.py --seeds 5    (0.876 ± 0.032 test accuracy; 1.5-3
                                                       minutes per seed on a busy machine)
 """
@@ -120,6 +131,15 @@ def train(args):
             result[f"{split} accuracy"] = common.accuracy(logits > 0, ys)
         return result
 
+    def step(xb, yb):
+        """One Adam step on a mini-batch: forward, loss, backward, update."""
+        loss = loss_fn(model(xb)[:, 0], yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    step = common.compiled(step, args)
     history = {key: [value] for key, value in evaluate().items()}
     start = time.perf_counter()
     bar = common.progress(range(1, args.epochs + 1), desc=NAME, disable=args.quiet,
@@ -133,10 +153,7 @@ def train(args):
             if not args.no_flip:
                 flip = rng.random(len(idx)) < 0.5
                 xb[flip] = xb[flip][..., ::-1]
-            loss = loss_fn(model(tg.Tensor(xb))[:, 0], y_train[idx].astype(np.float32))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            step(tg.Tensor(xb), tg.Tensor(y_train[idx].astype(np.float32)))
         schedule.step()
         metrics = evaluate()
         for key, value in metrics.items():

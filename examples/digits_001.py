@@ -42,6 +42,16 @@ What ``--improved`` changes, and why
     1-3); L2 lambda 1 or 3 0.979 and 0.973 (seeds 1-3); lr 0.02 for 60 epochs 0.981; the
     shifted copies 0.985 for 30 or 15 epochs (15: half the time), 0.971 with lr 0.02.
 
+The training step: compiled
+    ``step`` (forward, loss, backward, SGD update) goes through ``tg.compile``
+    (``_common.compiled``): after a warm-up, a trace and a bit-for-bit check against eager,
+    each sample's step replays as NumPy code, with the same numbers and far less Python per
+    operation.  ``--no-compile`` runs it eagerly: identical costs and accuracies.  Measured
+    (training loop with its per-epoch evaluation, 1 BLAS thread, eager and compiled runs
+    interleaved, median of 3, 2-core machine at load ~3.5): the article's 10 per-sample
+    epochs 3.2 s eager, 2.0 s compiled (1.5x); ``--improved`` (batches of 32; the smaller
+    last batch is a second program) 1.6 s and 1.2 s (1.4x).
+
 Run:  python examples/digits_001.py            (article)
       python examples/digits_001.py --improved
       python examples/digits_001.py --improved --validate   (how --improved was chosen)
@@ -146,6 +156,18 @@ def train(args):
             result[f"{split} accuracy"] = common.accuracy(logits.argmax(axis=1), ys)
         return result
 
+    def step(xb, yb):
+        """One optimiser step on a mini-batch: forward, loss, backward, update."""
+        loss = loss_fn(model(xb), yb)
+        if args.l2:
+            loss = loss + nn.utils.l2_penalty(model, args.l2, len(X_train))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    step = common.compiled(step, args)
+
     # ---- training: the article's loop, one optimiser step per mini-batch
     history = {key: [value] for key, value in evaluate().items()}  # epoch 0: before training
     print(f"loss before training: {history['train cost'][0]:.4f}")
@@ -155,12 +177,7 @@ def train(args):
     for epoch in bar:
         model.train()
         for xb, yb in loader:
-            loss = loss_fn(model(xb), yb)
-            if args.l2:
-                loss = loss + nn.utils.l2_penalty(model, args.l2, len(X_train))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            step(xb, yb)
         metrics = evaluate()
         for key, value in metrics.items():
             history[key].append(value)

@@ -53,6 +53,17 @@ What ``--improved`` changes, and why
     training split alone and scores on the article's validation split (750 images);
     seeds 1-2: the 20-epoch recipe 0.918, with the shifted copies for 4 epochs 0.935.
 
+The training step: compiled
+    ``step`` (forward, loss, backward, SGD update) goes through ``tg.compile``
+    (``_common.compiled``): after a warm-up, a trace and a bit-for-bit check against eager,
+    each sample's step replays as NumPy code, with the same numbers and far less Python per
+    operation; the cosine schedule's learning rate is an argument of that program.
+    ``--no-compile`` runs it eagerly: identical costs and accuracies.  Measured (training
+    loop with its per-epoch evaluation, 1 BLAS thread, eager and compiled runs interleaved,
+    2-core machine at load ~4): the article's 5 per-sample epochs 4.7 s eager, 2.8 s
+    compiled (1.5x, median of 3); ``--improved`` (5x the images) 20.3 s and 12.2 s (1.7x,
+    median of 2).
+
 Run:  python examples/mnist_002.py --seeds 5            (article, dead units per seed)
       python examples/mnist_002.py --seeds 5 --improved
       python examples/mnist_002.py --seeds 2 --improved --validate   (how it was chosen)
@@ -231,6 +242,18 @@ def train(args):
             result[f"{name} accuracy"] = common.accuracy(outputs.argmax(axis=1), ys)
         return result
 
+    def step(xb, yb):
+        """One SGD step on one sample: forward, loss, backward, update."""
+        loss = loss_fn(model(xb), yb)
+        if args.l2:
+            loss = loss + nn.utils.l2_penalty(model, args.l2, n_train)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    step = common.compiled(step, args)
+
     # ---- training: per-sample SGD, train split then (as the article) validation split
     history = {key: [value] for key, value in evaluate().items()}
     start = time.perf_counter()
@@ -239,12 +262,7 @@ def train(args):
         model.train()
         for loader in loaders:
             for xb, yb in loader:
-                loss = loss_fn(model(xb), yb)
-                if args.l2:
-                    loss = loss + nn.utils.l2_penalty(model, args.l2, n_train)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
+                step(xb, yb)
                 if scheduler is not None:
                     scheduler.step()
         for key, value in evaluate().items():

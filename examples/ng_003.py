@@ -45,6 +45,14 @@ What ``--improved`` changes, and why
     method that makes better use of a fixed budget of gradient evaluations than TNC), same
     cost, lambda and budget.  ``--method Newton-CG`` uses exact Hessian-vector products.
 
+The training step is not compiled
+    The other examples pass their training step to ``tg.compile`` (``--no-compile`` runs it
+    eagerly).  Here SciPy drives the loop: ``optim.minimize`` gives SciPy a function that
+    loads its vector into the parameters and returns the cost and the gradient (and, for
+    Newton-CG, Hessian-vector products by double backward), computed inside the library's
+    bridge, and SciPy decides from the values where to evaluate next.  There is no step of
+    the example's own to compile, so it runs eagerly and has no ``--no-compile`` flag.
+
 Run:  python examples/ng_003.py                    (article: TNC)
       python examples/ng_003.py --method all        (TNC, L-BFGS-B and Newton-CG)
       python examples/ng_003.py --improved
@@ -203,7 +211,7 @@ def load_digits_20x20(args):
 
 
 def parse_args(argv=None):
-    p = common.base_parser(NAME, __doc__, epochs=200, lr=None,
+    p = common.base_parser(NAME, __doc__, epochs=200, lr=None, compiles=False,
                            epochs_help="max_iter: the optimiser's budget (function "
                                        "evaluations for TNC, iterations otherwise)")
     p.add_argument("--method", choices=[*METHODS, "all"], default="TNC",
