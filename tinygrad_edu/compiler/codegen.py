@@ -411,8 +411,7 @@ def _check_guards(order: Sequence[Instr], state: set[Sym]) -> tuple[list[Instr],
             moved.update(needed)
         else:
             moved.add(g)
-            baked.append(f"a branch in {order[g].hint or 'the function'} after the state "
-                         f"changed")
+            baked.append(order[g].hint or "the function")
     dropped = moved - set(early)
     kept = ([order[i] for i in range(first)] + [order[i] for i in early]
             + [order[i] for i in range(first, len(order)) if i not in moved])

@@ -318,9 +318,12 @@ class CompiledFunction:
                 captured[sym] = first_value
         program = generate(trace.instrs, trace.inputs, trace.scalars, captured, persistent,
                            results, names, min_buffer=self.min_buffer)
-        for message in program.baked:
-            warnings.warn(f"compile: {message} is traced as taken: the program cannot "
-                          f"check it", TraceWarning, stacklevel=4)
+        if program.baked:
+            warnings.warn(f"compile: {len(program.baked)} branch(es) on traced values come "
+                          f"after the step changed state (an update, a draw, running "
+                          f"statistics), so the program cannot send a call back to eager mode "
+                          f"there and keeps the branch as traced: "
+                          f"{'; '.join(program.baked)}", TraceWarning, stacklevel=4)
         namespace = program.namespace
         code = builtins.compile(program.source, f"<tinygrad_edu.compile {self._name}>", "exec")
         exec(code, namespace)
