@@ -57,6 +57,7 @@ class Program:
     namespace: dict[str, Any]
     function_name: str
     inputs: list[int] = field(default_factory=list)  # the inputs it takes, by position
+    written_inputs: list[int] = field(default_factory=list)  # of those, changed in place
     mutated: list[np.ndarray] = field(default_factory=list)  # state arrays changed in place
     lines: int = 0
     baked: list[str] = field(default_factory=list)  # branches the program cannot check
@@ -108,7 +109,7 @@ def identifier(text: str) -> str:
     """A Python name for ``text``: ``fc1.weight`` -> ``fc1_weight``, Sequential's
     ``0.weight`` -> ``layer0_weight``."""
     text = re.sub(r"(^|[._])(\d)", r"\1layer\2", text)
-    name = re.sub(r"\W+", "_", text).strip("_").lower() or "t"
+    name = re.sub(r"\W+", "_", text).strip("_") or "t"
     return name + "_" if keyword.iskeyword(name) else name
 
 
@@ -227,7 +228,10 @@ def generate(instrs: Sequence[Instr], inputs: Sequence[Sym], scalars: Sequence[S
                 rebound.add(target)  # ``state -= ...``: the module-level array, in place
 
     returned = ", ".join(text[s].text for s in results)
-    lines = [f"def {function_name}({', '.join(params)}):"]
+    head = f"def {function_name}("
+    lines = textwrap.wrap(", ".join(params) + "):", 96, initial_indent=head,
+                          subsequent_indent=" " * len(head), break_on_hyphens=False,
+                          break_long_words=False) or [head + "):"]
     if header:
         lines.append("    # state and constants (module-level names):")
         lines += ["    " + h for h in header]
@@ -235,13 +239,13 @@ def generate(instrs: Sequence[Instr], inputs: Sequence[Sym], scalars: Sequence[S
         lines.append(f"    # buffers allocated once: {', '.join(buffer_names)}")
     if rebound:
         lines.append("    # changed in place by augmented assignments:")
-        lines += textwrap.wrap(", ".join(sorted(rebound, key=_natural)), 96,
-                               initial_indent="    global ", subsequent_indent="    global ",
-                               break_on_hyphens=False)
-        lines = [ln.rstrip(",") for ln in lines]
+        lines += [ln.rstrip(",") for ln in textwrap.wrap(
+            ", ".join(sorted(rebound, key=_natural)), 96, initial_indent="    global ",
+            subsequent_indent="    global ", break_on_hyphens=False)]
     lines += ["    " + b for b in body]
     lines.append(f"    return ({returned}{',' if len(results) == 1 else ''})")
-    return Program("\n".join(lines) + "\n", namespace, function_name, taken, mutated,
+    return Program("\n".join(lines) + "\n", namespace, function_name, taken,
+                   [k for k, i in enumerate(taken) if inputs[i] in written], mutated,
                    len(body), baked, any(instr.op[0] == "guard" for instr in order))
 
 

@@ -85,6 +85,8 @@ class _Entry:
     n_scalars: int = 0
     options: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)
     bound: list[tuple[Tensor, np.ndarray]] = field(default_factory=list)
+    loaded: list[tuple[Tensor, np.ndarray, tuple, np.dtype]] = field(default_factory=list)
+    stamp_inputs: list[int] = field(default_factory=list)  # inputs changed in place
     writebacks: list[_WriteBack] = field(default_factory=list)
     output: Any = None              # the return value's structure (see _pack)
     verified: bool = False
@@ -206,12 +208,13 @@ class CompiledFunction:
     def _trace(self, entry: _Entry, args: tuple) -> Any:
         trace = Trace()
         uses: list[_OptimizerUse] = []
-        swapped = _Swapped(trace, _discover(self.fn, args))
+        found = _discover(self.fn, args)
         saved = [(a, a.data) for a in args if isinstance(a, Tensor)]
         for i, a in enumerate(args):
             if isinstance(a, Tensor) and not isinstance(a.data, Traced):  # (twice: once)
                 name = self._arg_names[i] if i < len(self._arg_names) else f"arg{i}"
                 a.data = trace.input(a.data, name, ("arg", i))
+        swapped = _Swapped(trace, found)
 
         shared: dict[tuple[int, str], tuple[float, Any]] = {}
         groups: dict[int, int] = {}
@@ -275,8 +278,8 @@ class CompiledFunction:
         results: list[Sym] = []
         writebacks: list[_WriteBack] = []
 
-        def result_index(array: np.ndarray, name: str) -> int:
-            sym = trace.sym_of(array)
+        def result_index(array: np.ndarray | Sym, name: str) -> int:
+            sym = array if isinstance(array, Sym) else trace.sym_of(array)
             names.setdefault(sym, name)
             results.append(sym)
             return len(results) - 1
@@ -297,6 +300,8 @@ class CompiledFunction:
                                              arg))
                 grad.data = grad.data.view(np.ndarray)
         output = _pack(result, trace, result_index)
+        for _, _, _, message in trace.numbers.values():
+            warnings.warn(message, TraceWarning, stacklevel=4)
 
         trace.release()
         # captured arrays still alive now belong to the caller's state; the others were
@@ -306,6 +311,8 @@ class CompiledFunction:
         data_names = {id(t.data): name for name, t in tensors}
         for sym, ref, first_value in trace.captured.values():
             alive = ref() if ref is not None else None
+            if sym.kind == "input":
+                continue
             if sym in trace.persistent:
                 captured[sym] = first_value  # the state array itself
                 persistent.add(sym)
@@ -334,6 +341,10 @@ class CompiledFunction:
         entry.program = program
         entry.function = namespace[program.function_name]
         entry.loads = [trace.loads[i] for i in program.inputs]
+        entry.loaded = [(t, t.data, t.data.shape, t.data.dtype)
+                        for kind, t in entry.loads if kind == "data"]
+        entry.stamp_inputs = [k for k in program.written_inputs
+                              if entry.loads[k][0] in ("data", "arg")]
         entry.uses = uses
         entry.n_scalars = len(trace.scalars)
         # a stateless optimizer (SGD) needs one _step_scalars call per shared slot set
@@ -359,6 +370,11 @@ class CompiledFunction:
     def _guards_hold(self, entry: _Entry) -> bool:
         for t, array in entry.bound:
             if t.data is not array:
+                return False
+        for t, array, shape, dtype in entry.loaded:  # a replaced array must fit the program
+            a = t.data
+            if a is not array and (type(a) is not np.ndarray or a.shape != shape
+                                   or a.dtype != dtype):
                 return False
         for holder, key, value in entry.states:  # optimizer state (load_state_dict...)
             if holder.get(key) is not value:
@@ -394,9 +410,10 @@ class CompiledFunction:
                 return self.fn(*args)
             for k, slot in use.slots.items():
                 scalars[slot] = values[k]
+        arrays = [args[k].data if kind == "arg" else k.data if kind == "data" else k.grad.data
+                  for kind, k in entry.loads]
         try:
-            out = entry.function(*[args[k].data if kind == "arg" else k.grad.data
-                                   for kind, k in entry.loads], *scalars)
+            out = entry.function(*arrays, *scalars)
         except GuardFailed:  # a branch went the other way: this call runs eagerly
             _restore(entry.uses, saved)
             entry.fallbacks += 1
@@ -410,10 +427,12 @@ class CompiledFunction:
                 t.data = out[wb.index]
             else:
                 t.grad = None if wb.index is None else _wrap(out[wb.index])
-        if entry.stamped:
+        if entry.stamped or entry.stamp_inputs:
             version = new_version()
             for a in entry.stamped:
                 stamp(a, version)
+            for i in entry.stamp_inputs:
+                stamp(arrays[i], version)
         return _unpack(entry.output, out)
 
     def _verify(self, entry: _Entry, args: tuple) -> Any:
@@ -579,10 +598,16 @@ class _Swapped:
             self.add_optimizer(opt)
 
     def add_tensor(self, name: str, t: Tensor) -> None:
-        """Swap ``t``'s array for a traced view (state), and its gradient's for an input:
-        a program that accumulates into it reads the gradient of each call's start."""
+        """Swap ``t``'s array and its gradient's for traced views that the program takes
+        as arguments: each call reads the tensor's array of the moment (a step may
+        replace it: ``p.data = p.data - lr * p.grad.data``, or accumulate into ``.grad``).
+        An array the trace has already read as a constant (an optimizer found only at its
+        step) stays state, read and changed in place where it is."""
         if not isinstance(t.data, Traced):
-            view = self.trace.state(t.data, name)
+            if id(t.data) in self.trace.captured:
+                view = self.trace.state(t.data, name)
+            else:
+                view = self.trace.input(t.data, name, ("data", t))
             self.tensors.append((t, t.data, view))
             t.data = view
         grad = t.grad
@@ -674,7 +699,7 @@ def _fixed_options(uses: list[_OptimizerUse]) -> list[tuple[dict[str, Any], dict
     return list(seen.values())
 
 
-def _pack(result: Any, trace: Trace, result_index: Callable[[np.ndarray, str], int]) -> Any:
+def _pack(result: Any, trace: Trace, result_index: Callable[[Any, str], int]) -> Any:
     """The return value's structure, with each traced Tensor replaced by its result index."""
     if isinstance(result, Tensor):
         if result._ctx is not None and result._ctx.next is not None:
@@ -687,7 +712,7 @@ def _pack(result: Any, trace: Trace, result_index: Callable[[np.ndarray, str], i
         if isinstance(result.data, Traced):
             index = result_index(result.data, "result")
             result.data = result.data.view(np.ndarray)
-            return ("tensor", index)
+            return ("tensor", (index, result._ctx))  # its grad_fn: freed, as eager's
         return ("const", result)
     if isinstance(result, tuple | list):
         return (type(result), [_pack(r, trace, result_index) for r in result])
@@ -695,6 +720,10 @@ def _pack(result: Any, trace: Trace, result_index: Callable[[np.ndarray, str], i
         return (dict, {k: _pack(v, trace, result_index) for k, v in result.items()})
     if isinstance(result, Traced):
         raise TraceError("compile: return Tensors, not the arrays inside them")
+    number = trace.numbers.get(id(result))
+    if number is not None and number[0] is result and number[1] is not None:
+        trace.numbers.pop(id(result))  # loss.item() returned: read from each call's result
+        return ("number", (result_index(number[1], "result"), number[2]))
     return ("const", result)
 
 
@@ -735,7 +764,12 @@ def _restore(uses: list[_OptimizerUse], saved: list[dict[str, Any]]) -> None:
 def _unpack(spec: Any, out: tuple) -> Any:
     kind, value = spec
     if kind == "tensor":
-        return _wrap(out[value])
+        t = _wrap(out[value[0]])
+        if value[1] is not None:  # the traced call's freed node: backward() raises as eager
+            t._ctx, t.requires_grad = value[1], True
+        return t
+    if kind == "number":
+        return getattr(out[value[0]], value[1])()
     if kind == "const":
         return value
     if kind is dict:
@@ -776,8 +810,10 @@ class _Snapshot:
         assert entry.program is not None
         self.entry = entry
         self.arrays = [(a, a.copy()) for a in entry.program.mutated]
-        # the arguments too: the function may change them in place
+        # the arguments and the tensors the program takes: it may change them in place
         self.arrays += [(a.data, a.data.copy()) for a in args if isinstance(a, Tensor)]
+        self.arrays += [(t.data, t.data.copy()) for kind, t in entry.loads if kind == "data"]
+        self.loaded = [(t, t.data, t.grad) for kind, t in entry.loads if kind != "arg"]
         self.args = [(a, a.data, a.grad) for a in args if isinstance(a, Tensor)]
         self.written = [wb.tensor if wb.arg is None else args[wb.arg]
                         for wb in entry.writebacks]
@@ -788,7 +824,7 @@ class _Snapshot:
         self.rngs = [(g, copy.deepcopy(g.bit_generator.state)) for g in entry.draws]
 
     def restore(self) -> None:
-        for t, data, grad in self.args:
+        for t, data, grad in self.args + self.loaded:
             t.data, t.grad = data, grad
         for a, saved in self.arrays:
             np.copyto(a, saved)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import warnings
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -130,7 +129,7 @@ class Trace:
         self.instance_names: dict[int, str] = {}  # op or module -> "sigmoid2" (see _where)
         self.kind_counts: dict[str, int] = {}
         self.updating = "update"                # the optimizer's current parameter
-        self.warned: list[str] = []
+        self.numbers: dict[int, tuple] = {}  # Python numbers read from traced values
 
     # -- symbols
     def input(self, array: np.ndarray, name: str, load: Any) -> Traced:
@@ -139,6 +138,8 @@ class Trace:
         sym = Sym(name, array.shape, array.dtype, "input", index=len(self.inputs))
         self.inputs.append(sym)
         self.loads.append(load)
+        self.captured[id(array)] = (sym, None, array)  # an untraced use of it is this input
+        self.held.append(array)
         return _as_traced(array, sym)
 
     def state(self, array: np.ndarray, name: str) -> Traced:
@@ -401,15 +402,16 @@ def _baked(name: str) -> Callable:
     plain_method = getattr(np.ndarray, name)
 
     def method(self: Traced, *args: Any) -> Any:
+        value = plain_method(self.view(np.ndarray), *args)
         trace = _state.trace
         if trace is not None:
-            site, level = _user_site()
+            site, _ = _user_site()
             message = (f"compile: {name.strip('_')}() read a traced value of shape "
                        f"{self.shape} into Python ({site}): the number is baked into the "
                        f"program, later calls reuse this call's value")
-            trace.warned.append(message)
-            warnings.warn(message, TraceWarning, stacklevel=level)
-        return plain_method(self.view(np.ndarray), *args)
+            # warned when the trace ends, unless the function just returns the number
+            trace.numbers[id(value)] = (value, self.__dict__.get("_sym"), name, message)
+        return value
     method.__name__ = name
     return method
 
