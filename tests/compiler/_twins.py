@@ -1,0 +1,120 @@
+"""Twin training runs for the compile tests: one model trained eagerly, an identical copy
+trained through ``tinygrad_edu.compile``, and the comparisons between them.
+
+A *twin* is ``(model, optimizer, step)``; both twins start from the same weights (a deep
+copy) and get the same data, so every difference after N steps is the compiler's.  All
+comparisons are bitwise (``np.array_equal``): the program runs the same NumPy operations
+as the eager call, in the same order, so nothing looser is expected.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import tinygrad_edu as tg
+import tinygrad_edu.optim as optim
+from tinygrad_edu import nn
+
+LossOf = Callable[[Any, tg.Tensor, tg.Tensor], tg.Tensor]
+
+# the four optimizers of the equality tests (issue 18)
+OPTIMIZERS: dict[str, Callable[[Any, float], optim.Optimizer]] = {
+    "sgd": lambda ps, lr: optim.SGD(ps, lr=lr),
+    "momentum": lambda ps, lr: optim.SGD(ps, lr=lr, momentum=0.9),
+    "nesterov": lambda ps, lr: optim.SGD(ps, lr=lr, momentum=0.9, nesterov=True),
+    "adam": lambda ps, lr: optim.Adam(ps, lr=lr),
+}
+
+
+def train_step(model: Any, opt: optim.Optimizer, loss_of: LossOf) -> Callable[..., tg.Tensor]:
+    """The usual step: loss, zero_grad, backward, step; returns the loss."""
+    def step(x: tg.Tensor, y: tg.Tensor) -> tg.Tensor:
+        loss = loss_of(model, x, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def twins(model: Any, make_opt: Callable[[Any], optim.Optimizer], loss_of: LossOf
+          ) -> tuple[tuple[Any, optim.Optimizer, Callable], tuple[Any, optim.Optimizer, Any]]:
+    """(eager model, its optimizer, its step), (compiled copy, its optimizer, compiled step)."""
+    copy_ = copy.deepcopy(model)
+    opt_e, opt_c = make_opt(model.parameters()), make_opt(copy_.parameters())
+    return ((model, opt_e, train_step(model, opt_e, loss_of)),
+            (copy_, opt_c, tg.compile(train_step(copy_, opt_c, loss_of))))
+
+
+def arrays(value: Any) -> list[Any]:
+    """The arrays (and other leaves) of a returned value, flattened in order.  A Tensor's
+    data is taken with ``np.asarray`` (a replay's 0-d result is a NumPy scalar: that bug
+    has its own test, ``test_semantics.py::test_returned_scalar_is_an_array``)."""
+    if isinstance(value, tg.Tensor):
+        return [np.asarray(value.data)]
+    if isinstance(value, tuple | list):
+        return [a for v in value for a in arrays(v)]
+    if isinstance(value, dict):
+        return [a for k in sorted(value) for a in arrays(value[k])]
+    return [value]
+
+
+def assert_same_value(a: Any, b: Any, what: str = "result") -> None:
+    assert type(a) is type(b), f"{what}: {type(a).__name__} vs {type(b).__name__}"
+    if isinstance(a, dict):
+        assert list(a) == list(b), f"{what}: keys {list(a)} vs {list(b)}"
+    if isinstance(a, tuple | list):
+        assert len(a) == len(b), f"{what}: length {len(a)} vs {len(b)}"
+    for x, y in zip(arrays(a), arrays(b), strict=True):
+        if isinstance(x, np.ndarray):
+            assert isinstance(y, np.ndarray), what
+            assert x.dtype == y.dtype and x.shape == y.shape, \
+                f"{what}: {x.dtype}{x.shape} vs {y.dtype}{y.shape}"
+            assert np.array_equal(x, y, equal_nan=True), \
+                f"{what} differs: max |diff| {np.max(np.abs(x.astype(float) - y.astype(float)))}"
+        else:
+            assert x == y, f"{what}: {x!r} vs {y!r}"
+
+
+def assert_same_state(eager: tuple, compiled: tuple, where: str = "") -> None:
+    """Parameters, buffers, gradients and optimizer state of the two twins: bitwise equal."""
+    (m_e, o_e, *_), (m_c, o_c, *_) = eager, compiled
+    for (name, a), (_, b) in zip(m_e.state_dict().items(), m_c.state_dict().items(),
+                                 strict=True):
+        assert_same_value(a, b, f"{where}{name}")
+    for (name, p), (_, q) in zip(m_e.named_parameters(), m_c.named_parameters(), strict=True):
+        assert (p.grad is None) == (q.grad is None), f"{where}{name}.grad: None vs set"
+        if p.grad is not None:
+            assert_same_value(p.grad, q.grad, f"{where}{name}.grad")
+    se, sc = o_e.state_dict(), o_c.state_dict()
+    assert se["param_groups"] == sc["param_groups"], f"{where}optimizer param_groups"
+    assert sorted(se["state"]) == sorted(sc["state"]), f"{where}optimizer state keys"
+    for k in se["state"]:
+        for key in se["state"][k]:
+            assert_same_value(se["state"][k][key], sc["state"][k][key],
+                              f"{where}optimizer state[{k}][{key!r}]")
+
+
+def run_twins(eager: tuple, compiled: tuple, batches: list[tuple], steps: int) -> None:
+    """``steps`` calls of both steps on the same batches (cycled), results compared at every
+    step, the whole state at the end."""
+    for i in range(steps):
+        args = batches[i % len(batches)]
+        assert_same_value(eager[2](*args), compiled[2](*args), f"step {i} result")
+    assert_same_state(eager, compiled, f"after {steps} steps: ")
+
+
+def mlp(sizes: tuple[int, ...], activation: type, output: type | None = None) -> nn.Sequential:
+    """Linear -> activation per hidden layer, then Linear (-> output activation)."""
+    layers: list[Any] = []
+    for n_in, n_out in itertools.pairwise(sizes[:-1]):
+        layers += [nn.Linear(n_in, n_out), activation()]
+    layers.append(nn.Linear(sizes[-2], sizes[-1]))
+    if output is not None:
+        layers.append(output())
+    return nn.Sequential(*layers)
