@@ -81,32 +81,71 @@ def assert_same_value(a: Any, b: Any, what: str = "result") -> None:
             assert x == y, f"{what}: {x!r} vs {y!r}"
 
 
+def snapshot(twin: tuple) -> list[tuple[str, Any]]:
+    """Copies of a twin's parameters, buffers, gradients and optimizer state, labelled."""
+    model, opt = twin[0], twin[1]
+    out: list[tuple[str, Any]] = []
+    for name, t in model.state_dict().items():
+        out.append((name, np.array(t.data if isinstance(t, tg.Tensor) else t)))
+    for name, p in model.named_parameters():
+        out.append((name + ".grad", None if p.grad is None else np.array(p.grad.data)))
+    if opt is not None:
+        state = opt.state_dict()
+        out.append(("optimizer param_groups", copy.deepcopy(state["param_groups"])))
+        for k in sorted(state["state"]):
+            for key, v in state["state"][k].items():
+                value = np.array(v.data if isinstance(v, tg.Tensor) else v)
+                out.append((f"optimizer state[{k}][{key!r}]", value))
+    return out
+
+
+def assert_same_snapshot(a: list[tuple[str, Any]], b: list[tuple[str, Any]],
+                         where: str = "") -> None:
+    assert [k for k, _ in a] == [k for k, _ in b], f"{where}different state entries"
+    for (label, x), (_, y) in zip(a, b):
+        if x is None or y is None:
+            assert x is None and y is None, f"{where}{label}: {x!r} vs {y!r}"
+        elif isinstance(x, np.ndarray):
+            assert_same_value(x, y, where + label)
+        else:
+            assert x == y, f"{where}{label}: {x!r} vs {y!r}"
+
+
 def assert_same_state(eager: tuple, compiled: tuple, where: str = "") -> None:
     """Parameters, buffers, gradients and optimizer state of the two twins: bitwise equal."""
-    (m_e, o_e, *_), (m_c, o_c, *_) = eager, compiled
-    for (name, a), (_, b) in zip(m_e.state_dict().items(), m_c.state_dict().items(),
-                                 strict=True):
-        assert_same_value(a, b, f"{where}{name}")
-    for (name, p), (_, q) in zip(m_e.named_parameters(), m_c.named_parameters(), strict=True):
-        assert (p.grad is None) == (q.grad is None), f"{where}{name}.grad: None vs set"
-        if p.grad is not None:
-            assert_same_value(p.grad, q.grad, f"{where}{name}.grad")
-    se, sc = o_e.state_dict(), o_c.state_dict()
-    assert se["param_groups"] == sc["param_groups"], f"{where}optimizer param_groups"
-    assert sorted(se["state"]) == sorted(sc["state"]), f"{where}optimizer state keys"
-    for k in se["state"]:
-        for key in se["state"][k]:
-            assert_same_value(se["state"][k][key], sc["state"][k][key],
-                              f"{where}optimizer state[{k}][{key!r}]")
+    assert_same_snapshot(snapshot(eager), snapshot(compiled), where)
 
 
-def run_twins(eager: tuple, compiled: tuple, batches: list[tuple], steps: int) -> None:
+def run_twins(eager: tuple, compiled: tuple, batches: list[tuple], steps: int,
+              every: bool = False) -> None:
     """``steps`` calls of both steps on the same batches (cycled), results compared at every
-    step, the whole state at the end."""
+    step (the whole state too if ``every``, else at the end)."""
     for i in range(steps):
         args = batches[i % len(batches)]
         assert_same_value(eager[2](*args), compiled[2](*args), f"step {i} result")
+        if every:
+            assert_same_state(eager, compiled, f"after step {i}: ")
     assert_same_state(eager, compiled, f"after {steps} steps: ")
+
+
+def run_apart(eager: tuple, compiled: tuple, batches: list[tuple], steps: int,
+              seed: int = 0) -> list[Any]:
+    """As `run_twins`, for steps that draw random numbers from the global generator: the
+    eager twin's ``steps`` calls first, then the compiled twin's, each after
+    ``tg.manual_seed(seed)``, compared call by call (results and state).  Returns the
+    compiled results."""
+    runs = []
+    for twin in (eager, compiled):
+        tg.manual_seed(seed)
+        run = []
+        for i in range(steps):
+            result = twin[2](*batches[i % len(batches)])
+            run.append((result, snapshot(twin)))
+        runs.append(run)
+    for i, ((r_e, s_e), (r_c, s_c)) in enumerate(zip(*runs)):
+        assert_same_value(r_e, r_c, f"step {i} result")
+        assert_same_snapshot(s_e, s_c, f"after step {i}: ")
+    return [r for r, _ in runs[1]]
 
 
 def mlp(sizes: tuple[int, ...], activation: type, output: type | None = None) -> nn.Sequential:
