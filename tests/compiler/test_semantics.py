@@ -196,6 +196,7 @@ def test_module_load_state_dict_between_calls():
         model.load_state_dict({k: tg.Tensor(v.copy()) for k, v in saved.items()})
     assert_same_state(eager, compiled, "after loading: ")
     run_twins(eager, compiled, [batch], 6, every=True)
+    assert "replaying" in compiled[2].explain()
 
 
 def test_replacing_a_parameters_data_between_calls():
@@ -207,6 +208,7 @@ def test_replacing_a_parameters_data_between_calls():
     for model, _, _ in (eager, compiled):
         model[0].weight.data = new.copy()
     run_twins(eager, compiled, [batch], 6, every=True)
+    assert compiled[2].retraces == 1  # the program held the old array: a guard saw it
 
 
 def test_writing_into_a_parameter_between_calls():
@@ -218,6 +220,7 @@ def test_writing_into_a_parameter_between_calls():
     for model, _, _ in (eager, compiled):
         model[2].bias.data[...] = 1.5
     run_twins(eager, compiled, [batch], 4, every=True)
+    assert compiled[2].retraces == 0
 
 
 @pytest.mark.xfail(strict=True, raises=tg.compiler.TraceError,
@@ -237,6 +240,7 @@ def test_dropout_equals_eager_with_the_same_seed():
     model = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 3)).double()
     eager, compiled = twins(model, lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9), _mse)
     run_apart(eager, compiled, [_data(rng, 8, 5, 3)], 8)
+    assert "replaying" in compiled[2].explain()
 
 
 def test_dropout_masks_differ_between_replays():
@@ -264,6 +268,7 @@ def test_batchnorm1d_training_running_stats():
     eager, compiled = twins(model, lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9), _mse)
     run_twins(eager, compiled, [_data(rng, 8, 5, 3), _data(rng, 8, 5, 3)], 10, every=True)
     assert compiled[0][1].num_batches_tracked.item() == 10
+    assert "replaying" in compiled[2].explain()
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
@@ -277,6 +282,7 @@ def test_small_cnn(dtype):
     y = tg.Tensor(np.arange(6) % 3)
     eager, compiled = twins(model, lambda ps: optim.Adam(ps, lr=1e-2), _ce)
     run_twins(eager, compiled, [(x, y)], 8, every=True)
+    assert "replaying" in compiled[2].explain()
 
 
 def test_no_grad_evaluation_function():
@@ -343,6 +349,7 @@ def test_out_of_range_class_target_raises_as_eager():
     assert str(eager_error.value) == str(compiled_error.value)
     assert_same_state(eager, compiled, "after the error: ")
     run_twins(eager, compiled, [(x, good)], 3, every=True)
+    assert "1 sent back to eager by a guard" in compiled[2].explain()
 
 
 def test_returning_a_live_graph_is_a_trace_error():
@@ -385,6 +392,7 @@ def test_gradient_accumulation_over_two_micro_batches():
     m, o, s = make(model_c)
     compiled = (m, o, tg.compile(s))
     run_twins(eager, compiled, [(*halves[0], *halves[1])], 8, every=True)
+    assert "replaying" in compiled[2].explain()
 
 
 def test_returned_structure_is_preserved():
