@@ -8,8 +8,8 @@ import pytest
 
 import tinygrad_edu as tg
 
-from .test_articles import article_000
 from ._twins import OPTIMIZERS, train_step
+from .test_articles import article_000
 
 ENGINE = ("backward(", "apply(", "Tensor", "tinygrad_edu", "_ctx")
 
