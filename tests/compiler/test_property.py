@@ -117,14 +117,21 @@ def _targets(kind: str, rng: np.random.Generator, n: int, k: int, dtype) -> tg.T
     return tg.Tensor(rng.standard_normal((n, k)).astype(dtype))
 
 
-@settings(max_examples=25, deadline=None)
-@given(sizes=st.lists(st.integers(1, 7), min_size=2, max_size=5),
-       acts=st.lists(st.sampled_from(sorted(set(ACTIVATIONS) - set(BROKEN))), min_size=4,
+DRAWS = {
+    "sizes": st.lists(st.integers(1, 7), min_size=2, max_size=5),
+    "acts": st.lists(st.sampled_from(sorted(set(ACTIVATIONS) - set(BROKEN))), min_size=4,
                      max_size=4),
-       loss=st.sampled_from(sorted(set(LOSSES) - set(BROKEN))), opt=optimizers(),
-       batch=st.integers(1, 6),
-       dtype=st.sampled_from([np.float64, np.float32]), seed=st.integers(0, 2**16))
-def test_compiled_steps_equal_eager(sizes, acts, loss, opt, batch, dtype, seed):
+    "loss": st.sampled_from(sorted(set(LOSSES) - set(BROKEN))),
+    "opt": optimizers(),
+    "batch": st.integers(1, 6),
+    "dtype": st.sampled_from([np.float64, np.float32]),
+    "seed": st.integers(0, 2**16),
+}
+
+
+def check_compiled_steps(sizes, acts, loss, opt, batch, dtype, seed):
+    """One draw: the MLP sizes[0]-...-sizes[-1] with activations ``acts``, trained by both
+    twins for a few steps on one batch; bitwise equal after every step."""
     kind, loss_fn = LOSSES[loss]
     if kind != "real":  # classes need at least two outputs
         sizes[-1] = max(sizes[-1], 2)
@@ -142,6 +149,10 @@ def test_compiled_steps_equal_eager(sizes, acts, loss, opt, batch, dtype, seed):
                             lambda m, x, y: loss_fn(m(x), y))
     run_twins(eager, compiled, [(x, y)], STEPS - (name == "radam"), every=True)
     assert "replaying" in compiled[2].explain()
+
+
+test_compiled_steps_equal_eager = settings(max_examples=25, deadline=None)(
+    given(**DRAWS)(check_compiled_steps))
 
 
 def _one_piece(piece: str) -> None:
