@@ -44,6 +44,10 @@ LOSSES = {
     "bce_with_logits": ("unit", nn.BCEWithLogitsLoss()),
     "bce_with_logits_sum": ("unit", nn.BCEWithLogitsLoss(reduction="sum")),
     "bce_of_sigmoid": ("unit", lambda out, t: nn.BCELoss()(out.sigmoid(), t)),
+    # class weights: two classes ("class2")
+    "cross_entropy_weighted": ("class2", nn.CrossEntropyLoss(weight=tg.Tensor([0.5, 2.0]))),
+    "nll_weighted": ("class2", lambda out, t: nn.NLLLoss(weight=tg.Tensor([0.5, 2.0]))(
+        F.log_softmax(out, dim=1), t)),
 }
 
 OPTIMIZERS = {
@@ -90,6 +94,10 @@ BROKEN = {
     "bce_of_sigmoid": "BCELoss: clamp's backward mask np.ones(bool) gets the Sym of a dead "
                       "float temporary with the same id (Trace._captured by id alone): "
                       "TypeError bitwise_and at replay",
+    "cross_entropy_weighted": "CrossEntropyLoss(weight=): the mean's denominator is "
+                              "float(w_y.sum()) in nn.functional._index_distribution, baked "
+                              "into the program (TraceWarning, then TraceError at the check)",
+    "nll_weighted": "NLLLoss(weight=): the same float() denominator as cross_entropy_weighted",
     "nadam": "NAdam: per-step coefficient * ndarray in _update; Coef.__mul__ raises "
              "TraceError instead of deferring to the array (NotImplemented)",
     "adamax": "Adamax: scalars['step_size'] * (m / u) -> Coef.__mul__ raises TraceError",
@@ -107,7 +115,7 @@ def optimizers(draw):
 
 
 def _targets(kind: str, rng: np.random.Generator, n: int, k: int, dtype) -> tg.Tensor:
-    if kind == "class":
+    if kind in ("class", "class2"):
         return tg.Tensor(rng.integers(0, k, n))
     if kind == "probs":
         p = rng.random((n, k)) + 0.1
@@ -131,10 +139,11 @@ DRAWS = {
 
 def check_compiled_steps(sizes, acts, loss, opt, batch, dtype, seed):
     """One draw: the MLP sizes[0]-...-sizes[-1] with activations ``acts``, trained by both
-    twins for a few steps on one batch; bitwise equal after every step."""
+    twins for a few steps on two batches in turn (so a value baked into the program from
+    one batch shows); bitwise equal after every step."""
     kind, loss_fn = LOSSES[loss]
     if kind != "real":  # classes need at least two outputs
-        sizes[-1] = max(sizes[-1], 2)
+        sizes[-1] = 2 if kind == "class2" else max(sizes[-1], 2)
     tg.manual_seed(seed)
     layers = []
     for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes[:-1])):
@@ -143,11 +152,11 @@ def check_compiled_steps(sizes, acts, loss, opt, batch, dtype, seed):
     model = model.double() if dtype == np.float64 else model.float()
     name, cls, options = opt
     rng = np.random.default_rng(seed)
-    x = tg.Tensor(rng.standard_normal((batch, sizes[0])).astype(dtype))
-    y = _targets(kind, rng, batch, sizes[-1], dtype)
+    batches = [(tg.Tensor(rng.standard_normal((batch, sizes[0])).astype(dtype)),
+                _targets(kind, rng, batch, sizes[-1], dtype)) for _ in range(2)]
     eager, compiled = twins(model, lambda ps: cls(ps, **options),
                             lambda m, x, y: loss_fn(m(x), y))
-    run_twins(eager, compiled, [(x, y)], STEPS - (name == "radam"), every=True)
+    run_twins(eager, compiled, batches, STEPS - (name == "radam"), every=True)
     assert "replaying" in compiled[2].explain()
 
 
@@ -166,10 +175,11 @@ def _one_piece(piece: str) -> None:
     tg.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), ACTIVATIONS[act](), nn.Linear(4, 2)).double()
     rng = np.random.default_rng(0)
-    x, y = tg.Tensor(rng.standard_normal((3, 3))), _targets(kind, rng, 3, 2, np.float64)
+    batches = [(tg.Tensor(rng.standard_normal((3, 3))), _targets(kind, rng, 3, 2, np.float64))
+               for _ in range(2)]
     eager, compiled = twins(model, lambda ps: cls(ps, **options),
                             lambda m, x, y: loss_fn(m(x), y))
-    run_twins(eager, compiled, [(x, y)], STEPS, every=True)
+    run_twins(eager, compiled, batches, STEPS, every=True)
     assert "replaying" in compiled[2].explain()
 
 
