@@ -745,3 +745,160 @@ def test_clip_grad_norm_inside_the_step():
     eager, compiled = _pair(_small(), lambda ps: optim.SGD(ps, lr=0.05), make_step)
     with pytest.warns(tg.compiler.TraceWarning):
         run_twins(eager, compiled, [_data(rng, 8, 5, 3)], 8, every=True)
+
+
+def test_non_contiguous_inputs():
+    """The same signature (shape, dtype) with C-ordered, strided and transposed inputs."""
+    rng = np.random.default_rng(32)
+    eager, compiled = twins(_small(), lambda ps: optim.SGD(ps, lr=0.05), _mse)
+    batches = []
+    for i in range(4):
+        y = tg.Tensor(rng.standard_normal((8, 3)))
+        x = [rng.standard_normal((8, 5)), rng.standard_normal((8, 10))[:, ::2],
+             rng.standard_normal((5, 8)).T, np.asfortranarray(rng.standard_normal((8, 5)))][i]
+        batches.append((tg.Tensor(x), y))
+    run_twins(eager, compiled, batches, 10, every=True)
+    assert "replaying" in compiled[2].explain()
+
+
+def test_embedding_with_integer_inputs():
+    rng = np.random.default_rng(33)
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 3)).double()
+    eager, compiled = twins(model, lambda ps: optim.Adam(ps, lr=0.05), _mse)
+    batches = [(tg.Tensor(rng.integers(0, 10, (8, 3))), tg.Tensor(rng.standard_normal((8, 3))))
+               for _ in range(3)]
+    run_twins(eager, compiled, batches, 9, every=True)
+    assert "replaying" in compiled[2].explain()
+
+
+def test_ignored_targets_at_a_later_call():
+    rng = np.random.default_rng(34)
+    eager, compiled = twins(_small(), lambda ps: optim.SGD(ps, lr=0.05), _ce)
+    x = tg.Tensor(rng.standard_normal((8, 5)))
+    good = (x, tg.Tensor(np.arange(8) % 3))
+    ignoring = (x, tg.Tensor(np.array([0, -100, 2, 1, -100, 0, 1, 2])))
+    run_twins(eager, compiled, [good] * 4 + [ignoring, good, ignoring], 7, every=True)
+    assert "2 sent back to eager by a guard" in compiled[2].explain()
+
+
+def test_two_optimizers_and_model_zero_grad():
+    rng = np.random.default_rng(35)
+
+    def make_step(model, _):
+        first = optim.SGD(model[0].parameters(), lr=0.05, momentum=0.9)
+        second = optim.Adam(model[2].parameters(), lr=0.01)
+
+        def step(x, y):
+            loss = nn.MSELoss()(model(x), y)
+            model.zero_grad()
+            loss.backward()
+            first.step()
+            second.step()
+            return loss
+        return step
+
+    eager, compiled = _pair(_small(), lambda ps: None, make_step)
+    run_twins(eager, compiled, [_data(rng, 8, 5, 3), _data(rng, 8, 5, 3)], 8, every=True)
+    assert "replaying" in compiled[2].explain()
+
+
+def test_optimizer_step_with_a_closure():
+    rng = np.random.default_rng(36)
+
+    def make_step(model, opt):
+        def step(x, y):
+            def closure():
+                opt.zero_grad()
+                loss = nn.MSELoss()(model(x), y)
+                loss.backward()
+                return loss
+            return opt.step(closure)
+        return step
+
+    eager, compiled = _pair(_small(), lambda ps: optim.SGD(ps, lr=0.05), make_step)
+    run_twins(eager, compiled, [_data(rng, 8, 5, 3), _data(rng, 8, 5, 3)], 8, every=True)
+
+
+def test_the_same_tensor_as_two_arguments():
+    rng = np.random.default_rng(37)
+
+    def make_step(model, opt):
+        def step(a, b):
+            loss = ((model(a) - model(b)) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+
+    eager, compiled = _pair(_small(), lambda ps: optim.SGD(ps, lr=0.05), make_step)
+    x, x2 = _data(rng, 8, 5, 3)[0], _data(rng, 8, 5, 3)[0]
+    run_twins(eager, compiled, [(x, x), (x, x2), (x2, x2)], 9, every=True)
+
+
+def test_conv1d_layernorm_prelu_and_conv2d_batchnorm2d_avgpool():
+    rng = np.random.default_rng(38)
+    tg.manual_seed(0)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv1d(2, 3, 3)
+            self.norm1 = nn.LayerNorm(18)
+            self.act = nn.PReLU()
+            self.conv2 = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(),
+                                       nn.AvgPool2d(2), nn.Flatten())
+            self.fc = nn.Linear(18 + 2, 3)
+
+        def forward(self, x):  # x: (N, 2, 8)
+            a = self.act(self.norm1(self.conv1(x).reshape(len(x), 18)))
+            b = self.conv2(x.reshape(len(x), 1, 4, 4))
+            return self.fc(tg.cat([a, b], axis=1))
+
+    eager, compiled = twins(Net().double(), lambda ps: optim.AdamW(ps, lr=0.05), _mse)
+    batches = [(tg.Tensor(rng.standard_normal((4, 2, 8))),
+                 tg.Tensor(rng.standard_normal((4, 3)))) for _ in range(2)]
+    run_twins(eager, compiled, batches, 8, every=True)
+    assert "replaying" in compiled[2].explain()
+
+
+@pytest.mark.xfail(strict=True, raises=tg.compiler.TraceError,
+                   reason="compile bug: an input changed in place by the function (x.mul_) "
+                   "is not restored between the check call's replay and its eager run, so "
+                   "the eager run sees the input twice changed: TraceError at the check")
+def test_input_changed_in_place():
+    def f(x):
+        x.mul_(0.5)
+        return x.sum()
+
+    compiled = tg.compile(f)
+    for i in range(4):
+        x = tg.Tensor(np.arange(3.0) + i)
+        expected = (np.arange(3.0) + i) * 0.5
+        assert compiled(x).item() == expected.sum()
+        assert np.array_equal(x.data, expected)
+
+
+@pytest.mark.xfail(strict=True, raises=tg.compiler.TraceError,
+                   reason="compile bug: the gradient of an argument that requires grad is "
+                   "written back to the tensor passed at the trace, not to the call's "
+                   "argument: TraceError at the check (a new input tensor each call, e.g. "
+                   "saliency maps or adversarial examples)")
+def test_grad_of_a_fresh_input_each_call():
+    w = nn.Linear(3, 2).double()
+
+    def saliency(x):
+        out = (w(x) ** 2).sum()
+        w.zero_grad()
+        out.backward()
+        return out.detach()
+
+    compiled = tg.compile(saliency)
+    rng = np.random.default_rng(39)
+    for i in range(5):
+        data = rng.standard_normal((4, 3))
+        xe, xc = tg.Tensor(data, requires_grad=True), tg.Tensor(data.copy(), requires_grad=True)
+        assert_same_value(saliency(xe), compiled(xc), f"call {i}")
+        assert xc.grad is not None, f"call {i}: the argument's grad is None"
+        assert_same_value(xe.grad, xc.grad, f"x.grad after call {i}")
