@@ -902,3 +902,57 @@ def test_grad_of_a_fresh_input_each_call():
         assert_same_value(saliency(xe), compiled(xc), f"call {i}")
         assert xc.grad is not None, f"call {i}: the argument's grad is None"
         assert_same_value(xe.grad, xc.grad, f"x.grad after call {i}")
+
+
+def _branch_after_update(model, opt):
+    def step(x, y):
+        loss = nn.MSELoss()(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if x.sum() > 0:  # after the update: the program cannot send this call back to eager
+            return loss.detach() * 2
+        return loss
+    return step
+
+
+def test_branch_after_the_update_warns_that_it_is_baked():
+    rng = np.random.default_rng(40)
+    eager, compiled = _pair(_small(), lambda ps: optim.SGD(ps, lr=0.05), _branch_after_update)
+    batch = (tg.Tensor(np.abs(rng.standard_normal((8, 5)))), tg.Tensor(rng.standard_normal((8, 3))))
+    run_twins(eager, compiled, [batch], 1)
+    with pytest.warns(tg.compiler.TraceWarning, match="after the state changed"):
+        run_twins(eager, compiled, [batch], 1)
+    run_twins(eager, compiled, [batch], 4, every=True)  # the branch as traced: still equal
+
+
+@pytest.mark.xfail(strict=True, reason="compile bug (message): the warning for a branch after "
+                   "the state changed names tensor.py (Tensor.__bool__), not the line of the "
+                   "user's function that branches")
+def test_baked_branch_warning_names_the_users_line():
+    rng = np.random.default_rng(41)
+    model = _small()
+    step = tg.compile(_branch_after_update(model, optim.SGD(model.parameters(), lr=0.05)))
+    batch = (tg.Tensor(np.abs(rng.standard_normal((8, 5)))), tg.Tensor(rng.standard_normal((8, 3))))
+    step(*batch)
+    with pytest.warns(tg.compiler.TraceWarning) as record:
+        step(*batch)
+    assert any("test_semantics.py" in str(w.message) for w in record), \
+        [str(w.message) for w in record]
+
+
+@pytest.mark.parametrize("at_call", [2, 3], ids=["trace", "check"])
+def test_an_error_at_the_trace_or_check_call_leaves_things_usable(at_call):
+    """An IndexError raised by the call that traces (2) or checks (3): state as eager's,
+    and the next calls compile and agree."""
+    rng = np.random.default_rng(42)
+    eager, compiled = twins(_small(), lambda ps: optim.Adam(ps, lr=0.05), _ce)
+    x = tg.Tensor(rng.standard_normal((8, 5)))
+    good, bad = (x, tg.Tensor(np.arange(8) % 3)), (x, tg.Tensor(np.arange(8)))
+    run_twins(eager, compiled, [good], at_call - 1, every=True)
+    for twin in (eager, compiled):
+        with pytest.raises(IndexError):
+            twin[2](*bad)
+    assert_same_state(eager, compiled, "after the error: ")
+    run_twins(eager, compiled, [good], 6, every=True)
+    assert "replaying" in compiled[2].explain()
