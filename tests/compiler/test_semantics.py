@@ -271,6 +271,9 @@ def test_batchnorm1d_training_running_stats():
     assert "replaying" in compiled[2].explain()
 
 
+@pytest.mark.xfail(strict=False, reason="compile bug, intermittent: the id-reuse bug of "
+                   "test_temporary_constants_with_a_reused_id hits this test in some runs "
+                   "(IndexError or TraceError at the check); passes with that bug fixed")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 def test_small_cnn(dtype):
     rng = np.random.default_rng(10)
@@ -1068,3 +1071,74 @@ def test_keyword_arguments():
     x, y = _data(np.random.default_rng(47), 8, 5, 3)
     for _ in range(4):
         compiled(x, y=y)
+
+
+# ------------------------------------------------------------------ what a call leaves behind
+def test_parameters_are_updated_in_place():
+    """Arrays the caller holds (p.data) stay the parameters' arrays, as in eager mode."""
+    rng = np.random.default_rng(48)
+    eager, compiled = twins(_small(), lambda ps: optim.Adam(ps, lr=0.05), _mse)
+    held = [p.data for p in compiled[0].parameters()]
+    run_twins(eager, compiled, [_data(rng, 8, 5, 3)], 6, every=True)
+    assert all(h is p.data for h, p in zip(held, compiled[0].parameters(), strict=True))
+
+
+def test_a_graph_recorded_before_a_replay_refuses_backward_as_in_eager_mode():
+    rng = np.random.default_rng(49)
+    eager, compiled = twins(_small(), lambda ps: optim.SGD(ps, lr=0.05), _mse)
+    batch = _data(rng, 8, 5, 3)
+    run_twins(eager, compiled, [batch], 4)
+    stale = [twin[0](batch[0]).sum() for twin in (eager, compiled)]
+    run_twins(eager, compiled, [batch], 1)
+    messages = []
+    for graph in stale:
+        with pytest.raises(RuntimeError, match="changed in place") as error:
+            graph.backward()
+        messages.append(str(error.value))
+    assert messages[0] == messages[1]
+
+
+def test_a_step_returning_nothing():
+    rng = np.random.default_rng(50)
+
+    def make_step(model, opt):
+        def step(x, y):
+            _plain_step(model, opt)(x, y)
+        return step
+
+    eager, compiled = _pair(_small(), lambda ps: optim.SGD(ps, lr=0.05), make_step)
+    run_twins(eager, compiled, [_data(rng, 8, 5, 3)], 6, every=True)
+    assert "replaying" in compiled[2].explain()
+
+
+def test_returning_loss_item_is_caught_by_the_check():
+    """``return loss.item()``: the number is baked (TraceWarning at the trace) and the check
+    call raises TraceError rather than replaying the traced loss for ever."""
+    rng = np.random.default_rng(51)
+    model = _small()
+    opt = optim.SGD(model.parameters(), lr=0.05)
+
+    def step(x, y):
+        return _plain_step(model, opt)(x, y).item()
+
+    compiled = tg.compile(step)
+    batch = _data(rng, 8, 5, 3)
+    compiled(*batch)
+    with pytest.warns(tg.compiler.TraceWarning):
+        compiled(*batch)
+    with pytest.raises(tg.compiler.TraceError):
+        compiled(*batch)
+
+
+@pytest.mark.xfail(strict=True, reason="compile bug: the returned loss has requires_grad=True "
+                   "(and a grad_fn) at the warm-up, trace and check calls, as in eager mode, "
+                   "but requires_grad=False from the first replay on: the same call returns "
+                   "different kinds of tensor")
+def test_returned_tensor_requires_grad_as_in_eager_mode():
+    rng = np.random.default_rng(52)
+    eager, compiled = twins(_small(), lambda ps: optim.SGD(ps, lr=0.05), _mse)
+    batch = _data(rng, 8, 5, 3)
+    for i in range(5):
+        a, b = eager[2](*batch), compiled[2](*batch)
+        assert a.requires_grad == b.requires_grad, f"call {i}: {a.requires_grad} vs " \
+                                                   f"{b.requires_grad}"
