@@ -117,12 +117,15 @@ def assert_same_state(eager: tuple, compiled: tuple, where: str = "") -> None:
 
 
 def run_twins(eager: tuple, compiled: tuple, batches: list[tuple], steps: int,
-              every: bool = False) -> None:
+              every: bool = False, after: Callable[[], Any] | None = None) -> None:
     """``steps`` calls of both steps on the same batches (cycled), results compared at every
-    step (the whole state too if ``every``, else at the end)."""
+    step (the whole state too if ``every``, else at the end); ``after()`` runs after each
+    pair of calls (a scheduler's step, say)."""
     for i in range(steps):
         args = batches[i % len(batches)]
         assert_same_value(eager[2](*args), compiled[2](*args), f"step {i} result")
+        if after is not None:
+            after()
         if every:
             assert_same_state(eager, compiled, f"after step {i}: ")
     assert_same_state(eager, compiled, f"after {steps} steps: ")

@@ -13,7 +13,7 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import nn, optim
 
-from ._twins import assert_same_state, assert_same_value, run_apart, run_twins, twins
+from ._twins import assert_same_state, assert_same_value, run_apart, run_twins, train_step, twins
 
 
 def _mse(model, x, y):
@@ -35,6 +35,17 @@ def _small(dtype=np.float64):
     return model.double() if dtype == np.float64 else model.float()
 
 
+def _step(opt, loss_of):
+    """step(*args): ``loss_of(*args)``, zero_grad, backward, ``opt.step()``; the loss."""
+    def step(*args):
+        loss = loss_of(*args)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
 # ------------------------------------------------------------------ bugs found (xfail)
 @pytest.mark.xfail(strict=True, raises=ValueError,
                    reason="compile bug: Trace._captured finds a captured array by id() alone; "
@@ -43,14 +54,8 @@ def test_temporary_constants_with_a_reused_id():
     model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1)).double()
     opt = optim.SGD(model.parameters(), lr=0.1)
 
-    def step(x):
-        loss = model(x).sum() + (model[0].weight * model[0].weight).sum()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-
-    compiled = tg.compile(step)
+    compiled = tg.compile(_step(opt, lambda x: model(x).sum()
+                                + (model[0].weight * model[0].weight).sum()))
     x = tg.Tensor(np.ones((4, 3)))
     for _ in range(3):
         compiled(x)  # the third call replays: ValueError (shapes (1,) vs (1, 4))
@@ -63,14 +68,7 @@ def test_returned_scalar_is_an_array():
     w = tg.Tensor(np.ones(3), requires_grad=True)
     opt = optim.SGD([w], lr=0.1)
 
-    def step(x):
-        loss = (x * w).sum()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-
-    compiled = tg.compile(step)
+    compiled = tg.compile(_step(opt, lambda x: (x * w).sum()))
     x = tg.Tensor(np.ones(3))
     losses = [compiled(x) for _ in range(4)]      # warm-up, trace, check, replay
     assert all(type(loss.data) is np.ndarray for loss in losses), \
@@ -108,12 +106,8 @@ def test_lr_scheduler_between_calls(make, opt):
         (lambda ps: optim.Adam(ps, lr=0.05))
     eager, compiled = twins(_small(), factory, _mse)
     schedulers = [make(eager[1]), make(compiled[1])]
-    batch = _data(rng, 8, 5, 3)
-    for i in range(12):
-        assert_same_value(eager[2](*batch), compiled[2](*batch), f"step {i}")
-        for s in schedulers:
-            s.step()
-        assert_same_state(eager, compiled, f"after step {i}: ")
+    run_twins(eager, compiled, [_data(rng, 8, 5, 3)], 12, every=True,
+              after=lambda: [s.step() for s in schedulers])
     assert compiled[2].retraces == 0  # the learning rate is an argument, not a guard
 
 
@@ -164,14 +158,7 @@ def test_optimizer_load_state_dict_minimal():
     for compiled in (False, True):
         w = tg.Tensor(np.ones(3), requires_grad=True)
         opt = optim.SGD([w], lr=0.1, momentum=0.9)
-
-        def step(x, w=w, opt=opt):
-            loss = (x * w * w).sum()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            return loss
-
+        step = _step(opt, lambda x, w=w: (x * w * w).sum())
         run = tg.compile(step) if compiled else step
         x = tg.Tensor(np.arange(3.0))
         for _ in range(2):
@@ -450,13 +437,7 @@ def _pair(model, make_opt, make_step, **compile_options):
 
 
 def _plain_step(model, opt):
-    def step(x, y):
-        loss = nn.MSELoss()(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-    return step
+    return train_step(model, opt, _mse)
 
 
 def test_branch_on_a_traced_value_is_guarded():
@@ -480,13 +461,7 @@ def test_python_value_arguments_select_programs():
     rng = np.random.default_rng(21)
 
     def make_step(model, opt):
-        def step(x, y, scale):
-            loss = nn.MSELoss()(model(x) * scale, y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            return loss
-        return step
+        return _step(opt, lambda x, y, scale: nn.MSELoss()(model(x) * scale, y))
 
     eager, compiled = _pair(_small(), lambda ps: optim.SGD(ps, lr=0.05), make_step)
     x, y = _data(rng, 8, 5, 3)
@@ -585,12 +560,8 @@ def test_parameter_groups_with_a_scheduler():
 
     eager, compiled = twins(_small(), make_opt, _mse)
     schedulers = [optim.lr_scheduler.StepLR(t[1], 2, 0.5) for t in (eager, compiled)]
-    batch = _data(rng, 8, 5, 3)
-    for i in range(10):
-        assert_same_value(eager[2](*batch), compiled[2](*batch), f"call {i}")
-        for s in schedulers:
-            s.step()
-        assert_same_state(eager, compiled, f"after call {i}: ")
+    run_twins(eager, compiled, [_data(rng, 8, 5, 3)], 10, every=True,
+              after=lambda: [s.step() for s in schedulers])
     assert compiled[2].retraces == 0
 
 
@@ -667,14 +638,7 @@ def test_freezing_a_parameter_between_calls():
     b = tg.Tensor(np.ones(3), requires_grad=True)
     opt = optim.SGD([w, b], lr=0.1)
 
-    def step(x):
-        loss = (x * w + b).sum()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-
-    compiled = tg.compile(step)
+    compiled = tg.compile(_step(opt, lambda x: (x * w + b).sum()))
     x = tg.Tensor(np.arange(3.0))
     for _ in range(4):
         compiled(x)
@@ -827,13 +791,7 @@ def test_the_same_tensor_as_two_arguments():
     rng = np.random.default_rng(37)
 
     def make_step(model, opt):
-        def step(a, b):
-            loss = ((model(a) - model(b)) ** 2).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            return loss
-        return step
+        return _step(opt, lambda a, b: ((model(a) - model(b)) ** 2).mean())
 
     eager, compiled = _pair(_small(), lambda ps: optim.SGD(ps, lr=0.05), make_step)
     x, x2 = _data(rng, 8, 5, 3)[0], _data(rng, 8, 5, 3)[0]
