@@ -156,9 +156,10 @@ def test_changing_a_fixed_option_retraces(change):
 
 
 LOAD_XFAIL = pytest.mark.xfail(
-    strict=True, reason="compile bug: Optimizer.load_state_dict replaces opt.state (new "
-    "arrays, new dicts) but no guard watches it: the replay keeps updating the old momentum "
-    "buffers (silently wrong parameters) or, with an empty state, fails (KeyError 'step')")
+    strict=True, reason="compile bug: Optimizer.load_state_dict (or opt.state.clear()) "
+    "replaces opt.state (new arrays, new dicts) but no guard watches it: the replay keeps "
+    "updating the old momentum buffers (silently wrong parameters) or, with an empty state, "
+    "fails (KeyError 'step')")
 
 
 @LOAD_XFAIL
@@ -174,6 +175,56 @@ def test_optimizer_load_state_dict_between_calls(when):
         opt.load_state_dict(saved)
     assert_same_state(eager, compiled, "after loading: ")
     run_twins(eager, compiled, [batch], 4, every=True)
+
+
+@LOAD_XFAIL
+def test_optimizer_state_cleared_between_calls():
+    rng = np.random.default_rng(4)
+    eager, compiled = twins(_small(), lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9), _mse)
+    batch = _data(rng, 8, 5, 3)
+    run_twins(eager, compiled, [batch], 5, every=True)
+    for _, opt, _ in (eager, compiled):
+        opt.state.clear()  # momentum starts again
+    run_twins(eager, compiled, [batch], 4, every=True)
+
+
+@pytest.mark.xfail(strict=True, reason="compile bug: Optimizer.add_param_group between calls "
+                   "is not guarded: the replay does not update the new group's parameters "
+                   "(silently wrong)")
+def test_add_param_group_between_calls():
+    rng = np.random.default_rng(4)
+
+    def make_step(model, opt):
+        def step(x, y):
+            loss = nn.MSELoss()(model(x), y)
+            model.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+
+    model = _small()
+    eager, compiled = _pair(model, lambda ps: optim.SGD(list(ps)[:2], lr=0.05, momentum=0.9),
+                            make_step)
+    batch = _data(rng, 8, 5, 3)
+    run_twins(eager, compiled, [batch], 5, every=True)
+    for m, opt, _ in (eager, compiled):
+        opt.add_param_group({"params": list(m[2].parameters()), "lr": 0.1})
+    run_twins(eager, compiled, [batch], 4, every=True)
+
+
+def test_eager_calls_interleaved_with_compiled_ones():
+    """The same model and optimizer stepped by the plain function now and then."""
+    rng = np.random.default_rng(4)
+    for make_opt in (lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9),
+                     lambda ps: optim.Adam(ps, lr=0.05)):
+        eager, compiled = twins(_small(), make_opt, _mse)
+        plain = train_step(compiled[0], compiled[1], _mse)
+        batch = _data(rng, 8, 5, 3)
+        for i in range(10):
+            assert_same_value(eager[2](*batch), (plain if i in (5, 7) else compiled[2])(*batch),
+                              f"call {i}")
+            assert_same_state(eager, compiled, f"after call {i}: ")
 
 
 @LOAD_XFAIL
