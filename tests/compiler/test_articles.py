@@ -20,15 +20,11 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import nn
 
-from ._twins import OPTIMIZERS, mlp, run_twins, twins
+from ._twins import ID_REUSE, OPTIMIZERS, mlp, run_twins, twins
 
 STEPS = 100
-# minimal repro: test_semantics.py::test_temporary_constants_with_a_reused_id
-ID_REUSE_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason="compile bug: Trace._captured looks captured arrays up by id() without checking the "
-           "weakref is still that array, so a dead temporary's Sym (shape (30, 256)) stands "
-           "for a new constant with the same id; the replay fails with a broadcast error")
+# the id-reuse bug (_twins.ID_REUSE) hits article 000 in most runs, not all
+ID_REUSE_XFAIL = pytest.mark.xfail(strict=False, reason=ID_REUSE + " (article 000's L2 term)")
 
 
 def _bce_l2(lambd: float) -> Callable[[Any, tg.Tensor, tg.Tensor], tg.Tensor]:
