@@ -1290,3 +1290,21 @@ def test_hooks_clip_grad_value_target_network_and_weight_average():
     eager, compiled = _pair(_small(), lambda ps: optim.SGD(ps, lr=0.05), make_step)
     run_twins(eager, compiled, [_data(rng, 8, 5, 3), _data(rng, 8, 5, 3)], 8, every=True)
     assert "replaying" in compiled[2].explain()
+
+
+def test_no_traced_array_is_left_behind():
+    """After every call (the trace's included) parameters, buffers, gradients and optimizer
+    state hold plain ndarrays, not the tracer's views."""
+    rng = np.random.default_rng(55)
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 7), nn.BatchNorm1d(7), nn.ReLU(), nn.Dropout(0.2),
+                          nn.Linear(7, 3)).double()
+    eager, compiled = twins(model, lambda ps: optim.Adam(ps, lr=0.05), _mse)
+    batch = _data(rng, 8, 5, 3)
+    for i in range(5):
+        compiled[2](*batch)
+        arrays = [t.data for t in compiled[0].state_dict().values()]
+        arrays += [p.grad.data for p in compiled[0].parameters()]
+        arrays += [v for s in compiled[1].state.values() for v in s.values()
+                   if isinstance(v, np.ndarray)]
+        assert {type(a) for a in arrays} == {np.ndarray}, f"call {i}"
