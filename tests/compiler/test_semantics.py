@@ -1299,7 +1299,7 @@ def test_no_traced_array_is_left_behind():
     tg.manual_seed(0)
     model = nn.Sequential(nn.Linear(5, 7), nn.BatchNorm1d(7), nn.ReLU(), nn.Dropout(0.2),
                           nn.Linear(7, 3)).double()
-    eager, compiled = twins(model, lambda ps: optim.Adam(ps, lr=0.05), _mse)
+    _, compiled = twins(model, lambda ps: optim.Adam(ps, lr=0.05), _mse)
     batch = _data(rng, 8, 5, 3)
     for i in range(5):
         compiled[2](*batch)
