@@ -22,12 +22,6 @@ from tinygrad_edu import nn
 
 LossOf = Callable[[Any, tg.Tensor, tg.Tensor], tg.Tensor]
 
-# the compile bug that makes tests fail in some runs, not all (see test_semantics.py)
-ID_REUSE = ("compile bug: Trace._captured finds a captured array by id() alone: a dead "
-            "temporary's id, reused by a new array, gets the old array's Sym (its shape and "
-            "value) -- replays then fail on shapes (ValueError, IndexError, TypeError) or "
-            "differ; one line: reuse an entry only if its weakref still gives that array")
-
 # the four optimizers of the equality tests (issue 18)
 OPTIMIZERS: dict[str, Callable[[Any, float], optim.Optimizer]] = {
     "sgd": lambda ps, lr: optim.SGD(ps, lr=lr),

@@ -20,11 +20,9 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import nn
 
-from ._twins import ID_REUSE, OPTIMIZERS, mlp, run_twins, twins
+from ._twins import OPTIMIZERS, mlp, run_twins, twins
 
 STEPS = 100
-# the id-reuse bug (_twins.ID_REUSE) hits article 000 in most runs, not all
-ID_REUSE_XFAIL = pytest.mark.xfail(strict=False, reason=ID_REUSE + " (article 000's L2 term)")
 
 
 def _bce_l2(lambd: float) -> Callable[[Any, tg.Tensor, tg.Tensor], tg.Tensor]:
@@ -124,8 +122,7 @@ NETWORKS = {"000": article_000, "001": article_001, "002": article_002, "003": a
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
-@pytest.mark.parametrize("network", [
-    pytest.param("000", marks=ID_REUSE_XFAIL), *[n for n in NETWORKS if n != "000"]])
+@pytest.mark.parametrize("network", list(NETWORKS))
 def test_100_steps_equal_eager(network: str, optimizer: str, dtype: type) -> None:
     model, lr, loss_of, data = NETWORKS[network](np.random.default_rng(1))
     model = model.double() if dtype == np.float64 else model.float()

@@ -111,10 +111,18 @@ def test_a_compiled_function_called_during_another_trace_is_part_of_it():
     _agree(outer)
 
 
-def test_arguments_are_positional():
-    step = tg.compile(lambda x: x)
-    with pytest.raises(TypeError, match="positionally"):
-        step(x=tg.zeros(2))
+def test_keyword_arguments_are_bound_to_their_positions():
+    def f(x, scale=2.0, *, shift=0.0):
+        with tg.no_grad():
+            return x * scale + shift
+    step = tg.compile(f)
+    for i in range(4):
+        (x,) = _inputs(i, (3,))
+        np.testing.assert_array_equal(step(x=x, scale=3.0).data, x.data * 3.0)
+    with pytest.raises(TypeError, match="keyword-only"):
+        step(x, shift=1.0)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        step(x, nonsense=1)
 
 
 def test_gradients_of_a_compiled_step_share_no_memory():

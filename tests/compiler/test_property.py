@@ -67,7 +67,7 @@ OPTIMIZERS = {
     "nadam": (optim.NAdam, st.fixed_dictionaries({
         "weight_decay": st.sampled_from([0.0, 0.01]), "decoupled_weight_decay": st.booleans(),
         "momentum_decay": st.sampled_from([0.004, 0.01]), "maximize": st.booleans()})),
-    # RAdam's rectification starts at t = 6 and its own test is an xfail
+    # RAdam's rectification starts at t = 6: test_semantics.py has its own test
     # (test_semantics.py::test_radam_past_rectification_start): five steps here
     "radam": (optim.RAdam, st.fixed_dictionaries({
         "weight_decay": st.sampled_from([0.0, 0.01]), "decoupled_weight_decay": st.booleans(),
@@ -86,30 +86,9 @@ OPTIMIZERS = {
 }
 
 
-# what the compiler cannot do yet: left out of the draws, each with a strict xfail below
-# (when one is fixed its xfail passes, fails as strict, and the entry goes)
-BROKEN = {
-    "gelu": "GELU (erf): ops/_special.erfc's np.frompyfunc + np.asanyarray(dtype=) result is "
-            "an array the tracer did not record (TraceError 'made from a traced one')",
-    "bce_of_sigmoid": "BCELoss: clamp's backward mask np.ones(bool) gets the Sym of a dead "
-                      "float temporary with the same id (_twins.ID_REUSE; in "
-                      "most runs, not all): TypeError bitwise_and at replay",
-    "cross_entropy_weighted": "CrossEntropyLoss(weight=): the mean's denominator is "
-                              "float(w_y.sum()) in nn.functional._index_distribution, baked "
-                              "into the program (TraceWarning, then TraceError at the check)",
-    "nll_weighted": "NLLLoss(weight=): the same float() denominator as cross_entropy_weighted",
-    "nadam": "NAdam: per-step coefficient * ndarray in _update; Coef.__mul__ raises "
-             "TraceError instead of deferring to the array (NotImplemented)",
-    "adamax": "Adamax: scalars['step_size'] * (m / u) -> Coef.__mul__ raises TraceError",
-    "adagrad": "Adagrad: scalars['clr'] * (...) -> Coef.__mul__ raises TraceError",
-    "rmsprop": "RMSprop: lr * (g / denom) -> Coef.__mul__ raises TraceError",
-    "adadelta": "Adadelta: scalars['lr'] * delta -> Coef.__mul__ raises TraceError",
-}
-
-
 @st.composite
 def optimizers(draw):
-    name = draw(st.sampled_from(sorted(set(OPTIMIZERS) - set(BROKEN))))
+    name = draw(st.sampled_from(sorted(set(OPTIMIZERS))))
     cls, options = OPTIMIZERS[name]
     return name, cls, {"lr": draw(st.sampled_from([1e-3, 0.05, 0.3])), **draw(options)}
 
@@ -127,9 +106,9 @@ def _targets(kind: str, rng: np.random.Generator, n: int, k: int, dtype) -> tg.T
 
 DRAWS = {
     "sizes": st.lists(st.integers(1, 7), min_size=2, max_size=5),
-    "acts": st.lists(st.sampled_from(sorted(set(ACTIVATIONS) - set(BROKEN))), min_size=4,
+    "acts": st.lists(st.sampled_from(sorted(set(ACTIVATIONS))), min_size=4,
                      max_size=4),
-    "loss": st.sampled_from(sorted(set(LOSSES) - set(BROKEN))),
+    "loss": st.sampled_from(sorted(set(LOSSES))),
     "opt": optimizers(),
     "batch": st.integers(1, 6),
     "dtype": st.sampled_from([np.float64, np.float32]),
@@ -183,16 +162,8 @@ def _one_piece(piece: str) -> None:
     assert "replaying" in compiled[2].explain()
 
 
-@pytest.mark.parametrize("piece", [
-    pytest.param(k, marks=pytest.mark.xfail(strict="ID_REUSE" not in v,
-                                            reason="compile bug: " + v))
-    for k, v in BROKEN.items()])
-def test_broken_piece(piece):
-    _one_piece(piece)
-
-
 @pytest.mark.parametrize("piece", sorted((set(ACTIVATIONS) | set(LOSSES) | set(OPTIMIZERS))
-                                         - set(BROKEN) - {"radam"}))
+                                         - {"radam"}))
 def test_each_piece(piece):
     """Each activation, loss and optimizer alone, so a failure names it without a search
     (RAdam: see test_semantics.py::test_radam_past_rectification_start)."""

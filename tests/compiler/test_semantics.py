@@ -6,6 +6,8 @@ twin with an eager twin bitwise (see ``_twins.py``)."""
 from __future__ import annotations
 
 import copy
+import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -15,7 +17,6 @@ from tinygrad_edu import nn, optim
 from tinygrad_edu.compiler.trace import Trace
 
 from ._twins import (
-    ID_REUSE,
     assert_same_state,
     assert_same_value,
     run_apart,
@@ -56,26 +57,19 @@ def _step(opt, loss_of):
 
 
 # ------------------------------------------------------------------ bugs found (xfail)
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=ID_REUSE)
-def test_a_new_array_with_a_dead_arrays_id_is_a_new_constant():
-    """The bug itself, deterministic: the freed array's id is found again among new ones."""
+def test_a_captured_array_lives_until_the_trace_ends():
+    """The trace finds captured arrays by id(): it keeps each alive until it is released, so
+    a dead temporary's id cannot come back as a new array's (which then got the old Sym)."""
     trace = Trace()
-    dead = np.ones(3)
-    dead_sym, dead_id = trace.sym_of(dead), id(dead)
-    del dead
-    alive = []  # kept alive so that their ids are not reused
-    for _ in range(10_000):
-        new = np.zeros((2, 2))
-        if id(new) == dead_id:
-            break
-        alive.append(new)
-    else:
-        raise RuntimeError("no new array got the freed id: the test cannot show the bug")
-    assert trace.sym_of(new) is not dead_sym
+    temporary = np.ones(3)
+    trace.sym_of(temporary)
+    ref = weakref.ref(temporary)
+    del temporary
+    assert ref() is not None
+    trace.release()
+    assert ref() is None
 
 
-@pytest.mark.xfail(strict=False, reason=ID_REUSE + " (end to end; the ids collide in most "
-                   "runs, not all)")
 def test_temporary_constants_with_a_reused_id():
     model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1)).double()
     opt = optim.SGD(model.parameters(), lr=0.1)
@@ -86,9 +80,6 @@ def test_temporary_constants_with_a_reused_id():
         compiled(x)  # the third call replays: ValueError (shapes (1,) vs (1, 4))
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="compile bug: a replayed 0-d result is wrapped as a NumPy scalar "
-                          "(np.float64), not a 0-d ndarray, so in-place ops on it fail")
 def test_returned_scalar_is_an_array():
     w = tg.Tensor(np.ones(3), requires_grad=True)
     opt = optim.SGD([w], lr=0.1)
@@ -152,13 +143,19 @@ def test_one_cycle_lr_changing_momentum_or_betas_each_step(opt):
     _one_cycle_twins(opt)  # equal (each call retraces: see the next test)
 
 
-@pytest.mark.xfail(strict=True, reason="compile bug (speed): OneCycleLR sets momentum / betas "
-                   "at every step; they are guarded fixed options, not program arguments, so "
-                   "every call retraces and the program never replays (slower than eager)")
 @pytest.mark.parametrize("opt", ["sgd", "adam"])
-def test_one_cycle_lr_replays(opt):
-    step = _one_cycle_twins(opt)
-    assert step.retraces == 0 and "replaying" in step.explain(), step.retraces
+def test_one_cycle_lr_runs_eagerly_after_the_retrace_limit(opt):
+    """Its momentum/betas change every step: guarded options, so each call loses the
+    program; after 8 traces the signature runs eagerly, with one TraceWarning (README)."""
+    factory = (lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9)) if opt == "sgd" else \
+        (lambda ps: optim.Adam(ps, lr=0.05))
+    eager, compiled = twins(_small(), factory, _mse)
+    schedulers = [optim.lr_scheduler.OneCycleLR(t[1], max_lr=0.1, total_steps=40)
+                  for t in (eager, compiled)]
+    with pytest.warns(tg.compiler.TraceWarning, match="runs eagerly from now on"):
+        run_twins(eager, compiled, [_data(np.random.default_rng(8), 8, 5, 3)], 30,
+                  every=True, after=lambda: [s.step() for s in schedulers])
+    assert "running eagerly" in compiled[2].explain()
 
 
 @pytest.mark.parametrize("change", ["momentum", "nesterov", "betas", "weight_decay"])
@@ -180,14 +177,7 @@ def test_changing_a_fixed_option_retraces(change):
     assert "replaying" in compiled[2].explain()
 
 
-LOAD_XFAIL = pytest.mark.xfail(
-    strict=True, reason="compile bug: Optimizer.load_state_dict (or opt.state.clear()) "
-    "replaces opt.state (new arrays, new dicts) but no guard watches it: the replay keeps "
-    "updating the old momentum buffers (silently wrong parameters) or, with an empty state, "
-    "fails (KeyError 'step')")
 
-
-@LOAD_XFAIL
 @pytest.mark.parametrize("when", [2, 0], ids=["saved-mid-run", "saved-fresh"])
 def test_optimizer_load_state_dict_between_calls(when):
     rng = np.random.default_rng(4)
@@ -202,7 +192,6 @@ def test_optimizer_load_state_dict_between_calls(when):
     run_twins(eager, compiled, [batch], 4, every=True)
 
 
-@LOAD_XFAIL
 def test_optimizer_state_cleared_between_calls():
     rng = np.random.default_rng(4)
     eager, compiled = twins(_small(), lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9), _mse)
@@ -213,9 +202,6 @@ def test_optimizer_state_cleared_between_calls():
     run_twins(eager, compiled, [batch], 4, every=True)
 
 
-@pytest.mark.xfail(strict=True, reason="compile bug: Optimizer.add_param_group between calls "
-                   "is not guarded: the replay does not update the new group's parameters "
-                   "(silently wrong)")
 def test_add_param_group_between_calls():
     rng = np.random.default_rng(4)
 
@@ -252,7 +238,6 @@ def test_eager_calls_interleaved_with_compiled_ones():
             assert_same_state(eager, compiled, f"after call {i}: ")
 
 
-@LOAD_XFAIL
 def test_optimizer_load_state_dict_minimal():
     """LOAD_XFAIL's silent case with one parameter and nothing else."""
     results = []
@@ -296,7 +281,7 @@ def test_replacing_a_parameters_data_between_calls():
     for model, _, _ in (eager, compiled):
         model[0].weight.data = new.copy()
     run_twins(eager, compiled, [batch], 6, every=True)
-    assert compiled[2].retraces == 1  # the program held the old array: a guard saw it
+    assert compiled[2].retraces == 0  # the program takes each call's array: no retrace
 
 
 def test_writing_into_a_parameter_between_calls():
@@ -311,10 +296,6 @@ def test_writing_into_a_parameter_between_calls():
     assert compiled[2].retraces == 0
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="compile bug: at t=6 RAdam's _step_scalars adds 'rect_step'; the "
-                          "replay raises TraceError ('call the function again') instead of "
-                          "retracing (or falling back to eager) by itself")
 def test_radam_past_rectification_start():
     rng = np.random.default_rng(7)
     eager, compiled = twins(_small(), lambda ps: optim.RAdam(ps, lr=1e-2), _mse)
@@ -359,7 +340,6 @@ def test_batchnorm1d_training_running_stats():
     assert "replaying" in compiled[2].explain()
 
 
-@pytest.mark.xfail(strict=False, reason=ID_REUSE + " (hits this test in some runs)")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 def test_small_cnn(dtype):
     rng = np.random.default_rng(10)
@@ -595,8 +575,6 @@ def test_check_false_and_decorator_form():
               [_data(rng, 8, 5, 3)], 8, every=True)
 
 
-@pytest.mark.xfail(strict=True, reason="compile bug: with check=False, explain() says "
-                   "'traced, checked at the next call' for ever, though the program replays")
 def test_explain_with_check_false():
     model = _small()
     opt = optim.SGD(model.parameters(), lr=0.05)
@@ -716,9 +694,6 @@ def test_dropout_with_its_own_generator():
 
 
 # ------------------------------------------------------------------ more bugs found (xfail)
-@pytest.mark.xfail(strict=True, reason="compile bug: module.training is not guarded: a step "
-                   "traced in train mode keeps drawing dropout masks after eval() (silently "
-                   "wrong)")
 def test_switching_to_eval_mode_between_calls():
     drop = nn.Dropout(0.5)
     compiled = tg.compile(lambda x: drop(x))
@@ -729,9 +704,6 @@ def test_switching_to_eval_mode_between_calls():
     assert_same_value(drop(x), compiled(x), "eval-mode call")
 
 
-@pytest.mark.xfail(strict=True, reason="compile bug: requires_grad_(False) on a parameter "
-                   "between calls is not guarded: the replay still updates it and sets its "
-                   "grad (silently wrong)")
 def test_freezing_a_parameter_between_calls():
     w = tg.Tensor(np.ones(3), requires_grad=True)
     b = tg.Tensor(np.ones(3), requires_grad=True)
@@ -747,10 +719,6 @@ def test_freezing_a_parameter_between_calls():
     assert np.array_equal(w.data, before) and w.grad is None
 
 
-@pytest.mark.xfail(strict=True, reason="compile bug: a tensor that requires grad, reached "
-                   "only as a global (no Module, no Optimizer), is captured as a constant: "
-                   "replays do not accumulate its .grad and the check call does not compare "
-                   "it (silently wrong)")
 def test_bare_global_tensor_grad():
     results = []
     for compiled in (False, True):
@@ -771,10 +739,6 @@ def _bare_grad_function(w):
     return namespace["f"]
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="compile bug: gradients accumulated across calls (backward without "
-                   "zero_grad in the function) read the grad array captured at the trace, "
-                   "not the current one: TraceError at the check call")
 def test_gradient_accumulation_across_calls():
     tg.manual_seed(0)
     m = nn.Linear(2, 3, bias=False).double()
@@ -791,10 +755,6 @@ def test_gradient_accumulation_across_calls():
     assert m.weight.grad.data[0, 0] == 20.0
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="compile bug: nn.utils.clip_grad_norm_ reads the norm with float(), "
-                   "so its clip factor is baked into the program: TraceError at the check "
-                   "call")
 def test_clip_grad_norm_inside_the_step():
     rng = np.random.default_rng(31)
 
@@ -809,8 +769,8 @@ def test_clip_grad_norm_inside_the_step():
         return step
 
     eager, compiled = _pair(_small(), lambda ps: optim.SGD(ps, lr=0.05), make_step)
-    with pytest.warns(tg.compiler.TraceWarning):
-        run_twins(eager, compiled, [_data(rng, 8, 5, 3)], 8, every=True)
+    run_twins(eager, compiled, [_data(rng, 8, 5, 3)], 8, every=True)  # the factor: arrays
+    assert "replaying" in compiled[2].explain()
 
 
 def test_non_contiguous_inputs():
@@ -923,10 +883,6 @@ def test_conv1d_layernorm_prelu_and_conv2d_batchnorm2d_avgpool():
     assert "replaying" in compiled[2].explain()
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="compile bug: an input changed in place by the function (x.mul_) "
-                   "is not restored between the check call's replay and its eager run, so "
-                   "the eager run sees the input twice changed: TraceError at the check")
 def test_input_changed_in_place():
     def f(x):
         x.mul_(0.5)
@@ -940,11 +896,6 @@ def test_input_changed_in_place():
         assert np.array_equal(x.data, expected)
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="compile bug: the gradient of an argument that requires grad is "
-                   "written back to the tensor passed at the trace, not to the call's "
-                   "argument: TraceError at the check (a new input tensor each call, e.g. "
-                   "saliency maps or adversarial examples)")
 def test_grad_of_a_fresh_input_each_call():
     w = nn.Linear(3, 2).double()
 
@@ -970,7 +921,9 @@ def _branch_after_update(model, opt):
         opt.zero_grad()
         loss.backward()
         opt.step()
-        if x.sum() > 0:  # after the update: the program cannot send this call back to eager
+        # after the update, on the updated weights: the program cannot send this call back
+        # to eager mode (a branch on the inputs alone would move up, before the update)
+        if model[0].weight.sum() > 0:
             return loss.detach() * 2
         return loss
     return step
@@ -981,14 +934,11 @@ def test_branch_after_the_update_warns_that_it_is_baked():
     eager, compiled = _pair(_small(), lambda ps: optim.SGD(ps, lr=0.05), _branch_after_update)
     batch = (tg.Tensor(np.abs(rng.standard_normal((8, 5)))), tg.Tensor(rng.standard_normal((8, 3))))
     run_twins(eager, compiled, [batch], 1)
-    with pytest.warns(tg.compiler.TraceWarning, match="after the state changed"):
+    with pytest.warns(tg.compiler.TraceWarning, match="after the step changed state"):
         run_twins(eager, compiled, [batch], 1)
     run_twins(eager, compiled, [batch], 4, every=True)  # the branch as traced: still equal
 
 
-@pytest.mark.xfail(strict=True, reason="compile bug (message): the warning for a branch after "
-                   "the state changed names tensor.py (Tensor.__bool__), not the line of the "
-                   "user's function that branches")
 def test_baked_branch_warning_names_the_users_line():
     rng = np.random.default_rng(41)
     model = _small()
@@ -1118,9 +1068,6 @@ def test_model_and_optimizer_as_arguments():
     assert "replaying" in compiled.explain()
 
 
-@pytest.mark.xfail(strict=True, reason="compile bug: CompiledFunction.__call__ takes *args "
-                   "only; a keyword argument (step(x, y=y), fine for torch.compile) raises "
-                   "TypeError")
 def test_keyword_arguments():
     model = _small()
     opt = optim.SGD(model.parameters(), lr=0.05)
@@ -1168,29 +1115,26 @@ def test_a_step_returning_nothing():
     assert "replaying" in compiled[2].explain()
 
 
-def test_returning_loss_item_is_caught_by_the_check():
-    """``return loss.item()``: the number is baked (TraceWarning at the trace) and the check
-    call raises TraceError rather than replaying the traced loss for ever."""
-    rng = np.random.default_rng(51)
-    model = _small()
-    opt = optim.SGD(model.parameters(), lr=0.05)
+def test_returning_loss_item_returns_each_calls_number():
+    """``return loss.item()``: each call returns its own loss as a Python float, with no
+    warning (the number only leaves the function)."""
+    results = []
+    for compile_it in (False, True):
+        model = _small()
+        model.load_state_dict({k: np.full(v.shape, 0.1) for k, v in model.state_dict().items()})
+        opt = optim.SGD(model.parameters(), lr=0.05)
 
-    def step(x, y):
-        return _plain_step(model, opt)(x, y).item()
+        def step(x, y, model=model, opt=opt):
+            return _plain_step(model, opt)(x, y).item()
 
-    compiled = tg.compile(step)
-    batch = _data(rng, 8, 5, 3)
-    compiled(*batch)
-    with pytest.warns(tg.compiler.TraceWarning):
-        compiled(*batch)
-    with pytest.raises(tg.compiler.TraceError):
-        compiled(*batch)
+        run = tg.compile(step) if compile_it else step
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            results.append([run(*_data(np.random.default_rng(i), 8, 5, 3)) for i in range(6)])
+    assert all(type(v) is float for v in results[1])
+    assert results[0] == results[1]
 
 
-@pytest.mark.xfail(strict=True, reason="compile bug: the returned loss has requires_grad=True "
-                   "(and a grad_fn) at the warm-up, trace and check calls, as in eager mode, "
-                   "but requires_grad=False from the first replay on: the same call returns "
-                   "different kinds of tensor")
 def test_returned_tensor_requires_grad_as_in_eager_mode():
     rng = np.random.default_rng(52)
     eager, compiled = twins(_small(), lambda ps: optim.SGD(ps, lr=0.05), _mse)
@@ -1241,10 +1185,6 @@ def test_parameters_updated_by_hand_in_place(update):
     assert "replaying" in compiled[2].explain()
 
 
-@pytest.mark.xfail(strict=True, reason="compile bug: a parameter updated by reassignment "
-                   "(p.data = p.data - lr * p.grad.data, the articles' own gradient descent) "
-                   "is read by the next replay from the array the trace captured, not the new "
-                   "one: TraceError at the check")
 def test_parameters_updated_by_hand_by_reassignment():
     lin = nn.Linear(3, 1, bias=False).double()
 

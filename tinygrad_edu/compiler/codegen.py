@@ -232,6 +232,10 @@ def generate(instrs: Sequence[Instr], inputs: Sequence[Sym], scalars: Sequence[S
     lines = textwrap.wrap(", ".join(params) + "):", 96, initial_indent=head,
                           subsequent_indent=" " * len(head), break_on_hyphens=False,
                           break_long_words=False) or [head + "):"]
+    taken_syms = [inputs[i] for i in taken]
+    if taken_syms:
+        lines.append("    # arguments (each call's arrays):")
+        lines += [f"    #   {text[s].text}: {s.shape} {s.dtype}" for s in taken_syms]
     if header:
         lines.append("    # state and constants (module-level names):")
         lines += ["    " + h for h in header]
@@ -548,6 +552,8 @@ def _value(v: Any, text: dict[Sym, _Expr], namespace: dict[str, Any], namer: _Na
         return _Expr(f"np.{type(v).__name__}({v.item()!r})", ATOM)
     if isinstance(v, np.dtype):
         return _Expr(f"np.{v.name}" if hasattr(np, v.name) else f"np.dtype({v.str!r})", ATOM)
+    if v in (object, float, int, bool, complex):  # Python's types (dtype=object)
+        return _Expr(v.__name__, ATOM)
     name = getattr(v, "__name__", None)
     if isinstance(name, str) and getattr(np, name, None) is v:
         return _Expr(f"np.{name}", ATOM)

@@ -131,9 +131,8 @@ class CompiledFunction:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs:
-            raise TypeError(f"compile: pass the arguments of {self._name} positionally (got "
-                            f"{', '.join(kwargs)} by keyword): they make the signature")
+        if kwargs:  # bound to their positions: the signature is positional
+            args = self._positional(args, kwargs)
         if tr.active() is not None:  # inside another compiled function's trace: part of it
             return self.fn(*args)
         with self._lock:  # the program's buffers serve one call at a time
@@ -143,6 +142,19 @@ class CompiledFunction:
                 entry.calls += 1
                 return self._replay(entry, args)
             return self._slow_call(args)
+
+    def _positional(self, args: tuple, kwargs: dict[str, Any]) -> tuple:
+        """``args`` and ``kwargs`` as one positional tuple (defaults filled in)."""
+        try:
+            bound = inspect.signature(self.fn).bind(*args, **kwargs)
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"compile: {self._name}: {e}") from None
+        if bound.kwargs:
+            raise TypeError(f"compile: {self._name} takes {', '.join(bound.kwargs)} as "
+                            f"keyword-only or **kwargs arguments, which a compiled function "
+                            f"cannot bind to a position; pass them positionally")
+        bound.apply_defaults()
+        return bound.args
 
     def _slow_call(self, args: tuple) -> Any:
         """A call that is not a plain replay of the last signature (see the docstring)."""
