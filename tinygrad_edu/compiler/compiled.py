@@ -97,7 +97,8 @@ class _Entry:
     sizes: list[tuple[Any, int]] = field(default_factory=list)  # guarded lengths
     spec: tuple = ()                # the signature (see `args_match`)
     warm: bool = False              # whether the eager call before a trace has run
-    scalar_results: bool = False    # whether a result is 0-d (NumPy may give a scalar)
+    zero_d: list[int] = field(default_factory=list)  # 0-d results (NumPy may give scalars)
+    runner: Any = None              # the program with its glue (see _make_runner)
     states: list[tuple[Any, Any, Any]] = field(default_factory=list)  # guarded state slots
     flags: list[tuple[Any, str, bool]] = field(default_factory=list)  # guarded switches
     calls_scalars: list[_OptimizerUse] = field(default_factory=list)  # see _build
@@ -373,9 +374,10 @@ class CompiledFunction:
         state_ids = {id(a) for s, a in captured.items() if s in persistent}
         entry.bound = [(t, t.data) for _, t in tensors if id(t.data) in state_ids]
         entry.writebacks = writebacks
-        entry.scalar_results = any(s.shape == () for s in results)
         entry.output = output
         entry.draws = generators
+        entry.zero_d = sorted({i for i, s in enumerate(results) if s.shape == ()})
+        entry.runner = self._make_runner(entry)
         entry.verified = False
 
     # ------------------------------------------------------------------ replay
@@ -422,30 +424,67 @@ class CompiledFunction:
                 return self.fn(*args)
             for k, slot in use.slots.items():
                 scalars[slot] = values[k]
-        arrays = [args[k].data if kind == "arg" else k.data if kind == "data" else k.grad.data
-                  for kind, k in entry.loads]
         try:
-            out = entry.function(*arrays, *scalars)
+            return entry.runner(args, scalars)
         except GuardFailed:  # a branch went the other way: this call runs eagerly
             _restore(entry.uses, saved)
             entry.fallbacks += 1
             return self.fn(*args)
-        if entry.scalar_results:  # a reduction to 0-d gives a NumPy scalar: an array here
-            out = tuple(o if type(o) is not np.float64 and not isinstance(o, np.generic)
-                        else np.asarray(o) for o in out)
-        for wb in entry.writebacks:
-            t = wb.tensor if wb.arg is None else args[wb.arg]
-            if wb.what == "data":
-                t.data = out[wb.index]
+
+    @staticmethod
+    def _make_runner(entry: _Entry) -> Callable[[tuple, list], Any]:
+        """The glue around the program, written out for this signature (no loops over
+        descriptions at each call): load the arrays, run the program, make the
+        write-backs and version stamps the eager call makes, build the return value."""
+        ns: dict[str, Any] = {"step": entry.function, "wrap": _wrap, "ndarray": np.ndarray,
+                              "asarray": np.asarray, "new_version": new_version,
+                              "stamp": stamp, "result": _result_tensor}
+        lines = ["def run(args, scalars):"]
+        for i, (kind, k) in enumerate(entry.loads):
+            if kind == "arg":
+                lines.append(f"    a{i} = args[{k}].data")
             else:
-                t.grad = None if wb.index is None else _wrap(out[wb.index])
+                ns[f"t{i}"] = k
+                lines.append(f"    a{i} = t{i}.{'data' if kind == 'data' else 'grad.data'}")
+        loaded = ", ".join(f"a{i}" for i in range(len(entry.loads)))
+        lines.append(f"    out = step({loaded}{', ' if loaded else ''}*scalars)")
+        for i in entry.zero_d:  # a reduction to 0-d gives a NumPy scalar: an array here
+            lines.append(f"    r{i} = out[{i}] if type(out[{i}]) is ndarray else asarray(out[{i}])")
+        def res(i: int) -> str:
+            return f"r{i}" if i in entry.zero_d else f"out[{i}]"
+        for j, wb in enumerate(entry.writebacks):
+            ns[f"w{j}"] = wb.tensor
+            target = f"w{j}" if wb.arg is None else f"args[{wb.arg}]"
+            value = ("None" if wb.index is None else res(wb.index) if wb.what == "data"
+                     else f"wrap({res(wb.index)})")
+            lines.append(f"    {target}.{wb.what} = {value}")
         if entry.stamped or entry.stamp_inputs:
-            version = new_version()
-            for a in entry.stamped:
-                stamp(a, version)
-            for i in entry.stamp_inputs:
-                stamp(arrays[i], version)
-        return _unpack(entry.output, out)
+            lines.append("    version = new_version()")
+            for j, a in enumerate(entry.stamped):
+                ns[f"s{j}"] = a
+                lines.append(f"    stamp(s{j}, version)")
+            lines += [f"    stamp(a{i}, version)" for i in entry.stamp_inputs]
+
+        def build(spec: Any) -> str:
+            kind, value = spec
+            if kind == "tensor":
+                ns[f"ctx{len(ns)}"] = value[1]
+                return f"result({res(value[0])}, ctx{len(ns) - 1})"
+            if kind == "number":
+                return f"{res(value[0])}.{value[1]}()"
+            if kind == "const":
+                ns[f"c{len(ns)}"] = value
+                return f"c{len(ns) - 1}"
+            if kind is dict:
+                return "{" + ", ".join(f"{k!r}: {build(v)}" for k, v in value.items()) + "}"
+            items = [build(v) for v in value]
+            body = ", ".join(items) + ("," if len(items) == 1 else "")
+            return f"[{body}]" if kind is list else f"({body})" if kind is tuple else \
+                f"{_bind(ns, kind)}(({body}))"
+        lines.append(f"    return {build(entry.output)}")
+        exec(builtins.compile("\n".join(lines) + "\n", "<tinygrad_edu.compile glue>", "exec"),
+             ns)  # our own generated source
+        return ns["run"]
 
     def _verify(self, entry: _Entry, args: tuple) -> Any:
         """Replay, undo, run eagerly, compare (step 3 of the module docstring)."""
@@ -773,20 +812,18 @@ def _restore(uses: list[_OptimizerUse], saved: list[dict[str, Any]]) -> None:
         use.optimizer.state.get(use.param, {}).update(state)
 
 
-def _unpack(spec: Any, out: tuple) -> Any:
-    kind, value = spec
-    if kind == "tensor":
-        t = _wrap(out[value[0]])
-        if value[1] is not None:  # the traced call's freed node: backward() raises as eager
-            t._ctx, t.requires_grad = value[1], True
-        return t
-    if kind == "number":
-        return getattr(out[value[0]], value[1])()
-    if kind == "const":
-        return value
-    if kind is dict:
-        return {k: _unpack(v, out) for k, v in value.items()}
-    return kind(_unpack(v, out) for v in value)
+def _result_tensor(array: np.ndarray, ctx: Any) -> Tensor:
+    """A returned tensor; with the traced call's freed node, so that backward() raises as
+    after the eager call (its graph was used inside the step)."""
+    t = _wrap(array)
+    if ctx is not None:
+        t._ctx, t.requires_grad = ctx, True
+    return t
+
+
+def _bind(ns: dict[str, Any], value: Any) -> str:
+    ns[f"k{len(ns)}"] = value
+    return f"k{len(ns) - 1}"
 
 
 def _flatten(value: Any) -> list[Any]:
