@@ -249,7 +249,7 @@ def candidates(wl: Workload, dtype, min_buffers, jax, torch) -> dict:
             for _ in range(3):  # warm-up, trace, check: every later call replays
                 for xb, yb in tg_batches[-1:] + tg_batches[:1]:
                     compiled(xb, yb)
-        except Exception as e:  # noqa: BLE001  (a compiler bug: report it, time the rest)
+        except Exception as e:  # a compiler bug: report it, time the rest
             print(f"  {name} FAILED on {wl.title}: {type(e).__name__}: "
                   f"{str(e).splitlines()[0][:200]}")
             continue
