@@ -229,7 +229,7 @@ def torch_step(torch, wl: Workload, params, dtype):
         opt.zero_grad()
         return loss
 
-    return step
+    return model, step
 
 
 # ------------------------------------------------------------------ the table
@@ -260,7 +260,7 @@ def candidates(wl: Workload, dtype, min_buffers, jax, torch) -> dict:
         jbatches = batches(wl, x, y)
         cands["jax.jit"] = lambda: jax_run(jax, wl, jstep, jstate, jbatches)
     if torch is not None:
-        tstep = torch_step(torch, wl, params, dtype)
+        _, tstep = torch_step(torch, wl, params, dtype)
         t_batches = [(torch.from_numpy(xb), torch.from_numpy(yb))
                      for xb, yb in batches(wl, x, y)]
         cands["PyTorch eager"] = lambda: framework_run(wl, tstep, t_batches)
