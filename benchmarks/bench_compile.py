@@ -280,8 +280,8 @@ def main() -> None:
     min_buffers = ([None] if args.min_buffer is None
                    else [int(float(v)) for v in args.min_buffer.split(",")])
     dtypes = ["float64", "float32"] if args.dtype == "both" else [args.dtype]
-    rounds = 3 if args.quick else 7
-    rows, names = [], []
+    rounds = 3 if args.quick else 9
+    rows = []
     for dtype in dtypes:
         for wl in workloads(args.quick):
             cands = candidates(wl, np.dtype(dtype), min_buffers, jax, torch)
@@ -293,12 +293,14 @@ def main() -> None:
             print(f"{dtype} {wl.title}: hand NumPy {statistics.median(base) * 1e3:.1f} ms/"
                   f"{unit}; " + ", ".join(f"{k} {v:.2f}x" for k, v in ratios.items()
                                           if k != "hand NumPy"), flush=True)
-            names += [k for k in ratios if k not in names and k != "hand NumPy"]
             rows.append((dtype, wl, unit, statistics.median(base), ratios))
+    compiled = ["compiled" if mb is None else f"compiled mb={mb:g}" for mb in min_buffers]
+    names = ["eager", *compiled] + (["jax.jit"] if jax else []) + \
+        (["PyTorch eager"] if torch else [])
     print("\n| workload | dtype | hand NumPy | " + " | ".join(names) + " | target (compiled) |")
     print("|---|---|---|" + "---|" * len(names) + "---|")
     for dtype, wl, unit, base, ratios in rows:
-        cells = [f"{ratios[k]:.2f}x" if k in ratios else "-" for k in names]
+        cells = [f"{ratios[k]:.2f}x" if k in ratios else "fails" for k in names]
         print(f"| {wl.title} | {dtype} | {base * 1e3:.1f} ms/{unit} | " + " | ".join(cells)
               + f" | <= {wl.target:g}x |")
 
