@@ -110,7 +110,7 @@ def numpy_bce_step(params, x, targets, lr: float, hidden: str, lam: float) -> fl
     for k in reversed(range(len(params))):
         w, b = params[k]
         a_prev = acts[k]
-        gw, gb = delta.T @ a_prev, delta.sum(axis=0)
+        gw, gb = delta.T.dot(a_prev), delta.sum(axis=0)  # as bench_training.numpy_epoch
         if lam:
             gw += lam / m * w
         if k > 0:

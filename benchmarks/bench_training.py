@@ -86,7 +86,9 @@ def numpy_epoch(params, x, y, batch: int, lr: float, act: str, relu_out: bool = 
         for k in reversed(range(len(params))):
             w, b = params[k]
             a_prev = acts[k]
-            gw, gb = delta.T @ a_prev, delta.sum(axis=0)
+            # np.dot as the articles write it: for one sample (an outer product) NumPy's
+            # `@` skips BLAS and is ~4x slower (NumPy 2.4)
+            gw, gb = delta.T.dot(a_prev), delta.sum(axis=0)
             if k > 0:
                 delta = delta @ w
                 delta *= a_prev * (1 - a_prev) if act == "sigmoid" else (a_prev > 0)
