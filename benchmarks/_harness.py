@@ -64,14 +64,23 @@ def compare(candidates: dict[str, Callable[[], object]], rounds: int = 7,
     return times
 
 
-def parse_args(doc: str):
-    """``--quick`` from the command line (the script's docstring is its help), and PyTorch
-    pinned to one thread or None when it is not installed."""
+def parser(doc: str) -> argparse.ArgumentParser:
+    """A command line with ``--quick`` (the script's docstring is its help)."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
-    quick = ap.parse_args().quick
+    return ap
+
+
+def print_allocator() -> None:
     print("allocator: " + ("glibc, blocks < 32 MiB from the heap, freed memory kept"
                            if MEMORY_KEPT else "the platform's default"))
+
+
+def parse_args(doc: str):
+    """``--quick`` from the command line, and PyTorch pinned to one thread or None when it
+    is not installed."""
+    quick = parser(doc).parse_args().quick
+    print_allocator()
     return quick, try_import_torch()
 
 
