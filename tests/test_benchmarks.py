@@ -87,12 +87,7 @@ def _tiny_workloads():
     params = []
     for wl, key in zip(bench_compile.workloads(quick=True), _TINY):
         tiny = dataclasses.replace(wl, steps=5, **_TINY[key])
-        # a compiler bug (reported): broadcast views of the L2 term's one gradient, of
-        # different shapes, usually become one captured constant (not always: not strict)
-        marks = ([pytest.mark.xfail(strict=False, reason="compile: one constant for broadcast "
-                                    "views of different shapes (L2 penalty)")]
-                 if key == "article 000" else [])
-        params.append(pytest.param(tiny, id=key, marks=marks))
+        params.append(pytest.param(tiny, id=key))
     return params
 
 
