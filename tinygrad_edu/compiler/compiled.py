@@ -111,7 +111,7 @@ class CompiledFunction:
     trace), ``.explain()`` says where each signature stands."""
 
     def __init__(self, fn: Callable[..., Any], *, check: bool = True, cache_size: int = 8,
-                 min_buffer: int = 0) -> None:
+                 min_buffer: int = 4096) -> None:
         if not callable(fn):
             raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
         self.fn = fn
@@ -586,6 +586,7 @@ def _discover(fn: Callable[..., Any], args: tuple) -> _Found:
                 names.update(const.co_names)
         g = getattr(f, "__globals__", {})
         candidates += [(n, g[n]) for n in sorted(names) if n in g]
+        functions += [g[n] for n in sorted(names) if n in g and inspect.isfunction(g[n])]
         defaults = getattr(f, "__defaults__", None) or ()
         positional = code.co_varnames[:code.co_argcount]
         candidates += list(zip(positional[len(positional) - len(defaults):], defaults))
@@ -903,7 +904,7 @@ class _Snapshot:
 
 
 def compile(fn: Callable[..., Any] | None = None, *, check: bool = True,
-            cache_size: int = 8, min_buffer: int = 0) -> Any:
+            cache_size: int = 8, min_buffer: int = 4096) -> Any:
     """Compile a training (or evaluation) step: ``step = tinygrad_edu.compile(fn)``, or as
     a decorator (``@compile`` / ``@compile(check=False)``).  See `CompiledFunction` and
     the module docstring for what happens at each call.
