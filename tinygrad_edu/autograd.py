@@ -252,11 +252,17 @@ def version_of(a: np.ndarray) -> int:
 
 def stamp(a: np.ndarray, version: int) -> None:
     """Record that ``a``'s memory (and so every view of it) was changed at ``version``."""
+    counter_of(a).version = version
+
+
+def counter_of(a: np.ndarray) -> _Counter:
+    """The version counter of ``a``'s memory, made if it has none yet (a caller that
+    stamps the same array at every step can keep it: compile's generated glue does)."""
     owner = _owner(a)
     counter = _counters.get(id(owner))
     if counter is None:
         counter = _counters[id(owner)] = _Counter(owner)
-    counter.version = version
+    return counter
 
 
 def mark_changed(*tensors: Tensor) -> int:

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import is_grad_enabled, new_version, stamp
+from ..autograd import counter_of, is_grad_enabled, new_version, stamp
 from ..nn.module import Module
 from ..optim.optimizer import Optimizer, StepScalars, set_capture_hook
 from ..random import set_draw_hook
@@ -95,10 +95,11 @@ class _Entry:
     traces_lost: int = 0            # programs dropped because a guard failed
     eager: bool = False             # too many of them: this signature runs eagerly
     sizes: list[tuple[Any, int]] = field(default_factory=list)  # guarded lengths
-    spec: tuple = ()                # the signature (see `args_match`)
+    spec: tuple = ()                # the signature (see `_signature`)
     warm: bool = False              # whether the eager call before a trace has run
     zero_d: list[int] = field(default_factory=list)  # 0-d results (NumPy may give scalars)
     runner: Any = None              # the program with its glue (see _make_runner)
+    holds: Any = None               # its guards (see _make_guard)
     states: list[tuple[Any, Any, Any]] = field(default_factory=list)  # guarded state slots
     flags: list[tuple[Any, str, bool]] = field(default_factory=list)  # guarded switches
     calls_scalars: list[_OptimizerUse] = field(default_factory=list)  # see _build
@@ -138,8 +139,7 @@ class CompiledFunction:
             return self.fn(*args)
         with self._lock:  # the program's buffers serve one call at a time
             entry = self._last
-            if (entry is not None and entry.verified and args_match(entry.spec, args)
-                    and self._guards_hold(entry)):
+            if entry is not None and entry.verified and entry.holds(args):
                 entry.calls += 1
                 return self._replay(entry, args)
             return self._slow_call(args)
@@ -171,7 +171,7 @@ class CompiledFunction:
         entry.calls += 1
         if entry.eager:
             return self.fn(*args)
-        if entry.program is not None and not self._guards_hold(entry):
+        if entry.program is not None and not entry.holds(args):
             _invalidate(entry)
             self.retraces += 1
             entry.traces_lost += 1
@@ -279,6 +279,7 @@ class CompiledFunction:
         entry.sizes = [(opt.param_groups, len(opt.param_groups)) for opt in optimizers.values()]
         entry.sizes += [(g["params"], len(g["params"])) for opt in optimizers.values()
                         for g in opt.param_groups]  # add_param_group, params appended
+        entry.holds = self._make_guard(entry)
         return result
 
     def _build(self, entry: _Entry, trace: Trace, args: tuple, result: Any,
@@ -381,32 +382,6 @@ class CompiledFunction:
         entry.verified = False
 
     # ------------------------------------------------------------------ replay
-    def _guards_hold(self, entry: _Entry) -> bool:
-        for t, array in entry.bound:
-            if t.data is not array:
-                return False
-        for t, array, shape, dtype in entry.loaded:  # a replaced array must fit the program
-            a = t.data
-            if a is not array and (type(a) is not np.ndarray or a.shape != shape
-                                   or a.dtype != dtype):
-                return False
-        for holder, key, value in entry.states:  # optimizer state (load_state_dict...)
-            if holder.get(key) is not value:
-                return False
-        for group, fixed in entry.options:
-            for k, v in fixed.items():
-                now = group.get(k)
-                if now is not v and now != v:
-                    return False
-        for obj, attr, value in entry.flags:  # module.training, tensor.requires_grad
-            if getattr(obj, attr) is not value:
-                return False
-        for container, size in entry.sizes:
-            if len(container) != size:
-                return False
-        # a gradient the program accumulates into must be there
-        return all(kind != "grad" or t.grad is not None for kind, t in entry.loads)
-
     def _replay(self, entry: _Entry, args: tuple) -> Any:
         """Run the program: the optimizers' Python half for its scalar arguments, the
         program, then the write-backs and version stamps the eager call would make."""
@@ -461,9 +436,16 @@ class CompiledFunction:
         if entry.stamped or entry.stamp_inputs:
             lines.append("    version = new_version()")
             for j, a in enumerate(entry.stamped):
-                ns[f"s{j}"] = a
-                lines.append(f"    stamp(s{j}, version)")
-            lines += [f"    stamp(a{i}, version)" for i in entry.stamp_inputs]
+                ns[f"s{j}"] = counter_of(a)
+                lines.append(f"    s{j}.version = version")
+            for i in entry.stamp_inputs:  # the array of the trace, unless it was replaced
+                kind, k = entry.loads[i]
+                if kind == "data":
+                    ns[f"A{i}"], ns[f"C{i}"] = k.data, counter_of(k.data)
+                    lines.append(f"    if a{i} is A{i}: C{i}.version = version")
+                    lines.append(f"    else: stamp(a{i}, version)")
+                else:
+                    lines.append(f"    stamp(a{i}, version)")
 
         def build(spec: Any) -> str:
             kind, value = spec
@@ -485,6 +467,55 @@ class CompiledFunction:
         exec(builtins.compile("\n".join(lines) + "\n", "<tinygrad_edu.compile glue>", "exec"),
              ns)  # our own generated source
         return ns["run"]
+
+    @staticmethod
+    def _make_guard(entry: _Entry) -> Callable[[tuple], bool]:
+        """``holds(args)``: whether a call may replay the program -- the same signature
+        (Tensor arguments' shapes, dtypes, requires_grad; other arguments by value; grad
+        mode) and every guard of the docstring -- written out as one comparison a line."""
+        ns: dict[str, Any] = {"Tensor": Tensor, "ndarray": np.ndarray,
+                              "is_grad_enabled": is_grad_enabled}
+        lines = ["def holds(args):",
+                 f"    if len(args) != {len(entry.spec) - 1} or is_grad_enabled() is not "
+                 f"{entry.spec[0]}: return False"]
+
+        def bind(value: Any) -> str:
+            ns[f"v{len(ns)}"] = value
+            return f"v{len(ns) - 1}"
+        for i, part in enumerate(entry.spec[1:]):
+            if part[0] is Tensor:
+                lines += [f"    a = args[{i}]",
+                          f"    if type(a) is not Tensor or a.requires_grad is not {part[3]}: "
+                          f"return False",
+                          f"    if a.data.shape != {part[1]!r} or a.data.dtype != "
+                          f"{bind(part[2])}: return False"]
+            else:
+                lines.append(f"    if type(args[{i}]) is not {bind(part[1])} or args[{i}] != "
+                             f"{bind(part[2])}: return False")
+        for t, array in entry.bound:
+            lines.append(f"    if {bind(t)}.data is not {bind(array)}: return False")
+        for t, array, shape, dtype in entry.loaded:  # a replaced array must fit the program
+            lines += [f"    d = {bind(t)}.data",
+                      f"    if d is not {bind(array)} and (type(d) is not ndarray or d.shape != "
+                      f"{shape!r} or d.dtype != {bind(dtype)}): return False"]
+        for holder, key, value in entry.states:  # optimizer state (load_state_dict...)
+            lines.append(f"    if {bind(holder)}.get({bind(key)}) is not {bind(value)}: "
+                         f"return False")
+        for group, fixed in entry.options:
+            for k, v in fixed.items():
+                lines += [f"    x = {bind(group)}.get({k!r})",
+                          f"    if x is not {bind(v)} and x != {bind(v)}: return False"]
+        for obj, attr, value in entry.flags:  # module.training, tensor.requires_grad
+            lines.append(f"    if {bind(obj)}.{attr} is not {value}: return False")
+        for container, size in entry.sizes:
+            lines.append(f"    if len({bind(container)}) != {size}: return False")
+        for kind, t in entry.loads:  # a gradient the program accumulates into
+            if kind == "grad":
+                lines.append(f"    if {bind(t)}.grad is None: return False")
+        lines.append("    return True")
+        exec(builtins.compile("\n".join(lines) + "\n", "<tinygrad_edu.compile guards>",
+                              "exec"), ns)  # our own generated source
+        return ns["holds"]
 
     def _verify(self, entry: _Entry, args: tuple) -> Any:
         """Replay, undo, run eagerly, compare (step 3 of the module docstring)."""
@@ -784,21 +815,6 @@ def _describe(spec: tuple) -> str:
     parts = [f"Tensor {p[1]} {p[2]}" + (" requires_grad" if p[3] else "") if p[0] is Tensor
              else repr(p[2]) for p in spec[1:]]
     return f"({', '.join(parts)}), grad {'on' if spec[0] else 'off'}"
-
-
-def args_match(spec: tuple, args: tuple) -> bool:
-    """Whether ``args`` (and the grad mode) have the signature ``spec``, the key
-    `CompiledFunction._signature` made: the fast path of a call."""
-    if len(spec) != len(args) + 1 or spec[0] is not is_grad_enabled():
-        return False
-    for part, a in zip(spec[1:], args):
-        if part[0] is Tensor:
-            if (type(a) is not Tensor or a.data.shape != part[1] or a.data.dtype != part[2]
-                    or a.requires_grad is not part[3]):
-                return False
-        elif type(a) is not part[1] or a != part[2]:
-            return False
-    return True
 
 
 def _invalidate(entry: _Entry) -> None:
