@@ -344,7 +344,8 @@ class CompiledFunction:
                           f"after the step changed state (an update, a draw, running "
                           f"statistics), so the program cannot send a call back to eager mode "
                           f"there and keeps the branch as traced: "
-                          f"{'; '.join(program.baked)}", TraceWarning, stacklevel=4)
+                          f"{'; '.join(dict.fromkeys(program.baked))}", TraceWarning,
+                          stacklevel=4)
         namespace = program.namespace
         code = builtins.compile(program.source, f"<tinygrad_edu.compile {self._name}>", "exec")
         exec(code, namespace)

@@ -380,8 +380,9 @@ _PACKAGE = __file__.rsplit("/", 2)[0] + "/"  # tinygrad_edu/
 
 
 def _user_site() -> tuple[str, int]:
-    """``("file.py:12", stacklevel)``: the innermost caller outside tinygrad_edu (the
-    user's line that read a traced value), and the stacklevel that points a warning there."""
+    """``("pool.py:80 via train.py:12", stacklevel)``: the line that read a traced value
+    (the framework's own, if it was one of its checks) and the innermost caller outside
+    tinygrad_edu, with the stacklevel that points a warning there."""
     frame: Any = sys._getframe(1)
     level, inner = 1, None
     while frame is not None:
@@ -389,13 +390,16 @@ def _user_site() -> tuple[str, int]:
         if not name.startswith(_PACKAGE) and not name.startswith("<"):
             break
         if inner is None and not name.startswith(_PACKAGE + "compiler/"):
-            inner = frame, level  # the framework's own line, if no user code calls it
+            inner = frame, level  # the framework's own line
         frame, level = frame.f_back, level + 1
+
+    def where(f: Any) -> str:
+        return f"{f.f_code.co_filename.rsplit('/', 1)[-1]}:{f.f_lineno}"
     if frame is None:
-        if inner is None:
-            return "?", 1
-        frame, level = inner
-    return f"{frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno}", level
+        return ("?", 1) if inner is None else (where(inner[0]), inner[1])
+    if inner is None or inner[0] is frame:
+        return where(frame), level
+    return f"{where(inner[0])} via {where(frame)}", level
 
 
 def _baked(name: str) -> Callable:
