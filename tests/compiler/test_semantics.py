@@ -144,36 +144,48 @@ def test_one_cycle_lr_changing_momentum_or_betas_each_step(opt):
 
 
 @pytest.mark.parametrize("opt", ["sgd", "adam"])
-def test_one_cycle_lr_runs_eagerly_after_the_retrace_limit(opt):
-    """Its momentum/betas change every step: guarded options, so each call loses the
-    program; after 8 traces the signature runs eagerly, with one TraceWarning (README)."""
-    factory = (lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9)) if opt == "sgd" else \
-        (lambda ps: optim.Adam(ps, lr=0.05))
-    eager, compiled = twins(_small(), factory, _mse)
-    schedulers = [optim.lr_scheduler.OneCycleLR(t[1], max_lr=0.1, total_steps=40)
-                  for t in (eager, compiled)]
+def test_one_cycle_lr_replays(opt):
+    """Its momentum (SGD) or beta1 (Adam) changes every step: program arguments, as the
+    learning rate, so the program keeps replaying."""
+    step = _one_cycle_twins(opt)
+    assert step.retraces == 0 and "replaying" in step.explain(), step.explain()
+
+
+def test_a_state_that_changes_at_every_call_runs_eagerly_after_the_retrace_limit():
+    """A fixed option changed at every call (nesterov flipping) loses the program each
+    time: after 8 traces the signature runs eagerly, with one TraceWarning (README)."""
+    eager, compiled = twins(_small(), lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9), _mse)
+
+    def flip() -> None:
+        for twin in (eager, compiled):
+            group = twin[1].param_groups[0]
+            group["nesterov"] = not group["nesterov"]
     with pytest.warns(tg.compiler.TraceWarning, match="runs eagerly from now on"):
         run_twins(eager, compiled, [_data(np.random.default_rng(8), 8, 5, 3)], 30,
-                  every=True, after=lambda: [s.step() for s in schedulers])
+                  every=True, after=flip)
     assert "running eagerly" in compiled[2].explain()
 
 
-@pytest.mark.parametrize("change", ["momentum", "nesterov", "betas", "weight_decay"])
-def test_changing_a_fixed_option_retraces(change):
+@pytest.mark.parametrize(("change", "value", "retraces"), [
+    ("momentum", 0.5, 0),      # a program argument (schedulers cycle it)
+    ("momentum", 0.0, 1),      # ...but 0 means no momentum buffer: another program
+    ("betas", (0.5, 0.9), 0),  # program arguments too
+    ("nesterov", True, 1),     # fixed options: guarded
+    ("weight_decay", 0.1, 1),
+])
+def test_changing_an_option_between_calls(change, value, retraces):
     rng = np.random.default_rng(3)
     if change == "betas":
         factory = lambda ps: optim.Adam(ps, lr=1e-2)  # noqa: E731
-        value = (0.5, 0.9)
     else:
         factory = lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9)  # noqa: E731
-        value = {"momentum": 0.5, "nesterov": True, "weight_decay": 0.1}[change]
     eager, compiled = twins(_small(), factory, _mse)
     batch = _data(rng, 8, 5, 3)
     run_twins(eager, compiled, [batch], 5, every=True)
     for twin in (eager, compiled):
         twin[1].param_groups[0][change] = value
     run_twins(eager, compiled, [batch], 5, every=True)
-    assert compiled[2].retraces == 1
+    assert compiled[2].retraces == retraces
     assert "replaying" in compiled[2].explain()
 
 

@@ -61,6 +61,7 @@ class _OptimizerUse:
     param: Tensor
     slots: dict[str, int]           # step-scalar key -> program argument position
     keys: frozenset[str]            # the keys _step_scalars returned
+    truth: tuple = ()               # (key, whether it was nonzero) of structural scalars
 
 
 @dataclass(eq=False)
@@ -252,7 +253,9 @@ class CompiledFunction:
                     slot = trace.scalar(v, f"{swapped.names.get(id(p), 'p')}_{k}")
                 slots[k] = slot.slot.index
                 traced[k] = slot
-            uses.append(_OptimizerUse(opt, group, p, slots, frozenset(scalars)))
+            structural = tuple((k, bool(scalars[k])) for k in opt._structural_scalars
+                               if k in scalars)
+            uses.append(_OptimizerUse(opt, group, p, slots, frozenset(scalars), structural))
             return traced
 
         generators: list[Any] = []
@@ -393,10 +396,13 @@ class CompiledFunction:
         for use in entry.calls_scalars:
             values = use.optimizer._step_scalars(use.group,
                                                  use.optimizer.state.get(use.param, {}))
-            if values.keys() != use.keys:  # RAdam's rectification starting, say
+            if values.keys() != use.keys or any(bool(values[k]) is not b for k, b in use.truth):
+                # RAdam's rectification starting, a momentum set to 0 or from 0
                 _restore(entry.uses, saved)
                 _invalidate(entry)  # this call runs eagerly, the next one traces anew
                 entry.warm = True
+                entry.traces_lost += 1
+                self.retraces += 1
                 return self.fn(*args)
             for k, slot in use.slots.items():
                 scalars[slot] = values[k]
@@ -778,7 +784,8 @@ def _fixed_options(uses: list[_OptimizerUse]) -> list[tuple[dict[str, Any], dict
     seen: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
     for use in uses:
         if id(use.group) not in seen:
-            fixed = {k: v for k, v in use.group.items() if k != "params" and k not in use.keys}
+            passed = use.optimizer._scalar_options | use.keys  # program arguments
+            fixed = {k: v for k, v in use.group.items() if k != "params" and k not in passed}
             seen[id(use.group)] = (use.group, copy.deepcopy(fixed))
     return list(seen.values())
 

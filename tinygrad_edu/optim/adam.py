@@ -15,19 +15,19 @@ import numpy as np
 from .optimizer import Optimizer, ParamGroups, StepScalars, check_betas, check_non_negative
 
 
-def _first_moment(state: dict[str, Any], g: np.ndarray, beta1: float) -> np.ndarray:
+def _first_moment(state: dict[str, Any], g: np.ndarray, scalars: StepScalars) -> np.ndarray:
     """m = beta1 m + (1 - beta1) g, in place in ``state["exp_avg"]``."""
     m = state["exp_avg"]
-    m *= beta1
-    m += (1 - beta1) * g
+    m *= scalars["beta1"]
+    m += scalars["one_minus_beta1"] * g
     return m
 
 
-def _second_moment(state: dict[str, Any], g: np.ndarray, beta2: float) -> np.ndarray:
+def _second_moment(state: dict[str, Any], g: np.ndarray, scalars: StepScalars) -> np.ndarray:
     """v = beta2 v + (1 - beta2) g^2, in place in ``state["exp_avg_sq"]``."""
     v = state["exp_avg_sq"]
-    v *= beta2
-    v += (1 - beta2) * (g * g)
+    v *= scalars["beta2"]
+    v += scalars["one_minus_beta2"] * (g * g)
     return v
 
 
@@ -42,16 +42,25 @@ class _AdamBase(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, **options))
 
+    _scalar_options = frozenset({"lr", "betas"})  # OneCycleLR cycles beta1
+
     def _init_state(self, x: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         return {"step": 0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
+
+    def _step_scalars(self, group: dict[str, Any], state: dict[str, Any]) -> StepScalars:
+        """lr (and shrink), then the betas and 1 - beta: schedulers may change them."""
+        scalars = super()._step_scalars(group, state)
+        beta1, beta2 = group["betas"]
+        scalars.update(beta1=beta1, one_minus_beta1=1 - beta1, beta2=beta2,
+                       one_minus_beta2=1 - beta2)
+        return scalars
 
     def _moments(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
                  group: dict[str, Any], scalars: StepScalars
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Weight decay, then both moments updated in place: (g, m, v)."""
-        beta1, beta2 = group["betas"]
         g = self._decay(x, g, group, scalars)
-        return g, _first_moment(state, g, beta1), _second_moment(state, g, beta2)
+        return g, _first_moment(state, g, scalars), _second_moment(state, g, scalars)
 
 
 class Adam(_AdamBase):
@@ -141,11 +150,11 @@ class Adamax(_AdamBase):
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], scalars: StepScalars) -> None:
-        (beta1, beta2), eps = group["betas"], group["eps"]
+        eps = group["eps"]
         g = self._decay(x, g, group, scalars)
-        m = _first_moment(state, g, beta1)
+        m = _first_moment(state, g, scalars)
         u = state["exp_inf"]
-        u *= beta2
+        u *= scalars["beta2"]
         np.maximum(u, np.abs(g) + eps, out=u)
         x -= scalars["step_size"] * (m / u)
 

@@ -80,9 +80,16 @@ class RMSprop(Optimizer):
             state["grad_avg"] = np.zeros_like(x)
         return state
 
+    _scalar_options = frozenset({"lr", "momentum"})  # OneCycleLR cycles the momentum
+    _structural_scalars = frozenset({"momentum"})
+
+    def _step_scalars(self, group: dict[str, Any], state: dict[str, Any]) -> StepScalars:
+        """lr, then the momentum (schedulers may change it)."""
+        return {**super()._step_scalars(group, state), "momentum": group["momentum"]}
+
     def _update(self, x: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 group: dict[str, Any], scalars: StepScalars) -> None:
-        alpha, lr, momentum = group["alpha"], scalars["lr"], group["momentum"]
+        alpha, lr, momentum = group["alpha"], scalars["lr"], scalars["momentum"]
         g = self._decay(x, g, group, scalars)
         v = state["square_avg"]
         v *= alpha

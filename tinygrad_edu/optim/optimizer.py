@@ -56,6 +56,8 @@ class Optimizer:
 
     _scalars = frozenset({"step"})  # state entries that are numbers, not arrays
     _scalars_change_state = True    # whether _step_scalars advances the state (step counts)
+    _scalar_options = frozenset({"lr"})  # group options _step_scalars hands over
+    _structural_scalars: frozenset[str] = frozenset()  # ...whose zero-ness shapes the update
 
     def __init__(self, params: ParamGroups, defaults: dict[str, Any]) -> None:
         self.defaults = defaults

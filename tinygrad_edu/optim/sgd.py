@@ -38,10 +38,12 @@ class SGD(Optimizer):
         self._scratch: dict[Any, np.ndarray] = {}
 
     _scalars_change_state = False
+    _scalar_options = frozenset({"lr", "momentum"})  # OneCycleLR cycles the momentum
+    _structural_scalars = frozenset({"momentum"})    # 0: no buffer at all
 
     def _step_scalars(self, group: dict[str, Any], state: dict[str, Any]) -> StepScalars:
-        """SGD counts no steps: just ``lr``."""
-        return {"lr": group["lr"]}
+        """SGD counts no steps: just ``lr`` and ``momentum``."""
+        return {"lr": group["lr"], "momentum": group["momentum"]}
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns ``closure()``'s loss."""
@@ -58,7 +60,8 @@ class SGD(Optimizer):
                 if grad is None:
                     continue
                 if capture is not None:  # first: it may swap p's arrays for traced ones
-                    lr = capture(self, group, p, self._step_scalars(group, {}))["lr"]
+                    scalars = capture(self, group, p, self._step_scalars(group, {}))
+                    lr, momentum = scalars["lr"], scalars["momentum"]
                 g = -grad.data if maximize else grad.data
                 if weight_decay != 0:
                     g = g + weight_decay * p.data
