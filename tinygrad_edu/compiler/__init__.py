@@ -1,6 +1,7 @@
 """``tinygrad_edu.compile``: trace a step once, replay it as readable NumPy source.
 
-`trace` records the NumPy operations of one eager call, `codegen` writes them as a Python
+`trace` records the NumPy operations of one eager call, `state` finds what the step reads
+and changes and swaps it for traced views, `codegen` writes the operations as a Python
 function, `compiled` runs the warm-up / trace / check / replay cycle with its guards.
 """
 

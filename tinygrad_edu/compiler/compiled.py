@@ -14,16 +14,22 @@ of its Tensor arguments, its other arguments by value, and the grad mode):
    (``torch.jit.trace``'s ``check_trace``); a difference raises `TraceError` naming it;
 4. **replay** -- later calls run the program only.
 
-Guards (checked before each replay; a failed one traces again, up to ``cache_size``
-signatures): the same state arrays behind the parameters the program updates, the same
-fixed optimizer options, the same per-step keys from `Optimizer._step_scalars`.  The
-numbers that change between steps (learning rates, Adam's bias corrections) are the
-program's arguments, recomputed by the optimizer's Python half at each call.
+The program takes the call's arrays and the parameters' (and accumulated gradients') arrays
+as arguments, and the numbers that change between steps -- learning rates, momentum, betas,
+Adam's bias corrections -- recomputed by each optimizer's Python half (`_step_scalars`).
+Guards, checked before each replay by a function generated per signature (`_make_guard`):
+the signature itself, parameter arrays of the same shape and dtype, the same optimizer state
+objects and fixed options, the same ``training`` and ``requires_grad`` switches, the same
+parameter groups.  A failed guard warms up and traces again; after ``cache_size`` such losses
+a signature runs eagerly.  Branches on traced values are guards inside the program
+(`GuardFailed`: that call runs eagerly).  The glue around the program -- loading the arrays,
+writing ``.grad``/``.data`` back, version stamps, the return value -- is generated too
+(`_make_runner`).
 
-What a trace cannot know (see README, "compile"): Python control flow is traced as taken
-(reading a traced value into Python warns), Python side effects in ``fn`` (printing,
-appending to a list, hooks) happen during the trace only, and Python numbers ``fn`` reads
-from elsewhere are constants of the program.
+What a trace cannot know (see README, "Compiling a step"): Python control flow on Python
+values is traced as taken, Python numbers read from traced values are baked in (warned),
+Python side effects in ``fn`` (printing, appending to a list, hooks) happen in the eager
+calls only, and Python numbers ``fn`` reads from elsewhere are constants of the program.
 """
 
 from __future__ import annotations
@@ -33,7 +39,6 @@ import copy
 import functools
 import inspect
 import threading
-import types
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable
@@ -43,12 +48,12 @@ from typing import Any
 import numpy as np
 
 from ..autograd import counter_of, is_grad_enabled, new_version, stamp
-from ..nn.module import Module
 from ..optim.optimizer import Optimizer, StepScalars, set_capture_hook
 from ..random import set_draw_hook
 from ..tensor import Tensor, _wrap
 from . import trace as tr
 from .codegen import Program, generate
+from .state import Swapped, discover, module_tensors
 from .trace import GuardFailed, Sym, Trace, Traced, TraceError, TraceWarning
 
 
@@ -222,13 +227,13 @@ class CompiledFunction:
     def _trace(self, entry: _Entry, args: tuple) -> Any:
         trace = Trace()
         uses: list[_OptimizerUse] = []
-        found = _discover(self.fn, args)
+        found = discover(self.fn, args)
         saved = [(a, a.data) for a in args if isinstance(a, Tensor)]
         for i, a in enumerate(args):
             if isinstance(a, Tensor) and not isinstance(a.data, Traced):  # (twice: once)
                 name = self._arg_names[i] if i < len(self._arg_names) else f"arg{i}"
                 a.data = trace.input(a.data, name, ("arg", i))
-        swapped = _Swapped(trace, found)
+        swapped = Swapped(trace, found)
 
         shared: dict[tuple[int, str], tuple[float, Any]] = {}
         groups: dict[int, int] = {}
@@ -260,7 +265,7 @@ class CompiledFunction:
 
         generators: list[Any] = []
         previous_capture = set_capture_hook(capture)
-        previous_draw = set_draw_hook(functools.partial(_RecordingRNG, generators))
+        previous_draw = set_draw_hook(functools.partial(tr.RecordingRNG, generators))
         tr.start(trace)
         try:
             result = self.fn(*args)
@@ -286,7 +291,7 @@ class CompiledFunction:
         return result
 
     def _build(self, entry: _Entry, trace: Trace, args: tuple, result: Any,
-               uses: list[_OptimizerUse], generators: list[Any], swapped: _Swapped) -> None:
+               uses: list[_OptimizerUse], generators: list[Any], swapped: Swapped) -> None:
         """Turn the finished trace into ``entry``'s program, guards and write-backs."""
         names: dict[Sym, str] = {}
         tensors = _state_tensors(trace, uses, args, swapped.named)
@@ -561,215 +566,13 @@ class CompiledFunction:
 
 
 # --------------------------------------------------------------------------- helpers
-class _RecordingRNG:
-    """Stands for a NumPy generator during a trace: each draw is recorded, so that the
-    program draws fresh numbers from the same generator at every replay."""
-
-    def __init__(self, generators: list[Any], rng: np.random.Generator) -> None:
-        self._rng = rng
-        if all(g is not rng for g in generators):
-            generators.append(rng)
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._rng, name)
-        if not callable(method):
-            return method
-
-        def draw(*args: Any, **kwargs: Any) -> Any:
-            result = method(*args, **kwargs)
-            trace = tr.active()
-            if trace is None or not isinstance(result, np.ndarray):
-                return result
-            return trace.record(("draw", name), args, kwargs, result, target=self._rng)
-        return draw
-
-
-@dataclass
-class _Found:
-    """What `_discover` finds: modules, optimizers, and tensors that require grad held
-    directly (a bare ``w = tg.Tensor(..., requires_grad=True)``), by their variable name."""
-
-    modules: list[Module]
-    optimizers: list[Optimizer]
-    tensors: list[tuple[str, Tensor]]
-
-
-def _discover(fn: Callable[..., Any], args: tuple) -> _Found:
-    """The modules, optimizers and tensors ``fn`` can reach before it runs: its closure,
-    the globals its code names, its default arguments, a bound method's object, its
-    arguments -- and, one level down, lists, tuples and dicts of them or the attributes of
-    plain objects.  (An optimizer found only when it steps is added then.)"""
-    candidates: list[tuple[str, Any]] = [(f"arg{i}", a) for i, a in enumerate(args)]
-    functions = [fn]
-    seen: set[int] = set()
-    while functions:  # the function, what it wraps, the functions in its closure
-        f: Any = functions.pop()
-        if id(f) in seen or len(seen) > 50:
-            continue
-        seen.add(id(f))
-        if hasattr(f, "__wrapped__"):  # functools.wraps: no_grad(), compile ...
-            functions.append(f.__wrapped__)
-        if not inspect.isroutine(f):  # a module, or another callable object
-            candidates.append(("self", f))
-            f = vars(type(f)).get("__call__")  # its own __call__'s globals, if any
-        if inspect.ismethod(f):
-            candidates.append(("self", f.__self__))
-            f = f.__func__
-        code = getattr(f, "__code__", None)
-        if code is None:
-            continue
-        names = set(code.co_names)
-        for const in code.co_consts:  # nested functions and comprehensions
-            if inspect.iscode(const):
-                names.update(const.co_names)
-        g = getattr(f, "__globals__", {})
-        candidates += [(n, g[n]) for n in sorted(names) if n in g]
-        functions += [g[n] for n in sorted(names) if n in g and inspect.isfunction(g[n])]
-        defaults = getattr(f, "__defaults__", None) or ()
-        positional = code.co_varnames[:code.co_argcount]
-        candidates += list(zip(positional[len(positional) - len(defaults):], defaults))
-        candidates += list((getattr(f, "__kwdefaults__", None) or {}).items())
-        for name, cell in zip(code.co_freevars, getattr(f, "__closure__", None) or ()):
-            try:
-                value = cell.cell_contents
-            except ValueError:  # an empty cell
-                continue
-            candidates.append((name, value))
-            if inspect.isfunction(value):
-                functions.append(value)
-    found = _Found([], [], [])
-    seen_objects: set[int] = set()
-
-    def take(name: str, obj: Any, depth: int) -> None:
-        if id(obj) in seen_objects:
-            return
-        seen_objects.add(id(obj))
-        if isinstance(obj, Module):
-            found.modules.append(obj)
-        elif isinstance(obj, Optimizer):
-            found.optimizers.append(obj)
-        elif isinstance(obj, Tensor):  # (the arguments are the program's inputs)
-            if obj.requires_grad and obj.is_leaf and all(obj is not a for a in args):
-                found.tensors.append((name, obj))
-        elif depth and isinstance(obj, list | tuple):
-            for i, x in enumerate(obj):
-                take(f"{name}{i}", x, depth - 1)
-        elif depth and isinstance(obj, dict):
-            for k, x in obj.items():
-                take(str(k), x, depth - 1)
-        elif depth and hasattr(obj, "__dict__") and not isinstance(
-                obj, type | types.ModuleType | types.FunctionType):
-            for k, x in vars(obj).items():
-                take(k, x, depth - 1)
-
-    for name, c in candidates:
-        take(name, c, 2)
-    return found
-
-
-class _Swapped:
-    """For the duration of a trace, the discovered state arrays (parameters, buffers,
-    their gradients, optimizer buffers) are replaced by traced views of themselves."""
-
-    def __init__(self, trace: Trace, found: _Found) -> None:
-        modules, optimizers = found.modules, found.optimizers
-        self.trace = trace
-        self.modules = modules
-        self.named = _named_tensors(modules, optimizers)
-        known = {id(t) for _, t in self.named}
-        self.named += [(n, t) for n, t in found.tensors if id(t) not in known]
-        self.tensors: list[tuple[Tensor, np.ndarray, Traced]] = []
-        self.states: list[tuple[dict[Any, Any], Any, np.ndarray, Traced]] = []
-        self.names = {id(t): name for name, t in self.named}
-        self.optimizers: set[int] = set()
-        for name, t in self.named:
-            self.add_tensor(name, t)
-        for opt in optimizers:
-            self.add_optimizer(opt)
-
-    def add_tensor(self, name: str, t: Tensor) -> None:
-        """Swap ``t``'s array and its gradient's for traced views that the program takes
-        as arguments: each call reads the tensor's array of the moment (a step may
-        replace it: ``p.data = p.data - lr * p.grad.data``, or accumulate into ``.grad``).
-        An array the trace has already read as a constant (an optimizer found only at its
-        step) stays state, read and changed in place where it is."""
-        if not isinstance(t.data, Traced):
-            if id(t.data) in self.trace.captured:
-                view = self.trace.state(t.data, name)
-            else:
-                view = self.trace.input(t.data, name, ("data", t))
-            self.tensors.append((t, t.data, view))
-            t.data = view
-        grad = t.grad
-        if grad is not None and not isinstance(grad.data, Traced):
-            view = self.trace.input(grad.data, "d_" + name, ("grad", t))
-            self.tensors.append((grad, grad.data, view))
-            grad.data = view
-
-    def add_optimizer(self, opt: Optimizer) -> None:
-        """Swap an optimizer's parameters, state arrays and scratch arrays (SGD's) for
-        traced views; called again from the step for an optimizer found only then."""
-        if id(opt) in self.optimizers:
-            return
-        self.optimizers.add(id(opt))
-        for group in opt.param_groups:
-            for p in group["params"]:
-                if id(p) not in self.names:
-                    self.names[id(p)] = name = f"param{len(self.names)}"
-                    self.named.append((name, p))
-                    self.add_tensor(name, p)
-        slots: list[tuple[dict[Any, Any], Any, Any, str]]
-        slots = [(value, p, v, attr.strip("_")) for attr, value in vars(opt).items()
-                 if attr != "state" and isinstance(value, dict)
-                 for p, v in value.items() if isinstance(p, Tensor)]
-        slots += [(state, k, v, k) for p, state in opt.state.items() for k, v in state.items()]
-        for holder, key, v, label in slots:
-            if isinstance(v, np.ndarray) and not isinstance(v, Traced):
-                p = key if isinstance(key, Tensor) else next(
-                    (q for q, s in opt.state.items() if s is holder), None)
-                view = self.trace.state(v, f"{self.names.get(id(p), 'p')}_{label}")
-                self.states.append((holder, key, v, view))
-                holder[key] = view
-
-    def restore(self) -> None:
-        """Put the arrays back where the call left their views (a replaced one stays)."""
-        for t, original, view in self.tensors:
-            if t.data is view:
-                t.data = original
-        for state, k, original, view in self.states:
-            if state.get(k) is view:
-                state[k] = original
-
-
-def _named_tensors(modules: list[Module], optimizers: list[Optimizer]
-                   ) -> list[tuple[str, Tensor]]:
-    """Parameters and buffers by their path in the outermost modules, then the optimized
-    parameters no module names (``param<i>``)."""
-    found: dict[int, tuple[str, Tensor]] = {}
-    _module_tensors(modules, found)
-    for opt in optimizers:
-        for group in opt.param_groups:
-            for p in group["params"]:
-                found.setdefault(id(p), (f"param{len(found)}", p))
-    return list(found.values())
-
-
-def _module_tensors(modules: list[Module], found: dict[int, tuple[str, Tensor]]) -> None:
-    """Add the parameters and buffers of the outermost of ``modules``, by path."""
-    inner = {id(m) for top in modules for _, m in top.named_modules() if m is not top}
-    for m in modules:
-        if id(m) not in inner:
-            for name, t in [*m.named_parameters(), *m.named_buffers()]:
-                found.setdefault(id(t), (name, t))
-
-
 def _state_tensors(trace: Trace, uses: list[_OptimizerUse], args: tuple,
                    named: list[tuple[str, Tensor]]) -> list[tuple[str, Tensor]]:
     """The tensors whose ``data`` / ``grad`` the call may have replaced, named: those
     found before the call, the modules' parameters and buffers (by path), the optimized
     parameters, the arguments."""
     found: dict[int, tuple[str, Tensor]] = {id(t): (n, t) for n, t in named}
-    _module_tensors(list(trace.modules.values()), found)
+    module_tensors(list(trace.modules.values()), found)
     for use in uses:
         found.setdefault(id(use.param), (f"param{len(found)}", use.param))
     for i, a in enumerate(args):

@@ -485,6 +485,29 @@ _WRITING_FUNCTIONS = {np.put_along_axis, np.copyto, np.put, np.place, np.putmask
                       np.fill_diagonal}
 
 
+class RecordingRNG:
+    """Stands for a NumPy generator during a trace: each draw is recorded, so that the
+    program draws fresh numbers from the same generator at every replay."""
+
+    def __init__(self, generators: list[Any], rng: np.random.Generator) -> None:
+        self._rng = rng
+        if all(g is not rng for g in generators):
+            generators.append(rng)
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._rng, name)
+        if not callable(method):
+            return method
+
+        def draw(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            trace = active()
+            if trace is None or not isinstance(result, np.ndarray):
+                return result
+            return trace.record(("draw", name), args, kwargs, result, target=self._rng)
+        return draw
+
+
 def start(trace: Trace) -> None:
     if _state.trace is not None:
         raise TraceError("compile: a compiled function was called while another one is "
