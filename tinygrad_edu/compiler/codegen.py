@@ -424,7 +424,16 @@ def _check_guards(order: Sequence[Instr], state: set[Sym]) -> tuple[list[Instr],
     kept = ([order[i] for i in range(first)] + [order[i] for i in early]
             + [order[i] for i in range(first, len(order)) if i not in moved])
     assert not dropped or all(order[i].op[0] == "guard" for i in dropped)
-    return kept, baked
+    seen: set[tuple[Any, bool]] = set()  # a value read twice is checked once
+    unique = []
+    for instr in kept:
+        if instr.op[0] == "guard":
+            key = (instr.args[0], instr.op[1])
+            if key in seen:
+                continue
+            seen.add(key)
+        unique.append(instr)
+    return unique, baked
 
 
 def _inline(order: Sequence[Instr], uses: dict[Sym, int], results: set[Sym],
