@@ -7,6 +7,8 @@ Tensor's operators and methods are bound at run time, so this is what shows that
 
 from __future__ import annotations
 
+from typing import assert_type
+
 import numpy as np
 
 import tinygrad_edu as tg
@@ -42,6 +44,30 @@ def train(path: str = "model.npz", steps: int = 50) -> list[float]:
     return losses
 
 
+def compiled_training(steps: int = 6) -> list[float]:
+    """The README's compiled step: `tg.compile` keeps the step's parameter and return types."""
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+
+    @tg.compile
+    def train_step(x: tg.Tensor, y: tg.Tensor) -> tuple[tg.Tensor, float]:
+        loss = loss_fn(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss, loss.item()
+
+    x, y = tg.randn(16, 4), tg.Tensor(np.arange(16) % 3)
+    assert_type(train_step(x, y), tuple[tg.Tensor, float])
+    values = [train_step(x, y)[1] for _ in range(steps)]
+    evaluate = tg.compile(tg.no_grad()(model), check=False)
+    assert evaluate(x).shape == (16, 3)
+    assert "def step" in train_step.source
+    return values
+
+
 def by_hand() -> tg.Tensor:
     """The README's ten lines: a graph built with operators and methods."""
     x = tg.Tensor(np.array([[1.0, 2.0, 3.0]]), requires_grad=True)
@@ -59,4 +85,5 @@ def by_hand() -> tg.Tensor:
 
 if __name__ == "__main__":
     train()
+    print(compiled_training())
     print(by_hand())

@@ -43,7 +43,7 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 import numpy as np
 
@@ -113,15 +113,20 @@ class _Entry:
     stamped: list[np.ndarray] = field(default_factory=list)  # tensors' arrays changed
 
 
-class CompiledFunction:
-    """``fn`` compiled: call it like ``fn``; ``.source`` is the program's text (after the
-    trace), ``.explain()`` says where each signature stands."""
+P = ParamSpec("P")
+R = TypeVar("R")
 
-    def __init__(self, fn: Callable[..., Any], *, check: bool = True, cache_size: int = 8,
+
+class CompiledFunction(Generic[P, R]):
+    """``fn`` compiled: call it like ``fn`` (type checkers see ``fn``'s parameters and
+    return type); ``.source`` is the program's text (after the trace), ``.explain()`` says
+    where each signature stands."""
+
+    def __init__(self, fn: Callable[P, R], *, check: bool = True, cache_size: int = 8,
                  min_buffer: int = 4096) -> None:
         if not callable(fn):
             raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
-        self.fn = fn
+        self.fn: Callable[..., R] = fn  # called with the positional tuple of a signature
         self.check = check
         self.cache_size = cache_size
         self.min_buffer = min_buffer
@@ -138,7 +143,8 @@ class CompiledFunction:
         functools.update_wrapper(self, fn, updated=())  # a module's __dict__ stays its own
 
     # ------------------------------------------------------------------ calling
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *call_args: P.args, **kwargs: P.kwargs) -> R:
+        args: tuple = call_args
         if kwargs:  # bound to their positions: the signature is positional
             args = self._positional(args, kwargs)
         if tr.active() is not None:  # inside another compiled function's trace: part of it
@@ -730,7 +736,17 @@ class _Snapshot:
         return out
 
 
-def compile(fn: Callable[..., Any] | None = None, *, check: bool = True,
+@overload
+def compile(fn: Callable[P, R], *, check: bool = ..., cache_size: int = ...,
+            min_buffer: int = ...) -> CompiledFunction[P, R]: ...
+
+
+@overload
+def compile(fn: None = None, *, check: bool = ..., cache_size: int = ...,
+            min_buffer: int = ...) -> Callable[[Callable[P, R]], CompiledFunction[P, R]]: ...
+
+
+def compile(fn: Callable[P, R] | None = None, *, check: bool = True,
             cache_size: int = 8, min_buffer: int = 4096) -> Any:
     """Compile a training (or evaluation) step: ``step = tinygrad_edu.compile(fn)``, or as
     a decorator (``@compile`` / ``@compile(check=False)``).  See `CompiledFunction` and
