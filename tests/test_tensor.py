@@ -76,3 +76,12 @@ def test_item_and_len():
         tg.Tensor([1.0, 2.0]).item()
     with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
         len(tg.Tensor(1.0))
+
+
+def test_an_ndarray_subclass_becomes_a_plain_array():
+    """np.matrix's ``*`` is a matrix product: a tensor made from one holds a plain ndarray,
+    so ``t * t`` is elementwise, as torch.tensor(np.matrix(...)) is."""
+    t = tg.Tensor(np.matrix([[1.0, 2.0], [3.0, 4.0]]))
+    assert type(t.data) is np.ndarray
+    np.testing.assert_array_equal((t * t).data, [[1.0, 4.0], [9.0, 16.0]])
+    assert type(tg.Tensor(np.matrix([[1, 2]]), dtype=tg.float64).data) is np.ndarray

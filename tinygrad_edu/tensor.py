@@ -52,6 +52,13 @@ def get_default_dtype() -> np.dtype:
     return _default_dtype
 
 
+def _dispatches(a: np.ndarray) -> bool:
+    """Whether ``a``'s class overrides NumPy's function dispatch (``tinygrad_edu.compile``'s
+    traced arrays do): such an array keeps its class in a tensor; any other subclass
+    (``np.matrix``, whose ``*`` is a matrix product) becomes a plain ndarray."""
+    return type(a).__array_function__ is not np.ndarray.__array_function__
+
+
 def _to_array(data: ArrayLike, dtype: Any) -> np.ndarray:
     """Convert user data to an ndarray with PyTorch's dtype rules.
 
@@ -61,11 +68,11 @@ def _to_array(data: ArrayLike, dtype: Any) -> np.ndarray:
     """
     if isinstance(data, Tensor):
         data = data.data
-    if isinstance(data, np.ndarray):  # a copy (astype: keeps traced arrays traced)
-        return data.astype(data.dtype if dtype is None else dtype)
+    if isinstance(data, np.ndarray) and _dispatches(data):
+        return data.astype(data.dtype if dtype is None else dtype)  # a copy, still traced
     if dtype is not None:
         return np.array(data, dtype=dtype)
-    if isinstance(data, np.generic):
+    if isinstance(data, np.ndarray | np.generic):
         return np.array(data)
     arr = np.array(data)
     if arr.dtype.kind == "f":
