@@ -85,3 +85,18 @@ def test_an_ndarray_subclass_becomes_a_plain_array():
     assert type(t.data) is np.ndarray
     np.testing.assert_array_equal((t * t).data, [[1.0, 4.0], [9.0, 16.0]])
     assert type(tg.Tensor(np.matrix([[1, 2]]), dtype=tg.float64).data) is np.ndarray
+
+
+def test_as_array_keeps_only_arrays_that_override_numpys_dispatch():
+    """The ops convert their operands with ``as_array``: np.matrix becomes a plain array
+    (as np.asarray), an array class with its own ``__array_function__`` (a tracer's) stays."""
+    from tinygrad_edu.tensor import as_array
+
+    class Dispatching(np.ndarray):
+        def __array_function__(self, func, types, args, kwargs):
+            return super().__array_function__(func, types, args, kwargs)
+    m = as_array(np.matrix([[1, 2]]))
+    assert type(m) is np.ndarray and m.shape == (1, 2)
+    d = np.zeros(3).view(Dispatching)
+    assert as_array(d) is d
+    assert type(as_array([1.0, 2.0])) is np.ndarray

@@ -59,6 +59,13 @@ def _dispatches(a: np.ndarray) -> bool:
     return type(a).__array_function__ is not np.ndarray.__array_function__
 
 
+def as_array(x: Any) -> np.ndarray:
+    """``x`` as an ndarray, as ``np.asarray`` -- except that an array overriding NumPy's
+    dispatch (``tinygrad_edu.compile``'s traced arrays) stays itself, so that what the ops
+    compute from it is recorded."""
+    return x if isinstance(x, np.ndarray) and _dispatches(x) else np.asarray(x)
+
+
 def _to_array(data: ArrayLike, dtype: Any) -> np.ndarray:
     """Convert user data to an ndarray with PyTorch's dtype rules.
 

@@ -27,7 +27,7 @@ from ..ops.conv import unfold as unfold
 from ..ops.dims import along
 from ..ops.pool import IntPair
 from ..random import GeneratorLike, numpy_rng
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap, as_array
 from .fused import BCEWithLogitsFunction, CrossEntropyFunction, LinearFunction
 
 Target = Tensor | np.ndarray | Any
@@ -196,7 +196,7 @@ def _update_running(running_mean: Tensor, running_var: Tensor, mean: np.ndarray,
 
 def _embedding_indices(name: str, input: Tensor | np.ndarray, num_embeddings: int) -> np.ndarray:
     """``input``'s integer indices, all in [0, num_embeddings) (clear errors naming ``name``)."""
-    idx = np.asanyarray(input.data if isinstance(input, Tensor) else input)
+    idx = as_array(input.data if isinstance(input, Tensor) else input)
     if idx.dtype.kind not in "iu":
         raise DTypeError(f"{name}: expected integer indices (int64 or int32), got dtype "
                          f"{idx.dtype}")
@@ -362,7 +362,7 @@ def _class_indices(name: str, input: Tensor, target: Target,
                    ignore_index: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Integer class indices of shape input.shape without the class axis, each in range or
     equal to ``ignore_index``; and the mask of the ignored ones (None if there are none)."""
-    t = np.asanyarray(target.data if isinstance(target, Tensor) else target)
+    t = as_array(target.data if isinstance(target, Tensor) else target)
     shape = input.shape
     axis = _class_axis(input)
     expected = shape[:axis] + shape[axis + 1:]
@@ -400,7 +400,7 @@ def _class_weights(name: str, input: Tensor, weight: Target | None) -> np.ndarra
         raise TypeError(f"{name}: weight must be a tensor of class weights, got the string "
                         f"{weight!r}; pass reduction= by keyword (PyTorch's order: input, "
                         f"target, weight, ...)")
-    w = np.asanyarray(weight.data if isinstance(weight, Tensor) else weight).astype(
+    w = as_array(weight.data if isinstance(weight, Tensor) else weight).astype(
         input.dtype, copy=False)
     n_classes = input.shape[_class_axis(input)]
     if w.shape != (n_classes,):
@@ -518,7 +518,7 @@ def cross_entropy(input: Tensor, target: Target, weight: Target | None = None, *
         _reduce(input, reduction)  # raises the error that names the valid values
     axis = _class_axis(input)
     w = None if weight is None else _class_weights("cross_entropy", input, weight)
-    t = target.data if isinstance(target, Tensor) else np.asanyarray(target)
+    t = target.data if isinstance(target, Tensor) else as_array(target)
     if t.dtype.kind == "f":
         q = _same_shape_target("cross_entropy", input, target)
         if label_smoothing:
@@ -638,7 +638,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Target, margin
     if input1.shape != input2.shape or input1.ndim not in (1, 2):
         raise ShapeError(f"cosine_embedding_loss: expected two inputs of equal shape (N, D) "
                          f"or (D,), got {input1.shape} and {input2.shape}")
-    y = np.asanyarray(target.data if isinstance(target, Tensor) else target)
+    y = as_array(target.data if isinstance(target, Tensor) else target)
     if y.shape != input1.shape[:-1]:
         raise ShapeError(f"cosine_embedding_loss: target must have shape "
                          f"{input1.shape[:-1]} (one +-1 per pair), got {y.shape}")

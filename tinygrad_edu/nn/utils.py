@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import ops
 from ..autograd import mark_changed
-from ..tensor import Tensor, get_default_dtype
+from ..tensor import Tensor, as_array, get_default_dtype
 from .module import Module
 
 Params = Module | Iterable[Tensor] | Iterable[tuple[str, Tensor]]
@@ -100,7 +100,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     coef = np.minimum(max_norm / (total + 1e-6), 1.0)
     for g in grads:
         g.data *= coef.astype(g.dtype)
-    return Tensor(np.asanyarray(total).astype(dtype))
+    return Tensor(as_array(total).astype(dtype))
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:

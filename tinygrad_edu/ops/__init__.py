@@ -65,7 +65,7 @@ import numpy as np
 from .. import return_types
 from ..autograd import Function
 from ..errors import DTypeError, ShapeError
-from ..tensor import Operand, Tensor, _wrap
+from ..tensor import Operand, Tensor, _wrap, as_array
 from . import inplace
 from . import sort as _sort
 from .activation import (
@@ -541,7 +541,7 @@ def _arg_extreme(op: str, x: Tensor, axis: Any, keepdims: bool, dim: Any,
             raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size "
                              f"(shape {x.shape}).")
     pick = np.argmax if op == "argmax" else np.argmin
-    return _wrap(np.asanyarray(pick(x.data, axis=axis, keepdims=keepdims), dtype=np.int64))
+    return _wrap(as_array(pick(x.data, axis=axis, keepdims=keepdims)).astype(np.int64, copy=False))
 
 
 def argmax(x: Tensor, axis: int | None = None, keepdims: bool = False, *,
@@ -813,7 +813,7 @@ def _index(index: Any) -> Any:
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, list):
-        return np.asanyarray(index)
+        return as_array(index)
     return index
 
 
@@ -867,7 +867,7 @@ def clone(x: Tensor) -> Tensor:
 def _compare(ufunc, name: str):
     def compare(a: Operand, b: Any) -> Tensor:  # b: whatever NumPy compares with
         """Elementwise comparison: a bool tensor that does not require grad."""
-        return _wrap(np.asanyarray(ufunc(a.data if isinstance(a, Tensor) else a,
+        return _wrap(as_array(ufunc(a.data if isinstance(a, Tensor) else a,
                                       b.data if isinstance(b, Tensor) else b)))
     compare.__name__ = compare.__qualname__ = name
     return compare

@@ -11,12 +11,14 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..tensor import as_array
+
 
 def _elementwise(scalar: Callable[[float], float]) -> Callable[[np.ndarray], np.ndarray]:
     ufunc = np.frompyfunc(scalar, 1, 1)
 
     def fn(x: np.ndarray) -> np.ndarray:
-        x = np.asanyarray(x)
+        x = as_array(x)
         dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
         out = np.empty_like(x, dtype=object)  # an array even for 0-d x (and traced with x)
         ufunc(x.astype(np.float64, copy=False), out=out)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..errors import DTypeError, ShapeError
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap, as_array
 from .arithmetic import Add, Mul
 from .dims import normalize_dim
 from .select import Where
@@ -34,7 +34,7 @@ def _along(index: np.ndarray, dim: int) -> tuple:
 
 def _as_index(op: str, index: Any) -> np.ndarray:
     """An integer index array (Tensor, ndarray or list)."""
-    a = index.data if isinstance(index, Tensor) else np.asanyarray(index)
+    a = index.data if isinstance(index, Tensor) else as_array(index)
     if a.dtype.kind not in "iu":
         raise DTypeError(f"{op}: expected an integer index tensor, got dtype {a.dtype}")
     return a
@@ -220,7 +220,7 @@ def index_select(x: Tensor, dim: int, index: Tensor | np.ndarray) -> Tensor:
 
 
 def _bool_mask(op: str, mask: Any) -> np.ndarray:
-    m = mask.data if isinstance(mask, Tensor) else np.asanyarray(mask)
+    m = mask.data if isinstance(mask, Tensor) else as_array(mask)
     if m.dtype != np.bool_:
         raise DTypeError(f"{op}: only supports boolean masks, but got mask with dtype "
                          f"{m.dtype}")
@@ -318,7 +318,7 @@ def torch_index(index: Any) -> tuple[Any, Any] | None:
         if is_int:
             first.append(int(i))
         elif is_array:
-            arr = np.asanyarray(i)
+            arr = as_array(i)
             span = arr.ndim if arr.dtype == np.bool_ else 1
             first.extend([slice(None)] * span)
             second.append(arr)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Operand, Tensor, _wrap
+from ..tensor import Operand, Tensor, _wrap, as_array
 
 
 def _data(a: Any) -> Any:
@@ -22,7 +22,7 @@ def _data(a: Any) -> Any:
 def _unary(ufunc: Callable[..., Any], name: str, doc: str) -> Callable[[Operand], Tensor]:
     """A bool-valued elementwise function of one operand."""
     def op(input: Operand) -> Tensor:
-        return _wrap(np.asanyarray(ufunc(_data(input))))
+        return _wrap(as_array(ufunc(_data(input))))
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return op
@@ -31,7 +31,7 @@ def _unary(ufunc: Callable[..., Any], name: str, doc: str) -> Callable[[Operand]
 def _binary(ufunc: np.ufunc, name: str, doc: str) -> Callable[[Operand, Operand], Tensor]:
     """A bool-valued elementwise function of two operands (broadcasting)."""
     def op(input: Operand, other: Operand) -> Tensor:
-        return _wrap(np.asanyarray(ufunc(_data(input), _data(other))))
+        return _wrap(as_array(ufunc(_data(input), _data(other))))
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return op
@@ -52,7 +52,7 @@ def isclose(input: Operand, other: Operand, rtol: float = 1e-05, atol: float = 1
             equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol * |other| elementwise (infinities equal to themselves,
     NaN equal to NaN only with ``equal_nan``), a bool tensor."""
-    return _wrap(np.asanyarray(np.isclose(_data(input), _data(other), rtol=rtol, atol=atol,
+    return _wrap(as_array(np.isclose(_data(input), _data(other), rtol=rtol, atol=atol,
                                        equal_nan=equal_nan)))
 
 
@@ -65,7 +65,7 @@ def allclose(input: Operand, other: Operand, rtol: float = 1e-05, atol: float = 
 def equal(input: Tensor, other: Tensor) -> bool:
     """Whether the two have the same shape and the same elements (a Python bool; NaN is
     never equal)."""
-    a, b = np.asanyarray(_data(input)), np.asanyarray(_data(other))
+    a, b = as_array(_data(input)), as_array(_data(other))
     return a.shape == b.shape and bool((a == b).all())
 
 
@@ -79,7 +79,7 @@ def _truth(reduce: Callable[..., Any], name: str) -> Callable[..., Tensor]:
         if x.ndim == 0:  # PyTorch accepts dim 0 / -1 here
             axis = None
         keep = keepdim if keepdims is None else keepdims
-        return _wrap(np.asanyarray(reduce(x, axis=axis, keepdims=keep)))
+        return _wrap(as_array(reduce(x, axis=axis, keepdims=keep)))
     op.__name__ = op.__qualname__ = name
     op.__doc__ = (f"Whether {'any' if name == 'any' else 'every'} element over ``dim`` (all "
                   f"when None) is nonzero: a bool tensor (``axis``/``keepdims`` are aliases).")

@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd import Function, save_each_for_the_other
 from ..errors import ShapeError
 from ..promotion import check_same_dtype
-from ..tensor import Tensor
+from ..tensor import Tensor, as_array
 from .arithmetic import Add, Mul
 from .shape import Reshape
 
@@ -32,7 +32,7 @@ class Matmul(Function):
     def forward(self, a, b):
         if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype is not b.dtype:
             check_same_dtype("matmul", "mat1 and mat2", a, b)  # no promotion, as PyTorch
-            a, b = np.asanyarray(a), np.asanyarray(b)
+            a, b = as_array(a), as_array(b)
         self.ndims = (a.ndim, b.ndim)
         return a @ b
 

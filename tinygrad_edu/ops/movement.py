@@ -19,7 +19,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..errors import ShapeError
-from ..tensor import Tensor
+from ..tensor import Tensor, as_array
 from .dims import normalize_dim, normalize_dims
 from .shape import BroadcastTo, Clone, GetItem, Permute, Reshape
 
@@ -129,7 +129,7 @@ def repeat_interleave(x: Tensor, repeats: int | Tensor | np.ndarray, dim: int | 
                                  shape=(*pre, n, r, *post))
         out = Reshape.apply(wide, shape=(*pre, n * r, *post))
     else:
-        counts = np.asanyarray(_data(repeats))
+        counts = as_array(_data(repeats))
         if counts.ndim != 1 or counts.dtype.kind not in "iu" or counts.shape[0] not in (1, n):
             raise ShapeError(f"repeat_interleave: repeats must be an int or a 1-d integer "
                              f"tensor of size {n} (input.size({d})), got shape {counts.shape}")

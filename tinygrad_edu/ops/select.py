@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
+from ..tensor import as_array
 
 
 class Maximum(Function):
@@ -76,7 +77,7 @@ class Where(Function):
     saves_inputs = saves_output = False
 
     def forward(self, cond, a, b):
-        self.cond = np.asanyarray(cond).astype(bool, copy=False)
+        self.cond = as_array(cond).astype(bool, copy=False)
         return np.where(self.cond, a, b)
 
     def backward(self, g, out, cond, a, b):
