@@ -427,6 +427,17 @@ def limit_blas_threads(n: int) -> str:
     return f"BLAS threads: {n} ({', '.join(libs)})"
 
 
+def run_result(history: dict[str, list[float]], seconds: float) -> dict:
+    """A classifier example's result: the last test and train accuracy and cost, the time,
+    and the history (the metrics `run_seeds` summarises as CLASSIFIER_METRICS)."""
+    return {"test_accuracy": history["test accuracy"][-1],
+            "train_accuracy": history["train accuracy"][-1],
+            "final_cost": history["train cost"][-1], "seconds": seconds, "history": history}
+
+
+CLASSIFIER_METRICS = ["test_accuracy", "train_accuracy", "final_cost", "seconds"]
+
+
 # ------------------------------------------------------------------------ seeds
 def run_seeds(train: Callable[[argparse.Namespace], dict], args: argparse.Namespace,
               metrics: Sequence[str]) -> dict:

@@ -175,15 +175,12 @@ def train(args):
                                    class_names=classes,
                                    acc_ref=(mlp, "article 004's MLP (He init), test"))
         common.save_conv_plots(args, NAME, model[1].weight, predicted, y_test, classes)
-    return {"test_accuracy": history["test accuracy"][-1],
-            "train_accuracy": history["train accuracy"][-1],
-            "final_cost": history["train cost"][-1], "seconds": seconds, "history": history}
+    return common.run_result(history, seconds)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    return common.run_seeds(train, args, ["test_accuracy", "train_accuracy", "final_cost",
-                                          "seconds"])
+    return common.run_seeds(train, args, common.CLASSIFIER_METRICS)
 
 
 if __name__ == "__main__":

@@ -175,15 +175,12 @@ def train(args):
         common.save_standard_plots(args, NAME, history, images=x_test[:32, 0] * STD + MEAN,
                                    predicted=predicted[:32], true=y_test[:32])
         common.save_conv_plots(args, NAME, model[0].weight, predicted, y_test)
-    return {"test_accuracy": history["test accuracy"][-1],
-            "train_accuracy": history["train accuracy"][-1],
-            "final_cost": history["train cost"][-1], "seconds": seconds, "history": history}
+    return common.run_result(history, seconds)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    return common.run_seeds(train, args, ["test_accuracy", "train_accuracy", "final_cost",
-                                          "seconds"])
+    return common.run_seeds(train, args, common.CLASSIFIER_METRICS)
 
 
 if __name__ == "__main__":

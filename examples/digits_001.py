@@ -194,15 +194,12 @@ def train(args):
         common.save_standard_plots(args, NAME, history, images=X_test[:32],
                                    predicted=logits.argmax(axis=1), true=y_test[:32],
                                    image_shape=(8, 8))
-    return {"test_accuracy": history["test accuracy"][-1],
-            "train_accuracy": history["train accuracy"][-1],
-            "final_cost": history["train cost"][-1], "seconds": seconds, "history": history}
+    return common.run_result(history, seconds)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    return common.run_seeds(train, args, ["test_accuracy", "train_accuracy", "final_cost",
-                                          "seconds"])
+    return common.run_seeds(train, args, common.CLASSIFIER_METRICS)
 
 
 if __name__ == "__main__":

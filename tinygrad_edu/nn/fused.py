@@ -172,11 +172,13 @@ class CrossEntropyFunction(Function):
             g_x = g.reshape(self.keep_shape)  # one per loss element, on x's axes
         else:  # 0-d; on ndarrays a Python number, cheaper to scale and broadcast
             count = max(self.count, 1)  # an empty batch has no gradient to scale
-            if isinstance(g, Tensor) or not isinstance(g, np.ndarray) or type(g) is np.ndarray:
-                g = g.item() if not isinstance(g, Tensor) else g
-                g = g / count if self.reduction == "mean" else g
-            elif self.reduction == "mean":  # an ndarray subclass (a compile trace) stays an
-                g = (g.astype(np.float64) / count).astype(g.dtype)  # array, rounded the same
+            mean = self.reduction == "mean"
+            if isinstance(g, np.ndarray) and type(g) is not np.ndarray:
+                # compile's traced array stays an array, with a Python number's rounding
+                g = (g.astype(np.float64) / count).astype(g.dtype) if mean else g
+            else:
+                g = g if isinstance(g, Tensor) else g.item()
+                g = g / count if mean else g
             g_x = g
         if self.picks is None:
             p = Softmax.call(x, axis=self.axis) if isinstance(x, Tensor) else self.p
