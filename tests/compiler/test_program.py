@@ -195,3 +195,59 @@ def test_outer_products_and_fresh_arrays_keep_their_bits():
     step = _agree(f, shapes=((80, 1), (1, 70)), min_buffer=0)
     assert "np.dot(" in step.source
     assert "empty_like" not in step.source
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_small_in_place_chains_are_expressions_with_the_same_bits(dtype):
+    """The engine's sigmoid fills an np.empty_like in place (np.exp(t, out=t)...); under
+    min_buffer elements the program writes it as one expression, bit for bit."""
+    def f(x):
+        with tg.no_grad():
+            return x.sigmoid() * 2
+    step = tg.compile(f)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        x = rng.standard_normal((3, 4)).astype(dtype) * 40  # the clamp is reached too
+        np.testing.assert_array_equal(step(tg.from_numpy(x)).data,
+                                      f(tg.from_numpy(x)).data)
+    assert "out=" not in step.source and "empty_like" not in step.source
+    assert "np.exp(np.minimum(-x" in step.source
+    big = tg.compile(f, min_buffer=4)  # at or above min_buffer: in place, into a buffer
+    for _ in range(4):
+        big(tg.from_numpy(x))
+    assert "out=" in big.source
+
+
+@pytest.mark.parametrize("zero_first", [False, True])
+def test_sgd_scales_a_gradient_nobody_reads_in_place(zero_first):
+    """SGD's lr * g goes to a scratch array; when the gradient dies in the step
+    (zero_grad after it) the program scales the gradient itself (``g *= lr``); when the
+    gradients are kept, through the scratch array.  Parameters and gradients as eager."""
+    def make():
+        tg.manual_seed(0)
+        model = nn.Linear(80, 70, dtype=tg.float64)
+        opt = optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x):
+            if zero_first:
+                opt.zero_grad()
+            loss = (model(x) ** 2).mean()
+            loss.backward()
+            opt.step()
+            if not zero_first:
+                opt.zero_grad()
+            return loss
+        return model, step
+    model, fn = make()
+    twin, eager = make()
+    compiled = tg.compile(fn)
+    for (x,) in (_inputs(i, (5, 80)) for i in range(6)):
+        compiled(x)
+        eager(tg.from_numpy(x.data.copy()))
+    for p, q in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+        assert (p.grad is None) == (q.grad is None)
+        if p.grad is not None:
+            np.testing.assert_array_equal(p.grad.data, q.grad.data)
+    assert ("scratch" in compiled.source) is zero_first
+    assert ("*= lr" in compiled.source) is not zero_first

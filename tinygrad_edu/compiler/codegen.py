@@ -144,16 +144,19 @@ class _Namer:
 def generate(instrs: Sequence[Instr], inputs: Sequence[Sym], scalars: Sequence[Sym],
              captured: dict[Sym, np.ndarray], persistent: set[Sym], results: Sequence[Sym],
              names: dict[Sym, str], *, function_name: str = "step",
-             min_buffer: int = 0) -> Program:
+             min_buffer: int = 0, scratch: frozenset[Sym] = frozenset()) -> Program:
     """Python source computing ``results`` from ``inputs`` (arguments), ``scalars`` (more
     arguments) and ``captured`` arrays (module-level names; those in ``persistent`` are
     state, shared with the caller, the others constants of the call, copied fresh when the
-    program writes into them).  ``names`` gives preferred names (parameters, gradients);
-    results of at least ``min_buffer`` elements get preallocated buffers."""
+    program writes into them; those in ``scratch`` are state nobody reads after the call).
+    ``names`` gives preferred names (parameters, gradients); results of at least
+    ``min_buffer`` elements get preallocated buffers."""
     names = dict(names)
     order = [instrs[i] for i in _keep(instrs, persistent | set(inputs), set(results))]
     order = _fold_constant_views(order, captured, persistent)
     order, results = _elide_copies(order, results, names)
+    order = _scratch_in_place(order, scratch, results)
+    order = _functional(order, results, min_buffer)
     order, baked = _check_guards(order, persistent | set(inputs))
     result_set = set(results)
     uses: dict[Sym, int] = {}
@@ -385,6 +388,111 @@ def _elide_copies(order: Sequence[Instr], results: Sequence[Sym], names: dict[Sy
             if o.root in subst:
                 o.root = subst[o.root].owner
     return kept, [subst.get(r, r) for r in results]
+
+
+def _scratch_in_place(order: Sequence[Instr], scratch: frozenset[Sym],
+                      results: Sequence[Sym]) -> list[Instr]:
+    """A scratch array written once by an elementwise op (SGD's ``lr * g`` with
+    ``out=``) takes the place of an operand nothing reads afterwards: ``g *= lr`` then
+    ``p -= g``.  The same numbers; one array fewer to stream through the cache."""
+    if not scratch:
+        return list(order)
+    last_touch: dict[Sym, int] = {}
+    writes: dict[Sym, int] = {}
+    for pos, instr in enumerate(order):
+        for s in _reads(instr) + list(instr.writes):
+            last_touch[s.owner] = pos
+        for w in instr.writes:
+            writes[w] = writes.get(w, 0) + 1
+    kept_alive = {r.owner for r in results}
+    touched: set[Sym] = set()
+    subst: dict[Sym, Sym] = {}
+    out: list[Instr] = []
+    for pos, instr in enumerate(order):
+        if subst:
+            instr = Instr(instr.op, _map(instr.args, subst), _map(instr.kwargs, subst),
+                          _map(instr.out, subst), _map(instr.writes, subst), instr.hint,
+                          instr.target)
+        s = instr.writes[0] if len(instr.writes) == 1 else None
+        if (s in scratch and s not in touched and writes[s] == 1 and _elementwise_into(instr)
+                and instr.kwargs == {"out": (s,)}):
+            # an op's result, or a view of all of it (g.reshape(n)), that dies here
+            dead = [a for a in instr.args if isinstance(a, Sym) and a.owner.kind == "op"
+                    and math.prod(a.shape) == math.prod(a.owner.shape)
+                    and a.owner not in kept_alive and last_touch.get(a.owner) == pos
+                    and (a.shape, a.dtype, a.order) == (s.shape, s.dtype, s.order)]
+            if dead:
+                subst[s] = dead[0]
+                instr = Instr(instr.op, instr.args, {"out": (dead[0],)}, dead[0], (dead[0],),
+                              instr.hint, instr.target)
+        touched.update(x.owner for x in _reads(instr) + list(instr.writes))
+        out.append(instr)
+    return out
+
+
+def _functional(order: Sequence[Instr], results: Sequence[Sym], min_size: int) -> list[Instr]:
+    """In-place ufunc calls on a small temporary (the engine's ``np.exp(t, out=t)``, which
+    saves an allocation per op on big arrays) as plain expressions, each value a name of
+    its own: under ``min_size`` elements a fresh array costs less than ``out=``, and the
+    expressions inline (pass 2) -- ``1 / (np.exp(np.minimum(-z, 709.78)) + 1)``.  The same
+    numbers: the same ufuncs on the same values, in the dtype the ``out=`` had.  A
+    temporary written any other way (through a view, by an index assignment) or viewed
+    before a write stays as it is."""
+    owners_of_results = {r.owner for r in results}
+    writes: dict[Sym, list[int]] = {}
+    blocked: set[Sym] = set(owners_of_results)
+    for pos, instr in enumerate(order):
+        for w in instr.writes:
+            if w.root is not None or not _in_place_ufunc(instr, w):
+                blocked.add(w.owner)
+            writes.setdefault(w, []).append(pos)
+    for pos, instr in enumerate(order):  # a view taken before a later write sees it
+        for o in _outs(instr):
+            if o.root is not None and any(p > pos for p in writes.get(o.root, ())):
+                blocked.add(o.root)
+    chosen = {t for t in writes if t not in blocked and t.kind == "op" and t.root is None
+              and math.prod(t.shape) < min_size}
+    if not chosen:
+        return list(order)
+    subst: dict[Sym, Sym] = {}
+    out: list[Instr] = []
+    for instr in order:
+        args = _map(instr.args, subst)
+        w = instr.writes[0] if instr.writes else None
+        if w in chosen:
+            value = Sym(w.name, w.shape, w.dtype, "op", w.order)
+            subst[w] = value
+            out.append(Instr(instr.op, args, {}, value, (), instr.hint, instr.target))
+            continue
+        for o in _outs(instr):
+            if o.root in subst:  # a view of the value as it is now
+                o.root = subst[o.root]
+        out.append(Instr(instr.op, args, _map(instr.kwargs, subst), instr.out,
+                         _map(instr.writes, subst), instr.hint, instr.target))
+    read = {s.owner for instr in out for s in _reads(instr)} | owners_of_results
+    return [instr for instr in out  # np.empty_like for an out= that is gone
+            if not (instr.op == ("func", np.empty_like) and instr.out not in read)]
+
+
+def _in_place_ufunc(instr: Instr, w: Sym) -> bool:
+    """``ufunc(..., out=w)``, elementwise, whose result without ``out=`` would have
+    ``w``'s dtype (NumPy scalars of another dtype promote; Python numbers do not)."""
+    if not _elementwise_into(instr) or instr.kwargs != {"out": (w,)}:
+        return False
+    probes = [np.zeros(1, a.dtype) if isinstance(a, Sym) else 1.0 if isinstance(a, Scalar)
+              else a for a in instr.args]
+    try:
+        with np.errstate(all="ignore"):
+            natural = instr.op[1][0](*probes)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(natural, np.ndarray) and natural.dtype == w.dtype
+
+
+def _elementwise_into(instr: Instr) -> bool:
+    """An elementwise ufunc call (written with ``out=``)."""
+    kind, what = instr.op
+    return kind == "ufunc" and what[1] == "__call__" and what[0] is not np.matmul
 
 
 def _check_guards(order: Sequence[Instr], state: set[Sym]) -> tuple[list[Instr], list[str]]:

@@ -17,14 +17,14 @@ of its Tensor arguments, its other arguments by value, and the grad mode):
 The program takes the call's arrays and the parameters' (and accumulated gradients') arrays
 as arguments, and the numbers that change between steps -- learning rates, momentum, betas,
 Adam's bias corrections -- recomputed by each optimizer's Python half (`_step_scalars`).
-Guards, checked before each replay by a function generated per signature (`_make_guard`):
+Guards, checked before each replay by a function generated per signature (`_make_replay`):
 the signature itself, parameter arrays of the same shape and dtype, the same optimizer state
 objects and fixed options, the same ``training`` and ``requires_grad`` switches, the same
 parameter groups.  A failed guard warms up and traces again; after ``cache_size`` such losses
 a signature runs eagerly.  Branches on traced values are guards inside the program
 (`GuardFailed`: that call runs eagerly).  The glue around the program -- loading the arrays,
-writing ``.grad``/``.data`` back, version stamps, the return value -- is generated too
-(`_make_runner`).
+writing ``.grad``/``.data`` back, version stamps, the return value -- is generated with the
+guards, as one function.
 
 What a trace cannot know (see README, "Compiling a step"): Python control flow on Python
 values is traced as taken, Python numbers read from traced values are baked in (warned),
@@ -104,8 +104,8 @@ class _Entry:
     spec: tuple = ()                # the signature (see `_signature`)
     warm: bool = False              # whether the eager call before a trace has run
     zero_d: list[int] = field(default_factory=list)  # 0-d results (NumPy may give scalars)
-    runner: Any = None              # the program with its glue (see _make_runner)
-    holds: Any = None               # its guards (see _make_guard)
+    holds: Any = None               # its guards (see _make_replay)
+    replay: Any = None              # the guards, the program and its glue (_make_replay)
     states: list[tuple[Any, Any, Any]] = field(default_factory=list)  # guarded state slots
     flags: list[tuple[Any, str, bool]] = field(default_factory=list)  # guarded switches
     calls_scalars: list[_OptimizerUse] = field(default_factory=list)  # see _build
@@ -151,9 +151,14 @@ class CompiledFunction(Generic[P, R]):
             return self.fn(*args)
         with self._lock:  # the program's buffers serve one call at a time
             entry = self._last
-            if entry is not None and entry.verified and entry.holds(args):
-                entry.calls += 1
-                return self._replay(entry, args)
+            if entry is not None and entry.verified:
+                out = entry.replay(args)
+                if type(out) is not _Signal:
+                    entry.calls += 1
+                    return out
+                if out is not _GUARDS_FAIL:
+                    entry.calls += 1
+                    return self._after(entry, out, args)
             return self._slow_call(args)
 
     def _positional(self, args: tuple, kwargs: dict[str, Any]) -> tuple:
@@ -293,7 +298,7 @@ class CompiledFunction(Generic[P, R]):
         entry.sizes = [(opt.param_groups, len(opt.param_groups)) for opt in optimizers.values()]
         entry.sizes += [(g["params"], len(g["params"])) for opt in optimizers.values()
                         for g in opt.param_groups]  # add_param_group, params appended
-        entry.holds = self._make_guard(entry)
+        entry.holds, entry.replay = self._make_replay(entry)
         return result
 
     def _build(self, entry: _Entry, trace: Trace, args: tuple, result: Any,
@@ -352,7 +357,8 @@ class CompiledFunction(Generic[P, R]):
             else:
                 captured[sym] = first_value
         program = generate(trace.instrs, trace.inputs, trace.scalars, captured, persistent,
-                           results, names, min_buffer=self.min_buffer)
+                           results, names, min_buffer=self.min_buffer,
+                           scratch=frozenset(trace.scratch))
         if program.baked:
             warnings.warn(f"compile: {len(program.baked)} branch(es) on traced values come "
                           f"after the step changed state (an update, a draw, running "
@@ -393,147 +399,74 @@ class CompiledFunction(Generic[P, R]):
         entry.output = output
         entry.draws = generators
         entry.zero_d = sorted({i for i, s in enumerate(results) if s.shape == ()})
-        entry.runner = self._make_runner(entry)
         entry.verified = False
 
     # ------------------------------------------------------------------ replay
     def _replay(self, entry: _Entry, args: tuple) -> Any:
-        """Run the program: the optimizers' Python half for its scalar arguments, the
-        program, then the write-backs and version stamps the eager call would make."""
-        assert entry.function is not None
-        saved = ([dict(use.optimizer.state.get(use.param, ())) for use in entry.uses]
-                 if entry.stateful else [])
-        scalars: list[Any] = [0.0] * entry.n_scalars
-        for use in entry.calls_scalars:
-            values = use.optimizer._step_scalars(use.group,
-                                                 use.optimizer.state.get(use.param, {}))
-            if values.keys() != use.keys or any(bool(values[k]) is not b for k, b in use.truth):
-                # RAdam's rectification starting, a momentum set to 0 or from 0
-                _restore(entry.uses, saved)
-                _invalidate(entry)  # this call runs eagerly, the next one traces anew
-                entry.warm = True
-                entry.traces_lost += 1
-                self.retraces += 1
-                return self.fn(*args)
-            for k, slot in use.slots.items():
-                scalars[slot] = values[k]
-        try:
-            return entry.runner(args, scalars)
-        except GuardFailed:  # a branch went the other way: this call runs eagerly
-            _restore(entry.uses, saved)
+        """Run the program (its guards held when this is called)."""
+        out = entry.replay(args)
+        return self._after(entry, out, args) if type(out) is _Signal else out
+
+    def _after(self, entry: _Entry, signal: _Signal, args: tuple) -> Any:
+        """A replay that did not run to the end runs eagerly: a guard inside the program
+        saw the other side of a branch, or an optimizer's per-step numbers changed what
+        the program is (RAdam's rectification starting, a momentum set to or from 0:
+        the next call traces anew)."""
+        if signal is _CHANGED:
+            _invalidate(entry)
+            entry.warm = True
+            entry.traces_lost += 1
+            self.retraces += 1
+        elif signal is _FALLBACK:
             entry.fallbacks += 1
-            return self.fn(*args)
+        return self.fn(*args)
 
     @staticmethod
-    def _make_runner(entry: _Entry) -> Callable[[tuple, list], Any]:
-        """The glue around the program, written out for this signature (no loops over
-        descriptions at each call): load the arrays, run the program, make the
-        write-backs and version stamps the eager call makes, build the return value."""
-        ns: dict[str, Any] = {"step": entry.function, "wrap": _wrap, "ndarray": np.ndarray,
-                              "asarray": np.asarray, "new_version": new_version,
-                              "stamp": stamp, "result": _result_tensor}
-        lines = ["def run(args, scalars):"]
-        for i, (kind, k) in enumerate(entry.loads):
-            if kind == "arg":
-                lines.append(f"    a{i} = args[{k}].data")
-            else:
-                ns[f"t{i}"] = k
-                lines.append(f"    a{i} = t{i}.{'data' if kind == 'data' else 'grad.data'}")
-        loaded = ", ".join(f"a{i}" for i in range(len(entry.loads)))
-        lines.append(f"    out = step({loaded}{', ' if loaded else ''}*scalars)")
-        for i in entry.zero_d:  # a reduction to 0-d gives a NumPy scalar: an array here
-            lines.append(f"    r{i} = out[{i}] if type(out[{i}]) is ndarray else asarray(out[{i}])")
-        def res(i: int) -> str:
-            return f"r{i}" if i in entry.zero_d else f"out[{i}]"
-        for j, wb in enumerate(entry.writebacks):
-            ns[f"w{j}"] = wb.tensor
-            target = f"w{j}" if wb.arg is None else f"args[{wb.arg}]"
-            value = ("None" if wb.index is None else res(wb.index) if wb.what == "data"
-                     else f"wrap({res(wb.index)})")
-            lines.append(f"    {target}.{wb.what} = {value}")
-        if entry.stamped or entry.stamp_inputs:
-            lines.append("    version = new_version()")
-            for j, a in enumerate(entry.stamped):
-                ns[f"s{j}"] = counter_of(a)
-                lines.append(f"    s{j}.version = version")
-            for i in entry.stamp_inputs:  # the array of the trace, unless it was replaced
-                kind, k = entry.loads[i]
-                if kind == "data":
-                    ns[f"A{i}"], ns[f"C{i}"] = k.data, counter_of(k.data)
-                    lines.append(f"    if a{i} is A{i}: C{i}.version = version")
-                    lines.append(f"    else: stamp(a{i}, version)")
-                else:
-                    lines.append(f"    stamp(a{i}, version)")
-
-        def build(spec: Any) -> str:
-            kind, value = spec
-            if kind == "tensor":
-                ns[f"ctx{len(ns)}"] = value[1]
-                return f"result({res(value[0])}, ctx{len(ns) - 1})"
-            if kind == "number":
-                return f"{res(value[0])}.{value[1]}()"
-            if kind == "const":
-                ns[f"c{len(ns)}"] = value
-                return f"c{len(ns) - 1}"
-            if kind is dict:
-                return "{" + ", ".join(f"{k!r}: {build(v)}" for k, v in value.items()) + "}"
-            items = [build(v) for v in value]
-            body = ", ".join(items) + ("," if len(items) == 1 else "")
-            return f"[{body}]" if kind is list else f"({body})" if kind is tuple else \
-                f"{_bind(ns, kind)}(({body}))"
-        lines.append(f"    return {build(entry.output)}")
-        exec(builtins.compile("\n".join(lines) + "\n", "<tinygrad_edu.compile glue>", "exec"),
-             ns)  # our own generated source
-        return ns["run"]
-
-    @staticmethod
-    def _make_guard(entry: _Entry) -> Callable[[tuple], bool]:
-        """``holds(args)``: whether a call may replay the program -- the same signature
-        (Tensor arguments' shapes, dtypes, requires_grad; other arguments by value; grad
-        mode) and every guard of the docstring -- written out as one comparison a line."""
+    def _make_replay(entry: _Entry) -> tuple[Callable[[tuple], bool], Callable[[tuple], Any]]:
+        """``holds(args)`` and ``replay(args)``, written out for this signature (no loops
+        over descriptions at each call).  ``holds``: the signature (Tensor arguments'
+        shapes, dtypes, requires_grad; other arguments by value; grad mode) and every
+        guard of the module docstring, one comparison a line.  ``replay``: the same
+        checks, then the optimizers' Python half for the program's per-step numbers, the
+        program, and the write-backs, version stamps and return value of the eager call;
+        a `_Signal` when it cannot run to the end."""
         ns: dict[str, Any] = {"Tensor": Tensor, "ndarray": np.ndarray,
-                              "is_grad_enabled": is_grad_enabled}
-        lines = ["def holds(args):",
-                 f"    if len(args) != {len(entry.spec) - 1} or is_grad_enabled() is not "
-                 f"{entry.spec[0]}: return False"]
+                              "is_grad_enabled": is_grad_enabled, "step": entry.function,
+                              "wrap": _wrap, "asarray": np.asarray,
+                              "new_version": new_version, "stamp": stamp,
+                              "result": _result_tensor, "GuardFailed": GuardFailed,
+                              "GUARDS_FAIL": _GUARDS_FAIL, "CHANGED": _CHANGED,
+                              "FALLBACK": _FALLBACK, "restore": _restore,
+                              "uses": entry.uses}
 
         def bind(value: Any) -> str:
             ns[f"v{len(ns)}"] = value
             return f"v{len(ns) - 1}"
-        for i, part in enumerate(entry.spec[1:]):
-            if part[0] is Tensor:
-                lines += [f"    a = args[{i}]",
-                          f"    if type(a) is not Tensor or a.requires_grad is not {part[3]}: "
-                          f"return False",
-                          f"    if a.data.shape != {part[1]!r} or a.data.dtype != "
-                          f"{bind(part[2])}: return False"]
-            else:
-                lines.append(f"    if type(args[{i}]) is not {bind(part[1])} or args[{i}] != "
-                             f"{bind(part[2])}: return False")
-        for t, array in entry.bound:
-            lines.append(f"    if {bind(t)}.data is not {bind(array)}: return False")
-        for t, array, shape, dtype in entry.loaded:  # a replaced array must fit the program
-            lines += [f"    d = {bind(t)}.data",
-                      f"    if d is not {bind(array)} and (type(d) is not ndarray or d.shape != "
-                      f"{shape!r} or d.dtype != {bind(dtype)}): return False"]
-        for holder, key, value in entry.states:  # optimizer state (load_state_dict...)
-            lines.append(f"    if {bind(holder)}.get({bind(key)}) is not {bind(value)}: "
-                         f"return False")
-        for group, fixed in entry.options:
-            for k, v in fixed.items():
-                lines += [f"    x = {bind(group)}.get({k!r})",
-                          f"    if x is not {bind(v)} and x != {bind(v)}: return False"]
-        for obj, attr, value in entry.flags:  # module.training, tensor.requires_grad
-            lines.append(f"    if {bind(obj)}.{attr} is not {value}: return False")
-        for container, size in entry.sizes:
-            lines.append(f"    if len({bind(container)}) != {size}: return False")
-        for kind, t in entry.loads:  # a gradient the program accumulates into
-            if kind == "grad":
-                lines.append(f"    if {bind(t)}.grad is None: return False")
-        lines.append("    return True")
-        exec(builtins.compile("\n".join(lines) + "\n", "<tinygrad_edu.compile guards>",
-                              "exec"), ns)  # our own generated source
-        return ns["holds"]
+        checks = _guard_lines(entry, bind)
+        holds_src = "\n".join(["def holds(args):", *(f"    if {c}: return False" for c in checks),
+                               "    return True"])
+        lines = ["def replay(args):", *(f"    if {c}: return GUARDS_FAIL" for c in checks)]
+        restore = []
+        if entry.stateful:  # _step_scalars counts steps: undone if the program cannot run
+            lines.append("    saved = [" + ", ".join(
+                f"dict({bind(use.optimizer.state)}.get({bind(use.param)}, ()))"
+                for use in entry.uses) + "]")
+            restore = ["restore(uses, saved)"]
+        slots: dict[int, str] = {}
+        for j, use in enumerate(entry.calls_scalars):
+            lines.append(f"    n{j} = {bind(use.optimizer._step_scalars)}({bind(use.group)}, "
+                         f"{bind(use.optimizer.state)}.get({bind(use.param)}, {{}}))")
+            changed = [f"n{j}.keys() != {bind(use.keys)}"] + [
+                f"bool(n{j}[{k!r}]) is not {b}" for k, b in use.truth]
+            give_up = "; ".join([*restore, "return CHANGED"])
+            lines.append(f"    if {' or '.join(changed)}: {give_up}")
+            slots.update({slot: f"n{j}[{k!r}]" for k, slot in use.slots.items()})
+        scalars = [slots.get(i, "0.0") for i in range(entry.n_scalars)]
+        lines += _glue_lines(entry, ns, scalars, restore)
+        source = holds_src + "\n\n" + "\n".join(lines) + "\n"
+        exec(builtins.compile(source, "<tinygrad_edu.compile glue>", "exec"),
+             ns)  # our own generated source
+        return ns["holds"], ns["replay"]
 
     def _verify(self, entry: _Entry, args: tuple) -> Any:
         """Replay, undo, run eagerly, compare (step 3 of the module docstring)."""
@@ -638,6 +571,115 @@ def _invalidate(entry: _Entry) -> None:
     """Forget the program: the next call of the signature warms up and traces again."""
     entry.program = entry.function = None
     entry.verified = entry.warm = False
+
+
+# --------------------------------------------------------------------------- generated glue
+class _Signal:
+    """What a generated replay returns instead of a result when it cannot run to the end."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __repr__(self) -> str:
+        return f"<{self.what}>"
+
+
+_GUARDS_FAIL = _Signal("a guard failed: not this signature's program")
+_CHANGED = _Signal("an optimizer's per-step numbers changed the program")
+_FALLBACK = _Signal("a branch inside the program went the other way")
+
+
+def _guard_lines(entry: _Entry, bind: Callable[[Any], str]) -> list[str]:
+    """The conditions under which ``entry``'s program must not run, one per guard."""
+    out = [f"len(args) != {len(entry.spec) - 1} or is_grad_enabled() is not {entry.spec[0]}"]
+    for i, part in enumerate(entry.spec[1:]):
+        if part[0] is Tensor:
+            out += [f"type(args[{i}]) is not Tensor or args[{i}].requires_grad is not "
+                    f"{part[3]}",
+                    f"args[{i}].data.shape != {part[1]!r} or args[{i}].data.dtype != "
+                    f"{bind(part[2])}"]
+        else:
+            out.append(f"type(args[{i}]) is not {bind(part[1])} or args[{i}] != "
+                       f"{bind(part[2])}")
+    for t, array in entry.bound:
+        out.append(f"{bind(t)}.data is not {bind(array)}")
+    for t, array, shape, dtype in entry.loaded:  # a replaced array must fit the program
+        d = f"{bind(t)}.data"
+        out.append(f"{d} is not {bind(array)} and (type({d}) is not ndarray or {d}.shape != "
+                   f"{shape!r} or {d}.dtype != {bind(dtype)})")
+    for holder, key, value in entry.states:  # optimizer state (load_state_dict...)
+        out.append(f"{bind(holder)}.get({bind(key)}) is not {bind(value)}")
+    for group, fixed in entry.options:
+        for k, v in fixed.items():
+            x, fixed_value = f"{bind(group)}.get({k!r})", bind(v)
+            out.append(f"{x} is not {fixed_value} and {x} != {fixed_value}")
+    for obj, attr, value in entry.flags:  # module.training, tensor.requires_grad
+        out.append(f"{bind(obj)}.{attr} is not {value}")
+    for container, size in entry.sizes:
+        out.append(f"len({bind(container)}) != {size}")
+    for kind, t in entry.loads:  # a gradient the program accumulates into
+        if kind == "grad":
+            out.append(f"{bind(t)}.grad is None")
+    return out
+
+
+def _glue_lines(entry: _Entry, ns: dict[str, Any], scalars: list[str],
+                restore: list[str]) -> list[str]:
+    """Load the arrays, run the program, make the write-backs and version stamps the
+    eager call makes, build the return value (the body of the generated ``replay``)."""
+    lines = []
+    for i, (kind, k) in enumerate(entry.loads):
+        if kind == "arg":
+            lines.append(f"    a{i} = args[{k}].data")
+        else:
+            ns[f"t{i}"] = k
+            lines.append(f"    a{i} = t{i}.{'data' if kind == 'data' else 'grad.data'}")
+    arguments = ", ".join([*(f"a{i}" for i in range(len(entry.loads))), *scalars])
+    lines += ["    try:", f"        out = step({arguments})",
+              "    except GuardFailed:", f"        {'; '.join([*restore, 'return FALLBACK'])}"]
+    for i in entry.zero_d:  # a reduction to 0-d gives a NumPy scalar: an array here
+        lines.append(f"    r{i} = out[{i}] if type(out[{i}]) is ndarray else asarray(out[{i}])")
+
+    def res(i: int) -> str:
+        return f"r{i}" if i in entry.zero_d else f"out[{i}]"
+    for j, wb in enumerate(entry.writebacks):
+        ns[f"w{j}"] = wb.tensor
+        target = f"w{j}" if wb.arg is None else f"args[{wb.arg}]"
+        value = ("None" if wb.index is None else res(wb.index) if wb.what == "data"
+                 else f"wrap({res(wb.index)})")
+        lines.append(f"    {target}.{wb.what} = {value}")
+    if entry.stamped or entry.stamp_inputs:
+        lines.append("    version = new_version()")
+        for j, a in enumerate(entry.stamped):
+            ns[f"s{j}"] = counter_of(a)
+            lines.append(f"    s{j}.version = version")
+        for i in entry.stamp_inputs:  # the array of the trace, unless it was replaced
+            kind, k = entry.loads[i]
+            if kind == "data":
+                ns[f"A{i}"], ns[f"C{i}"] = k.data, counter_of(k.data)
+                lines.append(f"    if a{i} is A{i}: C{i}.version = version")
+                lines.append(f"    else: stamp(a{i}, version)")
+            else:
+                lines.append(f"    stamp(a{i}, version)")
+
+    def build(spec: Any) -> str:
+        kind, value = spec
+        if kind == "tensor":
+            ns[f"ctx{len(ns)}"] = value[1]
+            return f"result({res(value[0])}, ctx{len(ns) - 1})"
+        if kind == "number":
+            return f"{res(value[0])}.{value[1]}()"
+        if kind == "const":
+            ns[f"c{len(ns)}"] = value
+            return f"c{len(ns) - 1}"
+        if kind is dict:
+            return "{" + ", ".join(f"{k!r}: {build(v)}" for k, v in value.items()) + "}"
+        items = [build(v) for v in value]
+        body = ", ".join(items) + ("," if len(items) == 1 else "")
+        return f"[{body}]" if kind is list else f"({body})" if kind is tuple else \
+            f"{_bind(ns, kind)}(({body}))"
+    lines.append(f"    return {build(entry.output)}")
+    return lines
 
 
 def _restore(uses: list[_OptimizerUse], saved: list[dict[str, Any]]) -> None:

@@ -158,16 +158,18 @@ class Swapped:
                     self.names[id(p)] = name = f"param{len(self.names)}"
                     self.named.append((name, p))
                     self.add_tensor(name, p)
-        slots: list[tuple[dict[Any, Any], Any, Any, str]]
-        slots = [(value, p, v, attr.strip("_")) for attr, value in vars(opt).items()
+        slots: list[tuple[dict[Any, Any], Any, Any, str, bool]]
+        slots = [(value, p, v, attr.strip("_"), attr in opt._scratch_attrs)
+                 for attr, value in vars(opt).items()
                  if attr != "state" and isinstance(value, dict)
                  for p, v in value.items() if isinstance(p, Tensor)]
-        slots += [(state, k, v, k) for p, state in opt.state.items() for k, v in state.items()]
-        for holder, key, v, label in slots:
+        slots += [(state, k, v, k, False) for p, state in opt.state.items()
+                  for k, v in state.items()]
+        for holder, key, v, label, scratch in slots:
             if isinstance(v, np.ndarray) and not isinstance(v, Traced):
                 p = key if isinstance(key, Tensor) else next(
                     (q for q, s in opt.state.items() if s is holder), None)
-                view = self.trace.state(v, f"{self.names.get(id(p), 'p')}_{label}")
+                view = self.trace.state(v, f"{self.names.get(id(p), 'p')}_{label}", scratch)
                 self.states.append((holder, key, v, view))
                 holder[key] = view
 

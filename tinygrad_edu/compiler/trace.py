@@ -123,6 +123,7 @@ class Trace:
         self.scalars: list[Sym] = []
         self.captured: dict[int, tuple[Sym, weakref.ref | None, np.ndarray]] = {}
         self.persistent: set[Sym] = set()       # captured arrays known to be state
+        self.scratch: set[Sym] = set()          # ...of which nothing reads after the call
         self.held: list[Any] = []               # every captured array, until the trace ends:
         # ids must not be reused while `captured` is keyed by them (see `release`)
         self.modules: dict[int, Any] = {}       # modules seen in the call stack: id -> module
@@ -142,15 +143,18 @@ class Trace:
         self.held.append(array)
         return _as_traced(array, sym)
 
-    def state(self, array: np.ndarray, name: str) -> Traced:
+    def state(self, array: np.ndarray, name: str, scratch: bool = False) -> Traced:
         """A traced view of a state array (a parameter, a buffer, an optimizer buffer): the
-        program reads and changes the array itself."""
+        program reads and changes the array itself.  ``scratch``: nothing reads its content
+        after the call (SGD's ``lr * g``), so the program may compute it elsewhere."""
         entry = self.captured.get(id(array))  # read already, before it was found to be state
         sym = entry[0] if entry is not None else Sym(name, array.shape, array.dtype, "captured")
         if entry is not None and sym.name == "const":
             sym.name = name
         self.captured[id(array)] = (sym, weakref.ref(array), array)
         self.persistent.add(sym)
+        if scratch:
+            self.scratch.add(sym)
         return _as_traced(array, sym)
 
     def scalar(self, value: float, name: str) -> Coef:

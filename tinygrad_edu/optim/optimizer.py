@@ -58,6 +58,7 @@ class Optimizer:
     _scalars_change_state = True    # whether _step_scalars advances the state (step counts)
     _scalar_options = frozenset({"lr"})  # group options _step_scalars hands over
     _structural_scalars: frozenset[str] = frozenset()  # ...whose zero-ness shapes the update
+    _scratch_attrs: frozenset[str] = frozenset()  # dicts of arrays nothing reads after a step
 
     def __init__(self, params: ParamGroups, defaults: dict[str, Any]) -> None:
         self.defaults = defaults

@@ -40,6 +40,7 @@ class SGD(Optimizer):
     _scalars_change_state = False
     _scalar_options = frozenset({"lr", "momentum"})  # OneCycleLR cycles the momentum
     _structural_scalars = frozenset({"momentum"})    # 0: no buffer at all
+    _scratch_attrs = frozenset({"_scratch"})        # lr * g, read by the same step only
 
     def _step_scalars(self, group: dict[str, Any], state: dict[str, Any]) -> StepScalars:
         """SGD counts no steps: just ``lr`` and ``momentum``."""
