@@ -1260,3 +1260,47 @@ def test_no_traced_array_is_left_behind():
         arrays += [v for s in compiled[1].state.values() for v in s.values()
                    if isinstance(v, np.ndarray)]
         assert {type(a) for a in arrays} == {np.ndarray}, f"call {i}"
+
+
+def _bce(model, x, y):
+    return nn.BCEWithLogitsLoss()(model(x), y)
+
+
+def test_a_branch_after_batchnorms_running_statistics_still_falls_back():
+    """BatchNorm updates its running statistics in the forward pass, before the loss's
+    branch on infinite logits; the program moves that update below the branch, so a call
+    whose logits become infinite runs eagerly (nothing baked, nothing updated twice)."""
+    rng = np.random.default_rng(43)
+    tg.manual_seed(43)
+    model = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 1)).double()
+    eager, compiled = twins(model, lambda ps: optim.SGD(ps, lr=0.05), _bce)
+    batch = (tg.Tensor(rng.standard_normal((8, 4))),
+             tg.Tensor(rng.integers(0, 2, (8, 1)).astype(np.float64)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", tg.compiler.TraceWarning)  # no branch baked
+        run_twins(eager, compiled, [batch], 4, every=True)
+    for twin in (eager, compiled):  # in place: the program's guards still hold
+        twin[0][3].weight.data[...] = 1e308
+    with np.errstate(all="ignore"):  # the logits overflow on purpose
+        run_twins(eager, compiled, [batch], 3, every=True)
+    assert "sent back to eager by a guard" in compiled[2].explain()
+
+
+def test_a_branch_after_a_dropout_draw_rewinds_the_generator_when_it_fails():
+    """The loss's branch reads logits computed through a dropout mask: the program keeps
+    it in place and, when it fails, puts the generator back before the eager call, which
+    then draws the same mask an eager-only run draws."""
+    rng = np.random.default_rng(44)
+    tg.manual_seed(44)
+    model = nn.Sequential(nn.Linear(4, 6), nn.Dropout(0.5), nn.Linear(6, 1)).double()
+    eager, compiled = twins(model, lambda ps: optim.SGD(ps, lr=0.05), _bce)
+    batch = (tg.Tensor(rng.standard_normal((8, 4))),
+             tg.Tensor(rng.integers(0, 2, (8, 1)).astype(np.float64)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", tg.compiler.TraceWarning)
+        run_apart(eager, compiled, [batch], 4)
+    for twin in (eager, compiled):
+        twin[0][2].weight.data[...] = 1e308
+    with np.errstate(all="ignore"):  # the logits overflow on purpose
+        run_apart(eager, compiled, [batch], 6, seed=1)
+    assert "sent back to eager by a guard" in compiled[2].explain()

@@ -1,11 +1,16 @@
 """A `Trace` turned into Python source: one NumPy line per array operation.
 
-`generate` runs four passes over the trace's instructions:
+`generate` runs these passes over the trace's instructions, each keeping the eager call's
+numbers bit for bit:
 
 1. *keep*: walking backwards from the results, keep an instruction if a result needs its
    output, or if it changes an array that lives on after the call (a parameter, an
    optimizer buffer) or that a kept instruction reads later, or if it draws random numbers
    (the stream must advance as in the eager call).  Gradients nobody reads are dropped.
+   Then the rewrites of single lines: views of constants folded, the engine's defensive
+   copies dropped (`_elide_copies`), SGD's scratch ``lr * g`` computed in the dying
+   gradient (`_scratch_in_place`), small in-place chains written as expressions
+   (`_functional`), and the guards placed before the first state change (`_check_guards`).
 2. *inline*: an elementwise result read once, by the next elementwise expression, with no
    in-place write in between, is written inside its reader: ``a * (1 - a)`` rather than
    two lines.
@@ -62,6 +67,7 @@ class Program:
     lines: int = 0
     baked: list[str] = field(default_factory=list)  # branches the program cannot check
     guards: bool = False            # whether it may raise GuardFailed
+    rewinds: bool = False           # ...after drawing random numbers (rewind the generators)
 
 
 @dataclass(eq=False)
@@ -157,7 +163,7 @@ def generate(instrs: Sequence[Instr], inputs: Sequence[Sym], scalars: Sequence[S
     order, results = _elide_copies(order, results, names)
     order = _scratch_in_place(order, scratch, results)
     order = _functional(order, results, min_buffer)
-    order, baked = _check_guards(order, persistent | set(inputs))
+    order, baked, rewinds = _check_guards(order, persistent | set(inputs))
     result_set = set(results)
     uses: dict[Sym, int] = {}
     for instr in order:
@@ -253,7 +259,7 @@ def generate(instrs: Sequence[Instr], inputs: Sequence[Sym], scalars: Sequence[S
     lines.append(f"    return ({returned}{',' if len(results) == 1 else ''})")
     return Program("\n".join(lines) + "\n", namespace, function_name, taken,
                    [k for k, i in enumerate(taken) if inputs[i] in written], mutated,
-                   len(body), baked, any(instr.op[0] == "guard" for instr in order))
+                   len(body), baked, any(instr.op[0] == "guard" for instr in order), rewinds)
 
 
 # --------------------------------------------------------------------------- passes
@@ -495,28 +501,48 @@ def _elementwise_into(instr: Instr) -> bool:
     return kind == "ufunc" and what[1] == "__call__" and what[0] is not np.matmul
 
 
-def _check_guards(order: Sequence[Instr], state: set[Sym]) -> tuple[list[Instr], list[str]]:
+def _check_guards(order: Sequence[Instr], state: set[Sym]
+                  ) -> tuple[list[Instr], list[str], bool]:
     """Guards can send a call back to eager mode only before the program changes any
-    state or draws random numbers.  A later guard whose condition is computed from the
-    inputs alone (a check of the targets, say) moves up there with the lines it needs;
-    any other is dropped (the branch is baked in) and reported."""
-    def changes(instr: Instr) -> bool:
-        return instr.op[0] == "draw" or any(w.owner in state for w in instr.writes)
+    state.  A guard after a state change whose condition is computed from values that no
+    line between there and the guard changes (a check of the targets or of the logits)
+    moves up before it with the lines it needs; any other is dropped (the branch is
+    baked in) and reported.  Random draws count as a change too, except for a guard that
+    cannot move above them (it reads a dropout mask): it stays, and the program's caller
+    rewinds the generators when it fails (the third value returned: whether to).
+    State changes that can wait until after the last guard are moved there first."""
+    def writes_state(instr: Instr) -> bool:
+        return any(w.owner in state for w in instr.writes)
 
-    first = next((i for i, instr in enumerate(order) if changes(instr)), len(order))
-    written = {w.owner for instr in order for w in instr.writes}
-    producer = {o: i for i, instr in enumerate(order) for o in _outs(instr)}
+    order = _sink_state_changes(order, state)
+    first = next((i for i, instr in enumerate(order)
+                  if instr.op[0] == "draw" or writes_state(instr)), len(order))
+    first_write = next((i for i, instr in enumerate(order) if writes_state(instr)), len(order))
+    written_at: dict[Sym, list[int]] = {}
+    producer: dict[Sym, int] = {}  # the line that makes each value (not one writing into it)
+    for pos, instr in enumerate(order):
+        for w in instr.writes:
+            written_at.setdefault(w.owner, []).append(pos)
+        for o in _outs(instr):
+            if o.kind == "op":
+                producer.setdefault(o, pos)
+
+    def changed_before(s: Sym, j: int) -> bool:
+        """Whether a line from ``first`` up to line ``j`` writes ``s``'s memory."""
+        return any(first <= w < j for w in written_at.get(s.owner, ()))
     moved: set[int] = set()
     early: list[int] = []
     baked: list[str] = []
+    rewinds = False
     for g in range(first, len(order)):
         if order[g].op[0] != "guard":
             continue
         needed, stack, pure = {g}, [g], True
         while stack and pure:
-            for s in _reads(order[stack.pop()]):
+            j = stack.pop()
+            for s in _reads(order[j]):
                 i = producer.get(s.owner if s.owner in producer else s)
-                if s.owner in written:
+                if changed_before(s, j):
                     pure = False
                 elif i is not None and i not in needed:
                     pure = pure and not order[i].writes and order[i].op[0] != "draw"
@@ -525,6 +551,8 @@ def _check_guards(order: Sequence[Instr], state: set[Sym]) -> tuple[list[Instr],
         if pure:
             early += sorted(i for i in needed if i >= first and i not in moved)
             moved.update(needed)
+        elif g < first_write:  # after draws only: it stays, the draws are rewound
+            rewinds = True
         else:
             moved.add(g)
             baked.append(order[g].hint or "the function")
@@ -541,7 +569,36 @@ def _check_guards(order: Sequence[Instr], state: set[Sym]) -> tuple[list[Instr],
                 continue
             seen.add(key)
         unique.append(instr)
-    return unique, baked
+    return unique, baked, rewinds
+
+
+def _sink_state_changes(order: Sequence[Instr], state: set[Sym]) -> list[Instr]:
+    """State changes that nothing up to the last guard touches again (BatchNorm's running
+    statistics, updated in the forward pass) move below it, so that the guards come
+    before every change and can still send the call back to eager mode.  Random draws
+    stay where they are (the stream's order)."""
+    guards = [i for i, instr in enumerate(order) if instr.op[0] == "guard"]
+    if not guards:
+        return list(order)
+    last = guards[-1]
+    sunk: set[int] = set()
+    for i in range(last - 1, -1, -1):
+        instr = order[i]
+        if instr.op[0] == "draw" or not any(w.owner in state for w in instr.writes):
+            continue
+        writes = {w.owner for w in instr.writes}
+        reads = {s.owner for s in _reads(instr)}
+        for k in range(i + 1, last + 1):
+            if k in sunk:
+                continue
+            written = {w.owner for w in order[k].writes}
+            if writes & (written | {s.owner for s in _reads(order[k])}) or reads & written:
+                break
+        else:
+            sunk.add(i)
+    moved = [order[i] for i in sorted(sunk)]
+    return ([instr for i, instr in enumerate(order[:last + 1]) if i not in sunk] + moved
+            + list(order[last + 1:]))
 
 
 def _inline(order: Sequence[Instr], uses: dict[Sym, int], results: set[Sym],

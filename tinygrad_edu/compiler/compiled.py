@@ -635,8 +635,13 @@ def _glue_lines(entry: _Entry, ns: dict[str, Any], scalars: list[str],
             ns[f"t{i}"] = k
             lines.append(f"    a{i} = t{i}.{'data' if kind == 'data' else 'grad.data'}")
     arguments = ", ".join([*(f"a{i}" for i in range(len(entry.loads))), *scalars])
-    lines += ["    try:", f"        out = step({arguments})",
-              "    except GuardFailed:", f"        {'; '.join([*restore, 'return FALLBACK'])}"]
+    assert entry.program is not None
+    if entry.program.rewinds:  # a guard after a draw: the generators as they were
+        ns["generators"] = [g.bit_generator for g in entry.draws]
+        lines.append("    drawn = [g.state for g in generators]")
+        restore = [*restore, "for g, s in zip(generators, drawn): g.state = s"]
+    lines += ["    try:", f"        out = step({arguments})", "    except GuardFailed:",
+              *(f"        {line}" for line in [*restore, "return FALLBACK"])]
     for i in entry.zero_d:  # a reduction to 0-d gives a NumPy scalar: an array here
         lines.append(f"    r{i} = out[{i}] if type(out[{i}]) is ndarray else asarray(out[{i}])")
 
