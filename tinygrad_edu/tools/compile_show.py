@@ -340,7 +340,8 @@ class Shown:
                      self.parts.get(("guard",))))
         column = min(max(len(text) for text, _ in rows), width - 30)
         for text, where in rows:
-            ref = f"lines {ranges(where)}" if where else "(not in the program)"
+            ref = (f"line{'s' if len(where) > 1 else ''} {ranges(where)}" if where
+                   else "(not in the program)")
             if len(text) > column:      # a long formula: its lines on the next row
                 lines.append(f"  {text}")
                 text = ""
