@@ -78,6 +78,7 @@ def test_item_and_len():
         len(tg.Tensor(1.0))
 
 
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
 def test_an_ndarray_subclass_becomes_a_plain_array():
     """np.matrix's ``*`` is a matrix product: a tensor made from one holds a plain ndarray,
     so ``t * t`` is elementwise, as torch.tensor(np.matrix(...)) is."""
@@ -87,6 +88,7 @@ def test_an_ndarray_subclass_becomes_a_plain_array():
     assert type(tg.Tensor(np.matrix([[1, 2]]), dtype=tg.float64).data) is np.ndarray
 
 
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
 def test_as_array_keeps_only_arrays_that_override_numpys_dispatch():
     """The ops convert their operands with ``as_array``: np.matrix becomes a plain array
     (as np.asarray), an array class with its own ``__array_function__`` (a tracer's) stays."""
