@@ -15,7 +15,7 @@ import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import nn, optim
 
-from ._twins import run_twins, twins
+from ._twins import assert_same_snapshot, assert_same_value, run_twins, snapshot, twins
 
 STEPS = 6  # warm-up, trace, check, then three replays
 
@@ -168,3 +168,52 @@ def test_each_piece(piece):
     """Each activation, loss and optimizer alone, so a failure names it without a search
     (RAdam: see test_semantics.py::test_radam_past_rectification_start)."""
     _one_piece(piece)
+
+
+@settings(max_examples=25, deadline=None)
+@given(sizes=st.lists(st.integers(2, 6), min_size=3, max_size=4),
+       norm=st.lists(st.booleans(), min_size=3, max_size=3),
+       drop=st.lists(st.sampled_from([0.0, 0.3]), min_size=3, max_size=3),
+       loss=st.sampled_from(["bce_with_logits", "cross_entropy", "mse"]),
+       opt=optimizers(), dtype=st.sampled_from([np.float64, np.float32]),
+       flip=st.integers(3, 7), seed=st.integers(0, 2**16))
+def test_steps_with_batchnorm_dropout_and_failing_branches_equal_eager(
+        sizes, norm, drop, loss, opt, dtype, flip, seed):
+    """MLPs with BatchNorm (running statistics updated in the forward pass) and Dropout
+    (drawn inside the step) in drawn places; at step ``flip`` the last layer's weights
+    become huge in place, so the losses' branches (infinite logits) and the values change.
+    Each compiled run -- replays, guards failing after a draw, fallbacks to eager -- must
+    give the eager run's results and state, step by step, from the same seed."""
+    kind, loss_fn = LOSSES[loss]
+    tg.manual_seed(seed)
+    layers = []
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes[:-1])):
+        layers.append(nn.Linear(n_in, n_out))
+        if norm[i]:
+            layers.append(nn.BatchNorm1d(n_out))
+        layers.append(nn.Tanh())
+        if drop[i]:
+            layers.append(nn.Dropout(drop[i]))
+    model = nn.Sequential(*layers, nn.Linear(sizes[-2], sizes[-1]))
+    model = model.double() if dtype == np.float64 else model.float()
+    name, cls, options = opt
+    rng = np.random.default_rng(seed)
+    batches = [(tg.Tensor(rng.standard_normal((4, sizes[0])).astype(dtype)),
+                _targets(kind, rng, 4, sizes[-1], dtype)) for _ in range(2)]
+    eager, compiled = twins(model, lambda ps: cls(ps, **options),
+                            lambda m, x, y: loss_fn(m(x), y))
+    steps = 9 - 4 * (name == "radam")  # RAdam: see test_semantics.py
+    runs = []
+    for twin in (eager, compiled):
+        tg.manual_seed(seed)
+        run = []
+        for i in range(steps):
+            if i == min(flip, steps - 1):
+                twin[0][-1].weight.data[...] = np.finfo(dtype).max
+            with np.errstate(all="ignore"):  # the huge weights overflow on purpose
+                result = twin[2](*batches[i % 2])
+            run.append((result, snapshot(twin)))
+        runs.append(run)
+    for i, ((r_e, s_e), (r_c, s_c)) in enumerate(zip(*runs)):
+        assert_same_value(r_e, r_c, f"step {i} result")
+        assert_same_snapshot(s_e, s_c, f"after step {i}: ")
