@@ -251,3 +251,21 @@ def test_sgd_scales_a_gradient_nobody_reads_in_place(zero_first):
             np.testing.assert_array_equal(p.grad.data, q.grad.data)
     assert ("scratch" in compiled.source) is zero_first
     assert ("*= lr" in compiled.source) is not zero_first
+
+
+def test_a_reduction_of_one_element_is_read_with_the_reductions_bits():
+    """Summing (or taking the max of) one number skips NumPy's reduction machinery: the
+    program reads the element -- the sum adds it to 0.0 as np.add.reduce does, so a -0.0
+    comes out 0.0, and a NaN stays NaN."""
+    def f(x):
+        with tg.no_grad():
+            return (x * 1.5).sum(), (x * 2).max()
+    step = tg.compile(f)
+    for value in [1.25, -0.0, -3.0, np.nan, -0.0, 2.0]:
+        x = np.array([value])
+        got, want = step(tg.from_numpy(x)), f(tg.from_numpy(x.copy()))
+        for a, b in zip(got, want):
+            assert a.data.dtype == b.data.dtype
+            np.testing.assert_array_equal(a.data, b.data)
+            assert np.signbit(a.data) == np.signbit(b.data)
+    assert ".reduce(" not in step.source and "+ 0.0" in step.source

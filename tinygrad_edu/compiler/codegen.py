@@ -758,6 +758,29 @@ def _outer_product(instr: Instr) -> bool:
     return (a.shape[1] == 1 and b.shape[0] == 1) or (a.shape[0] == 1 and b.shape[1] == 1)
 
 
+_REDUCTIONS = {("ufunc", (np.maximum, "reduce")): "max", ("ufunc", (np.minimum, "reduce")): "min",
+               ("ufunc", (np.add, "reduce")): "sum", ("func", np.max): "max",
+               ("func", np.min): "min", ("func", np.sum): "sum", ("method", "max"): "max",
+               ("method", "min"): "min", ("method", "sum"): "sum"}
+
+
+def _single_element_reduce(instr: Instr) -> str | None:
+    """"max", "min" or "sum" for such a reduction of all of a one-element array whose
+    result keeps its dtype (a float for the sum: NumPy sums small integers in int64)."""
+    try:
+        what = _REDUCTIONS.get(instr.op)
+    except TypeError:  # an unhashable op description
+        return None
+    a, out = instr.args[0] if instr.args else None, instr.out
+    if (what is None or not isinstance(a, Sym) or not isinstance(out, Sym)
+            or len(instr.args) != 1 or instr.kwargs.get("axis") is not None
+            or not set(instr.kwargs.items()) <= {("axis", None), ("keepdims", False)}):
+        return None
+    ok = (math.prod(a.shape) == 1 and out.shape == () and out.dtype == a.dtype
+          and (what != "sum" or a.dtype.kind == "f"))
+    return what if ok else None
+
+
 def _render(instr: Instr, text: dict[Sym, _Expr], namespace: dict[str, Any], namer: _Namer,
             buffer: str | None) -> _Expr:
     """The expression of one instruction (a statement for those that return nothing)."""
@@ -771,6 +794,13 @@ def _render(instr: Instr, text: dict[Sym, _Expr], namespace: dict[str, Any], nam
               for k, v in instr.kwargs.items()}
     if buffer is not None:
         kwargs["out"] = buffer
+    reduction = _single_element_reduce(instr)
+    if reduction is not None and buffer is None:
+        # the max (min, sum) of one number: the number (added to 0.0 as the sum is, so
+        # that -0.0 becomes 0.0), without the reduction's machinery
+        pick = f"{_wrap(args[0], ATOM)}[{', '.join(['0'] * len(instr.args[0].shape)) or '()'}]"
+        return _Expr(f"{pick} + 0.0", PRECEDENCE["+"]) if reduction == "sum" else \
+            _Expr(pick, ATOM)
     if kind == "ufunc":
         ufunc, method = what
         if _outer_product(instr) and set(kwargs) <= {"out"}:
