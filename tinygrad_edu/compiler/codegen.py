@@ -436,6 +436,9 @@ def _scratch_in_place(order: Sequence[Instr], scratch: frozenset[Sym],
     return out
 
 
+_ALLOCATIONS = {("func", f) for f in (np.empty_like, np.zeros_like, np.ones_like, np.full_like)}
+
+
 def _functional(order: Sequence[Instr], results: Sequence[Sym], min_size: int) -> list[Instr]:
     """In-place ufunc calls on a small temporary (the engine's ``np.exp(t, out=t)``, which
     saves an allocation per op on big arrays) as plain expressions, each value a name of
@@ -476,8 +479,8 @@ def _functional(order: Sequence[Instr], results: Sequence[Sym], min_size: int) -
         out.append(Instr(instr.op, args, _map(instr.kwargs, subst), instr.out,
                          _map(instr.writes, subst), instr.hint, instr.target))
     read = {s.owner for instr in out for s in _reads(instr)} | owners_of_results
-    return [instr for instr in out  # np.empty_like for an out= that is gone
-            if not (instr.op == ("func", np.empty_like) and instr.out not in read)]
+    return [instr for instr in out  # an allocation for an out= that is gone
+            if not (instr.op in _ALLOCATIONS and instr.out not in read)]
 
 
 def _in_place_ufunc(instr: Instr, w: Sym) -> bool:
