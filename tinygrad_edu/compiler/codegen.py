@@ -20,7 +20,8 @@ numbers bit for bit:
    its previous content has run.
 4. *names*: inputs keep the function's argument names, state the module paths
    (``fc1_weight``), results the name of the op that made them (``sigmoid1``, and
-   ``d_sigmoid1`` for a value of its backward).
+   ``d_sigmoid1`` for a value of its backward).  Writing the lines, an ``(n, 1) * (1, m)``
+   product goes through ``np.dot`` and the max or sum of one element is read, not reduced.
 """
 
 from __future__ import annotations
