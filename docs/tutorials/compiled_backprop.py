@@ -86,8 +86,8 @@ print(compiled.source)
 # No Tensor, no graph, no engine: NumPy lines that read the parameters (`fc1_weight` ...),
 # compute the gradients (`d_fc1_weight` ...) and update the parameters in place. Buffers
 # (`buf0` ...) are allocated once and reused, and the lines that only check the trace's
-# assumptions (`raise GuardFailed`: a label out of range, say) send the call back to
-# tracing instead of computing something wrong.
+# assumptions (`raise GuardFailed`: a label out of range, say) come before anything is
+# changed and hand that call to the eager engine instead of computing something wrong.
 #
 # ## The article's formulas, line by line
 #
