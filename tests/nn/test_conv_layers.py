@@ -11,6 +11,7 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import nn
 from tinygrad_edu.errors import DTypeError
+from tinygrad_edu.nn import functional as F
 
 
 @pytest.mark.parametrize("make, weight_shape", [
@@ -60,8 +61,6 @@ def test_no_bias_and_dtype():
     (lambda: nn.Conv2d(4, 6, 3, padding="same", stride=2), ValueError,
      "padding='same' is not supported for strided convolutions"),
     (lambda: nn.Conv2d(4, 6, 3, padding_mode="foo"), ValueError, "padding_mode must be one of"),
-    (lambda: nn.Conv2d(4, 6, 3, padding_mode="reflect"), NotImplementedError,
-     "padding_mode='reflect' is not implemented"),
     (lambda: nn.ConvTranspose2d(4, 6, 3, padding_mode="reflect"), ValueError,
      'Only "zeros" padding mode is supported for ConvTranspose2d'),
     (lambda: nn.Conv2d(4, 6, 3, device="cuda"), RuntimeError, "cuda"),
@@ -69,6 +68,25 @@ def test_no_bias_and_dtype():
 def test_construction_errors(make, kind, message):
     with pytest.raises(kind, match=message):
         make()
+
+
+@pytest.mark.parametrize("mode, numpy_mode", [("reflect", "reflect"), ("replicate", "edge"),
+                                              ("circular", "wrap")])
+@pytest.mark.parametrize("padding, widths", [(1, ((1, 1), (1, 1))), ((2, 1), ((2, 2), (1, 1))),
+                                             ("same", ((1, 2), (0, 1)))])
+def test_padding_modes_pad_the_input_then_convolve(mode, numpy_mode, padding, widths):
+    """padding_mode pads the input in that mode (np.pad's reflect, edge, wrap), then the
+    convolution pads nothing; 'same' with a 4x2 kernel puts the odd pixel on the right, as
+    PyTorch. The input's gradient goes back through the padding: central differences."""
+    tg.manual_seed(0)
+    layer = nn.Conv2d(2, 3, (4, 2), padding=padding, padding_mode=mode, dtype=np.float64)
+    assert repr(layer).endswith(f"padding_mode={mode})")
+    x = np.random.default_rng(1).standard_normal((2, 2, 6, 5))
+    padded = np.pad(x, ((0, 0), (0, 0), *widths), mode=numpy_mode)
+    want = F.conv2d(tg.Tensor(padded), layer.weight.detach(), layer.bias.detach())
+    xt = tg.Tensor(x, requires_grad=True)
+    np.testing.assert_allclose(layer(xt).data, want.data, rtol=1e-12, atol=1e-12)
+    assert tg.gradcheck(layer, (xt,))
 
 
 def test_wrong_input_channels_name_the_op_and_shapes():

@@ -100,6 +100,16 @@ MODULES = [
      (2, 4, 7, 7)),
     ("ConvTranspose2d", lambda m: m.ConvTranspose2d(4, 6, (3, 2), stride=2, padding=1,
                                                     output_padding=1, groups=2), (2, 4, 3, 4)),
+    ("Conv2d reflect", lambda m: m.Conv2d(3, 4, (3, 2), padding=(2, 1), padding_mode="reflect"),
+     (2, 3, 6, 5)),
+    ("Conv2d replicate same", lambda m: m.Conv2d(3, 4, (4, 3), padding="same", dilation=(1, 2),
+                                                 padding_mode="replicate"), (2, 3, 6, 7)),
+    ("Conv2d circular strided", lambda m: m.Conv2d(4, 6, 3, stride=2, padding=1, groups=2,
+                                                   padding_mode="circular"), (2, 4, 7, 6)),
+    ("Conv1d circular", lambda m: m.Conv1d(3, 4, 3, padding=2, padding_mode="circular"),
+     (2, 3, 8)),
+    ("Conv1d reflect valid", lambda m: m.Conv1d(3, 4, 3, padding="valid",
+                                                padding_mode="reflect"), (2, 3, 8)),
 ]
 
 

@@ -2,8 +2,9 @@
 repr and state-dict keys: `Conv1d`, `Conv2d`, `ConvTranspose2d` (maths in
 ``tinygrad_edu/ops/conv.py``: im2col and one matrix product).
 
-Only ``padding_mode='zeros'`` is implemented; PyTorch's other modes ('reflect',
-'replicate', 'circular') raise NotImplementedError when the layer is built.
+``padding_mode`` 'reflect', 'replicate' or 'circular' pads the input with ``F.pad``'s mode
+of that name and convolves without padding, as PyTorch does ('zeros': the convolution pads);
+a transposed convolution takes 'zeros' only, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 
 from ..device import as_device
 from ..ops import conv as C
+from ..ops import pad as P
 from ..tensor import Tensor, get_default_dtype
 from . import init
 from .module import Module
@@ -64,12 +66,10 @@ class _ConvNd(Module):
         if padding_mode not in _MODES:
             raise ValueError(f"{name}: padding_mode must be one of {set(_MODES)}, but got "
                              f"padding_mode={padding_mode!r}")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"{name}: padding_mode={padding_mode!r} is not "
-                                      f"implemented (only 'zeros')")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = C._ints(name, "kernel_size", kernel_size, self.nd)
         self.dilation = C._ints(name, "dilation", dilation, self.nd)
+        self._mode_pads = _mode_pads(self.padding, self.kernel_size, self.dilation)
         self.output_padding = (0,) * self.nd   # a transposed convolution sets its own
         self.padding_mode = padding_mode
         dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
@@ -85,6 +85,14 @@ class _ConvNd(Module):
     def reset_parameters(self) -> None:
         """Redraw weight and bias from PyTorch's default distribution."""
         init._reset_layer(self.weight, self.bias)
+
+    def _padded(self, input: Tensor) -> tuple[Tensor, tuple[int, ...] | str]:
+        """The input and the padding the convolution adds: with ``padding_mode`` 'zeros'
+        the input as it is and ``padding``; otherwise the input padded in that mode and
+        nothing more."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        return P.pad(input, self._mode_pads, self.padding_mode), (0,) * self.nd
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -111,8 +119,9 @@ class Conv1d(_ConvNd):
     nd = 1
 
     def forward(self, input: Tensor) -> Tensor:
-        return C.conv1d(input, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.groups)
+        x, padding = self._padded(input)
+        return C.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
 
 
 class Conv2d(_ConvNd):
@@ -120,8 +129,9 @@ class Conv2d(_ConvNd):
     (N, out_channels, Ho, Wo); weight (out_channels, in_channels/groups, kh, kw)."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return C.conv2d(input, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.groups)
+        x, padding = self._padded(input)
+        return C.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
 
 
 class ConvTranspose2d(_ConvNd):
@@ -172,3 +182,17 @@ class ConvTranspose2d(_ConvNd):
                              f"valid sizes range from {smallest} to {largest} (for an input "
                              f"of {list(spatial)})")
         return tuple(n - lo for n, lo in zip(size, smallest))
+
+
+def _mode_pads(padding: tuple[int, ...] | str, kernel: tuple[int, ...],
+               dilation: tuple[int, ...]) -> tuple[int, ...]:
+    """``padding`` as ``F.pad`` takes it, (left, right) for the last axis first: each side's
+    width, or for 'same' dilation (k - 1) split with the odd one on the right (PyTorch's
+    ``_reversed_padding_repeated_twice``); 'valid' pads nothing."""
+    if padding == "valid":
+        return (0, 0) * len(kernel)
+    if padding == "same":
+        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        return tuple(p for t in reversed(totals) for p in (t // 2, t - t // 2))
+    assert not isinstance(padding, str)
+    return tuple(p for p in reversed(padding) for _ in range(2))
