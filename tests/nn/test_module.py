@@ -189,7 +189,7 @@ def test_repr_matches_pytorch_format():
         "  (0): Linear(in_features=2, out_features=3, bias=True)\n"
         "  (1): ReLU()\n"
         "  (2): Sequential(\n"
-        "    (0): Dropout(p=0.1)\n"
+        "    (0): Dropout(p=0.1, inplace=False)\n"
         "    (1): Flatten(start_dim=1, end_dim=-1)\n"
         "  )\n"
         "  (3): LeakyReLU(negative_slope=0.2)\n"
@@ -257,6 +257,26 @@ def test_dropout_is_reproducible_with_manual_seed_and_backprops_the_mask():
     np.testing.assert_array_equal(a, y.data)
     y.sum().backward()
     np.testing.assert_allclose(x.grad.data, np.where(a != 0, 2.0, 0.0))
+
+
+def test_dropout_inplace_overwrites_its_input_and_backprops_the_mask():
+    """nn.Dropout(p, inplace=True) and F.dropout(x, p, True, True) (PyTorch's positional
+    order) multiply the input itself; the gradient still goes through the mask."""
+    x = tg.Tensor(np.arange(1.0, 21.0), requires_grad=True)
+    tg.manual_seed(3)
+    want = F.dropout(x * 2, 0.5).data
+    tg.manual_seed(3)
+    h = x * 2
+    y = nn.Dropout(0.5, inplace=True)(h)
+    assert y is h
+    np.testing.assert_array_equal(y.data, want)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.where(want != 0, 4.0, 0.0))
+    tg.manual_seed(3)
+    z = x.detach() * 2
+    assert F.dropout(z, 0.5, True, True) is z
+    np.testing.assert_array_equal(z.data, want)
+    assert repr(nn.Dropout(0.5, inplace=True)) == "Dropout(p=0.5, inplace=True)"
 
 
 def test_dropout_edge_probabilities():

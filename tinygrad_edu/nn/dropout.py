@@ -11,21 +11,24 @@ from .module import Module
 
 class Dropout(Module):
     """Zero each element with probability ``p`` and scale the others by 1 / (1 - p) while
-    ``training``; the identity after ``eval()``.  Masks come from ``generator`` (an
-    extension of PyTorch's signature), by default the global generator."""
+    ``training``; the identity after ``eval()``.  ``inplace`` overwrites the input.  Masks
+    come from ``generator`` (an extension of PyTorch's signature), by default the global
+    generator."""
 
-    def __init__(self, p: float = 0.5, *, generator: GeneratorLike = None) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False, *,
+                 generator: GeneratorLike = None) -> None:
         super().__init__()
         if not 0 <= p <= 1:
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p = p
+        self.inplace = inplace
         self.generator = generator
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.dropout(input, self.p, self.training, generator=self.generator)
+        return F.dropout(input, self.p, self.training, self.inplace, generator=self.generator)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Dropout2d(Dropout):
@@ -33,14 +36,6 @@ class Dropout2d(Dropout):
     probability ``p`` and scale the others by 1 / (1 - p) while ``training``; the identity
     after ``eval()``.  ``inplace`` overwrites the input.  Masks come from ``generator``."""
 
-    def __init__(self, p: float = 0.5, inplace: bool = False, *,
-                 generator: GeneratorLike = None) -> None:
-        super().__init__(p, generator=generator)
-        self.inplace = inplace
-
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout2d(input, self.p, self.training, self.inplace,
                            generator=self.generator)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}, inplace={self.inplace}"

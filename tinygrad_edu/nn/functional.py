@@ -57,17 +57,19 @@ def _dropout_mask(input: Tensor, p: float, shape: tuple[int, ...],
     return keep
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True,
-            generator: GeneratorLike = None) -> Tensor:
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+            *, generator: GeneratorLike = None) -> Tensor:
     """Inverted dropout: in training, zero each element with probability p and scale the
     rest by 1 / (1 - p), so the expectation is unchanged; the identity otherwise.
+    ``inplace`` multiplies the input itself (PyTorch's signature).
 
     The mask is drawn from ``generator`` (default: the global one, ``manual_seed``).
     """
     _check_probability(p)
     if not training or p == 0:
         return input
-    return input * _dropout_mask(input, p, input.shape, generator)
+    mask = _dropout_mask(input, p, input.shape, generator)
+    return input.mul_(mask) if inplace else input * mask
 
 
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
