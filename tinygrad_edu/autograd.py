@@ -64,7 +64,7 @@ import numpy as np
 
 from .errors import DTypeError, ShapeError
 from .promotion import promote_arrays
-from .tensor import Tensor, _wrap
+from .tensor import Tensor, _wrap, as_array
 
 if TYPE_CHECKING:  # tinygrad_edu/__init__.py sets it (autograd_functional imports this module)
     from . import autograd_functional as functional  # noqa: F401  (for checkers)
@@ -357,7 +357,7 @@ class Function:
             raise  # the op's own message already names it, its shapes and dtypes
         except (ValueError, TypeError, IndexError) as e:
             raise _op_error(cls, arrays, kwargs, e) from e
-        if type(out) is not np.ndarray and not isinstance(out, np.ndarray):
+        if not isinstance(out, np.ndarray):
             out = np.asarray(out)  # a NumPy scalar (subclasses, e.g. traced arrays, stay)
         t = _new_tensor(Tensor)
         t.data = out
@@ -903,19 +903,14 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, owned: bool = False) -> N
     elif t.grad is None:
         t.grad = _wrap(g if owned and type(g) is np.ndarray else _fresh(g, t.data.dtype))
     elif t.grad.requires_grad:
-        t.grad = _wrap(_as_array(t.grad.data + g))
+        t.grad = _wrap(as_array(t.grad.data + g))
     else:
-        t.grad.data = _as_array(t.grad.data + g)
+        t.grad.data = as_array(t.grad.data + g)
 
 
 def _fresh(g: Any, dtype: np.dtype) -> np.ndarray:
     """A new array holding ``g`` (an array or a NumPy scalar) in ``dtype``."""
     return g.astype(dtype) if isinstance(g, np.ndarray) else np.array(g, dtype=dtype)
-
-
-def _as_array(a: Any) -> np.ndarray:
-    """``a`` itself if it is an array (of any ndarray subclass), else a 0-d array of it."""
-    return a if isinstance(a, np.ndarray) else np.asarray(a)
 
 
 def _holders(a: object) -> int:

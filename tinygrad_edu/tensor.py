@@ -63,6 +63,8 @@ def as_array(x: Any) -> np.ndarray:
     """``x`` as an ndarray, as ``np.asarray`` -- except that an array overriding NumPy's
     dispatch (``tinygrad_edu.compile``'s traced arrays) stays itself, so that what the ops
     compute from it is recorded."""
+    if type(x) is np.ndarray:
+        return x
     return x if isinstance(x, np.ndarray) and _dispatches(x) else np.asarray(x)
 
 

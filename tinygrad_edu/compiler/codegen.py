@@ -31,7 +31,7 @@ import math
 import re
 import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -67,8 +67,7 @@ class Program:
     mutated: list[np.ndarray] = field(default_factory=list)  # state arrays changed in place
     lines: int = 0
     baked: list[str] = field(default_factory=list)  # branches the program cannot check
-    guards: bool = False            # whether it may raise GuardFailed
-    rewinds: bool = False           # ...after drawing random numbers (rewind the generators)
+    rewinds: bool = False           # whether a guard follows random draws (rewind them)
 
 
 @dataclass(eq=False)
@@ -260,7 +259,7 @@ def generate(instrs: Sequence[Instr], inputs: Sequence[Sym], scalars: Sequence[S
     lines.append(f"    return ({returned}{',' if len(results) == 1 else ''})")
     return Program("\n".join(lines) + "\n", namespace, function_name, taken,
                    [k for k, i in enumerate(taken) if inputs[i] in written], mutated,
-                   len(body), baked, any(instr.op[0] == "guard" for instr in order), rewinds)
+                   len(body), baked, rewinds)
 
 
 # --------------------------------------------------------------------------- passes
@@ -301,6 +300,14 @@ def _map(value: Any, subst: dict[Sym, Sym]) -> Any:
     return value
 
 
+def _remap(instr: Instr, subst: dict[Sym, Sym]) -> Instr:
+    """``instr`` with every Sym it reads, writes or makes replaced as ``subst`` says."""
+    if not subst:
+        return instr
+    return replace(instr, args=_map(instr.args, subst), kwargs=_map(instr.kwargs, subst),
+                   out=_map(instr.out, subst), writes=_map(instr.writes, subst))
+
+
 def _scalars_for_uniform(instr: Instr, uniform: dict[Sym, Any]) -> Instr:
     """In an elementwise op whose other operand has the result's shape, a uniform
     constant array is written as its number: ``0.0025 * w`` (the same bits: NumPy
@@ -316,8 +323,7 @@ def _scalars_for_uniform(instr: Instr, uniform: dict[Sym, Any]) -> Instr:
             # a Python float takes the array's dtype: the same as a float64 array only
             # when everything is float64; otherwise the number keeps its NumPy type
             args[i] = float(uniform[a]) if all_float64 else uniform[a]
-    return Instr(instr.op, tuple(args), instr.kwargs, instr.out, instr.writes, instr.hint,
-                 instr.target)
+    return replace(instr, args=tuple(args))
 
 
 def _fold_constant_views(order: Sequence[Instr], captured: dict[Sym, np.ndarray],
@@ -363,9 +369,7 @@ def _elide_copies(order: Sequence[Instr], results: Sequence[Sym], names: dict[Sy
     subst: dict[Sym, Sym] = {}
     kept: list[Instr] = []
     for pos, instr in enumerate(order):
-        if subst:
-            instr = Instr(instr.op, _map(instr.args, subst), _map(instr.kwargs, subst),
-                          instr.out, _map(instr.writes, subst), instr.hint, instr.target)
+        instr = _remap(instr, subst)
         src, out = (instr.args[0] if instr.args else None), instr.out
         kind, what = instr.op
         same_object = (kind == "method" and what == "astype"
@@ -416,10 +420,7 @@ def _scratch_in_place(order: Sequence[Instr], scratch: frozenset[Sym],
     subst: dict[Sym, Sym] = {}
     out: list[Instr] = []
     for pos, instr in enumerate(order):
-        if subst:
-            instr = Instr(instr.op, _map(instr.args, subst), _map(instr.kwargs, subst),
-                          _map(instr.out, subst), _map(instr.writes, subst), instr.hint,
-                          instr.target)
+        instr = _remap(instr, subst)
         s = instr.writes[0] if len(instr.writes) == 1 else None
         if (s in scratch and s not in touched and writes[s] == 1 and _elementwise_into(instr)
                 and instr.kwargs == {"out": (s,)}):
@@ -429,9 +430,8 @@ def _scratch_in_place(order: Sequence[Instr], scratch: frozenset[Sym],
                     and a.owner not in kept_alive and last_touch.get(a.owner) == pos
                     and (a.shape, a.dtype, a.order) == (s.shape, s.dtype, s.order)]
             if dead:
-                subst[s] = dead[0]
-                instr = Instr(instr.op, instr.args, {"out": (dead[0],)}, dead[0], (dead[0],),
-                              instr.hint, instr.target)
+                subst[s] = g = dead[0]
+                instr = replace(instr, kwargs={"out": (g,)}, out=g, writes=(g,))
         touched.update(x.owner for x in _reads(instr) + list(instr.writes))
         out.append(instr)
     return out
@@ -467,18 +467,17 @@ def _functional(order: Sequence[Instr], results: Sequence[Sym], min_size: int) -
     subst: dict[Sym, Sym] = {}
     out: list[Instr] = []
     for instr in order:
-        args = _map(instr.args, subst)
         w = instr.writes[0] if instr.writes else None
         if w in chosen:
             value = Sym(w.name, w.shape, w.dtype, "op", w.order)
+            out.append(replace(instr, args=_map(instr.args, subst), kwargs={}, out=value,
+                               writes=()))
             subst[w] = value
-            out.append(Instr(instr.op, args, {}, value, (), instr.hint, instr.target))
             continue
         for o in _outs(instr):
             if o.root in subst:  # a view of the value as it is now
                 o.root = subst[o.root]
-        out.append(Instr(instr.op, args, _map(instr.kwargs, subst), instr.out,
-                         _map(instr.writes, subst), instr.hint, instr.target))
+        out.append(_remap(instr, subst))
     read = {s.owner for instr in out for s in _reads(instr)} | owners_of_results
     return [instr for instr in out  # an allocation for an out= that is gone
             if not (instr.op in _ALLOCATIONS and instr.out not in read)]
@@ -771,10 +770,7 @@ _REDUCTIONS = {("ufunc", (np.maximum, "reduce")): "max", ("ufunc", (np.minimum, 
 def _single_element_reduce(instr: Instr) -> str | None:
     """"max", "min" or "sum" for such a reduction of all of a one-element array whose
     result keeps its dtype (a float for the sum: NumPy sums small integers in int64)."""
-    try:
-        what = _REDUCTIONS.get(instr.op)
-    except TypeError:  # an unhashable op description
-        return None
+    what = _REDUCTIONS.get(instr.op)
     a, out = instr.args[0] if instr.args else None, instr.out
     if (what is None or not isinstance(a, Sym) or not isinstance(out, Sym)
             or len(instr.args) != 1 or instr.kwargs.get("axis") is not None
